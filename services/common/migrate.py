@@ -1,0 +1,31 @@
+"""Numbered SQL migrations per service, applied with yoyo-migrations into the service's own schema.
+
+Every service first gets the shared migrations (outbox and inbox tables), then its own folder.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from yoyo import get_backend, read_migrations
+
+from .provision import ensure_database, ensure_service_schema
+from .settings import Settings
+
+COMMON_MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
+
+
+def migrate(settings: Settings, service: str, folder: Path) -> int:
+    """Provision and migrate one service; returns how many migrations were applied now."""
+    ensure_database(settings.db_url)
+    ensure_service_schema(settings, service)
+    url = settings.service_db_url(service)
+    url += ("&" if "?" in url else "?") + f"schema={service}"
+    backend = get_backend(url, migration_table="_migrations")
+    migrations = read_migrations(str(COMMON_MIGRATIONS), str(folder))
+    with backend.lock():
+        todo = backend.to_apply(migrations)
+        backend.apply_migrations(todo)
+    log.info("migrations applied", extra={"service": service, "applied": len(todo)})
+    return len(todo)

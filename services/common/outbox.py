@@ -1,0 +1,32 @@
+"""The writing half of the transactional outbox: record an event in the caller's transaction.
+
+Events are past-tense facts (`customer_created`); the envelope is what every consumer receives:
+{"eventId", "type", "source", "occurredAt", "data"}.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timezone
+
+from psycopg2.extras import Json
+
+
+def envelope(source: str, event_type: str, data: dict, event_id: uuid.UUID | None = None) -> dict:
+    return {
+        "eventId": str(event_id or uuid.uuid4()),
+        "type": event_type,
+        "source": source,
+        "occurredAt": datetime.now(timezone.utc).isoformat(),
+        "data": data,
+    }
+
+
+def emit(cur, source: str, event_type: str, data: dict) -> str:
+    """Write the event in the current transaction; the relay publishes it after commit."""
+    env = envelope(source, event_type, data)
+    cur.execute(
+        "INSERT INTO outbox (event_id, event_type, payload) VALUES (%s, %s, %s)",
+        (env["eventId"], event_type, Json(env)),
+    )
+    cur.execute(f"NOTIFY outbox_{source}")
+    return env["eventId"]

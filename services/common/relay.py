@@ -1,0 +1,170 @@
+"""The publishing half of the outbox: move committed events to RabbitMQ with publisher confirms.
+
+A row is stamped published only after the broker confirmed it, so a broker outage delays events
+but never loses them; a crash between confirm and stamp re-publishes, which the consumers' inbox
+absorbs. Run one relay per service: `python -m services.common.relay <service>`.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import select
+import signal
+import sys
+import threading
+import time
+
+import pika
+import pika.exceptions
+import psycopg2
+
+from .db import connect
+from .logs import setup_logging
+from .settings import Settings, get_settings
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+
+
+def exchange_name(service: str) -> str:
+    return f"{service}.events"
+
+
+class OutboxRelay:
+    def __init__(self, service: str, settings: Settings, poll_seconds: float = 2.0):
+        self.service = service
+        self.settings = settings
+        self.poll_seconds = poll_seconds
+        self.stopping = threading.Event()
+        self._amqp: pika.BlockingConnection | None = None
+        self._channel = None
+        self._db = None
+
+    # -- broker -------------------------------------------------------------------------------
+    def _channel_ready(self):
+        if self._channel is None or not self._channel.is_open:
+            self._close_amqp()
+            params = pika.URLParameters(self.settings.amqp_uri)
+            params.connection_attempts = 1
+            params.socket_timeout = 5
+            self._amqp = pika.BlockingConnection(params)
+            self._channel = self._amqp.channel()
+            self._channel.confirm_delivery()
+            # Same declaration as nameko's event dispatcher, so either side may create it first.
+            self._channel.exchange_declare(exchange_name(self.service), exchange_type="topic", durable=True)
+        return self._channel
+
+    def _close_amqp(self) -> None:
+        try:
+            if self._amqp is not None and self._amqp.is_open:
+                self._amqp.close()
+        except Exception:  # noqa: BLE001 - closing a dead connection may fail in many ways
+            pass
+        self._amqp = self._channel = None
+
+    # -- database -----------------------------------------------------------------------------
+    def _db_ready(self):
+        if self._db is None or self._db.closed:
+            self._db = connect(self.settings.service_db_url(self.service),
+                               options=f"-c search_path={self.service},public")
+        return self._db
+
+    def publish_pending(self) -> int:
+        """Publish one batch of unpublished events; returns how many the broker confirmed."""
+        conn = self._db_ready()
+        published = 0
+        with conn:  # one transaction: the rows stay locked until stamped
+            with conn.cursor() as cur:
+                cur.execute(
+                    "SELECT id, event_id, event_type, payload FROM outbox WHERE published_at IS NULL "
+                    "ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED", (BATCH,))
+                rows = cur.fetchall()
+                if not rows:
+                    return 0
+                try:
+                    channel = self._channel_ready()
+                    done = []
+                    for row_id, event_id, event_type, payload in rows:
+                        channel.basic_publish(
+                            exchange=exchange_name(self.service),
+                            routing_key=event_type,
+                            body=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                            properties=pika.BasicProperties(
+                                content_type="application/json", content_encoding="utf-8",
+                                delivery_mode=pika.DeliveryMode.Persistent, message_id=str(event_id),
+                                headers={"nameko.call_id_stack": [f"{self.service}.outbox.{event_id}"]},
+                            ),
+                        )
+                        done.append(row_id)
+                        published += 1
+                except (pika.exceptions.AMQPError, OSError) as exc:
+                    self._close_amqp()
+                    cur.execute(
+                        "UPDATE outbox SET attempts = attempts + 1, last_error = %s WHERE id = ANY(%s)",
+                        (str(exc)[:500] or type(exc).__name__, [r[0] for r in rows if r[0] not in done]),
+                    )
+                    if done:
+                        cur.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (done,))
+                    log.warning("broker unavailable; events kept in the outbox",
+                                extra={"service": self.service, "error": str(exc) or type(exc).__name__})
+                    return published
+                cur.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (done,))
+        return published
+
+    def run(self) -> None:
+        backoff = 1.0
+        listening = None
+        while not self.stopping.is_set():
+            try:
+                if listening is None or listening.closed:
+                    listening = connect(self.settings.service_db_url(self.service))
+                    listening.autocommit = True
+                    listening.cursor().execute(f"LISTEN outbox_{self.service}")
+                n = self.publish_pending()
+                if n:
+                    log.info("events published", extra={"service": self.service, "count": n})
+                    backoff = 1.0
+                    continue
+                if self._channel is None and self._has_pending():
+                    # The broker is down: wait a little longer each time, up to 30 s.
+                    self.stopping.wait(backoff)
+                    backoff = min(backoff * 2, 30.0)
+                    continue
+                ready, _, _ = select.select([listening], [], [], self.poll_seconds)
+                if ready:
+                    listening.poll()
+                    listening.notifies.clear()
+                if self._amqp is not None and self._amqp.is_open:
+                    self._amqp.process_data_events(0)  # answer broker heartbeats
+            except psycopg2.Error as exc:
+                log.warning("database unavailable", extra={"service": self.service, "error": str(exc)})
+                self._db = listening = None
+                self.stopping.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
+            except (pika.exceptions.AMQPError, OSError) as exc:
+                self._close_amqp()
+                log.warning("broker connection lost", extra={"service": self.service, "error": str(exc)})
+        self._close_amqp()
+
+    def _has_pending(self) -> bool:
+        with self._db_ready() as conn, conn.cursor() as cur:
+            cur.execute("SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)")
+            return cur.fetchone()[0]
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        sys.exit("usage: python -m services.common.relay <service>")
+    settings = get_settings()
+    setup_logging(f"{argv[0]}-relay", settings.log_level)
+    relay = OutboxRelay(argv[0], settings)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: relay.stopping.set())
+    log.info("outbox relay started", extra={"service": argv[0]})
+    relay.run()
+
+
+if __name__ == "__main__":
+    main()

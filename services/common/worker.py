@@ -1,0 +1,78 @@
+"""Nameko worker bootstrap: `python -m services.common.worker package.module:ServiceClass [...]`.
+
+Eventlet must patch the standard library before anything else is imported, which is why workers
+start through this module and never share a process with a grpcio server.
+"""
+import eventlet
+
+eventlet.monkey_patch()
+
+import importlib  # noqa: E402
+import logging  # noqa: E402
+import signal  # noqa: E402
+import sys  # noqa: E402
+
+import psycopg2.extensions  # noqa: E402
+import psycopg2.extras  # noqa: E402
+from nameko.extensions import DependencyProvider  # noqa: E402
+from nameko.runners import ServiceRunner  # noqa: E402
+
+from .db import Database  # noqa: E402
+from .logs import setup_logging  # noqa: E402
+from .settings import get_settings  # noqa: E402
+
+# Let other greenlets run while a query waits on the socket.
+psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
+
+log = logging.getLogger(__name__)
+
+
+class ServiceDatabase(DependencyProvider):
+    """Injects the service's connection pool (its own role and schema) into a nameko service."""
+
+    def __init__(self, service: str):
+        self.service = service
+        self.db = None
+
+    def setup(self):
+        settings = get_settings()
+        self.db = Database(settings.service_db_url(self.service), schema=self.service, maxconn=4)
+
+    def stop(self):
+        if self.db is not None:
+            self.db.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.db
+
+
+def nameko_config() -> dict:
+    return {"AMQP_URI": get_settings().amqp_uri, "max_workers": 4, "serializer": "json"}
+
+
+def load(path: str):
+    module, _, attr = path.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def main(argv=None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        sys.exit("usage: python -m services.common.worker module:ServiceClass [...]")
+    classes = [load(p) for p in argv]
+    settings = get_settings()
+    setup_logging("-".join(c.name for c in classes) + "-worker", settings.log_level)
+    runner = ServiceRunner(nameko_config())
+    for cls in classes:
+        runner.add_service(cls)
+    stop = eventlet.event.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.ready() or stop.send(True))
+    runner.start()
+    log.info("nameko worker started", extra={"services": [c.name for c in classes]})
+    stop.wait()
+    runner.stop()
+
+
+if __name__ == "__main__":
+    main()

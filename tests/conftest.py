@@ -1,0 +1,56 @@
+"""Test settings: the local PostgreSQL and RabbitMQ by default, in databases of their own so a demo
+running beside the tests is untouched; with BSS_TEST_CONTAINERS=1, throwaway containers instead."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+TEST_DATABASES = {
+    "BSS_DB_URL": "bss_test",
+    "BSS_LEGACY_CMS_URL": "legacy_cms_test",
+    "BSS_LEGACY_SMS_URL": "legacy_sms_test",
+}
+
+
+def _start_containers() -> tuple[str, str]:
+    from testcontainers.postgres import PostgresContainer
+    from testcontainers.rabbitmq import RabbitMqContainer
+
+    pg = PostgresContainer("postgres:15", username="postgres", password="postgres", dbname="postgres")
+    mq = RabbitMqContainer("rabbitmq:3.13-management")
+    pg.start()
+    mq.start()
+    _containers.extend([pg, mq])
+    pg_base = f"postgresql://postgres:postgres@{pg.get_container_host_ip()}:{pg.get_exposed_port(5432)}"
+    amqp = f"amqp://guest:guest@{mq.get_container_host_ip()}:{mq.get_exposed_port(5672)}/"
+    return pg_base, amqp
+
+
+_containers: list = []
+
+
+def pytest_configure(config):
+    if os.environ.get("BSS_TEST_CONTAINERS") == "1":
+        pg_base, amqp = _start_containers()
+        os.environ["BSS_AMQP_URI"] = amqp
+        os.environ["BSS_TEST_BROKER"] = "container"
+    else:
+        pg_base = os.environ.get("BSS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+    for var, name in TEST_DATABASES.items():
+        os.environ[var] = f"{pg_base}/{name}"
+    os.environ.setdefault("BSS_MODE", "development")
+    os.environ.setdefault("BSS_LOG_LEVEL", "WARNING")
+    from services.common.settings import get_settings
+    get_settings.cache_clear()
+
+
+def pytest_unconfigure(config):
+    for c in _containers:
+        c.stop()
+
+
+@pytest.fixture(scope="session")
+def settings():
+    from services.common.settings import get_settings
+    return get_settings()
