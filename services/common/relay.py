@@ -82,9 +82,9 @@ class OutboxRelay:
                 rows = cur.fetchall()
                 if not rows:
                     return 0
+                done: list[int] = []
                 try:
                     channel = self._channel_ready()
-                    done = []
                     for row_id, event_id, event_type, payload in rows:
                         channel.basic_publish(
                             exchange=exchange_name(self.service),

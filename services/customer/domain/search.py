@@ -1,0 +1,44 @@
+"""What a clerk typed into the one search box, and which field it should be looked up in."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_CUSTOMER_NO = re.compile(r"^[Cc]\d{6,12}$")
+_ID_NO = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
+_SMART_CARD = re.compile(r"^8\d{15}$")
+_PHONE_CHARS = re.compile(r"^[\d\s+()\-]{7,20}$")
+_HAS_CJK = re.compile(r"[\u4e00-\u9fff]")
+_ADDRESS_HINT = re.compile(r"[\d０-９]|[路街道巷弄号號栋幢单元室村镇区县市省小区]")
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    field: str  # customer_no | id_no | smart_card | phone | name | address
+    value: str
+
+
+def classify(q: str) -> SearchQuery:
+    text = q.strip()
+    if not text:
+        raise ValueError("empty search")
+    compact = re.sub(r"\s+", "", text)
+    if _CUSTOMER_NO.match(compact):
+        return SearchQuery("customer_no", compact.upper())
+    if _SMART_CARD.match(compact):
+        return SearchQuery("smart_card", compact)
+    if _ID_NO.match(compact) and len(compact) == 18:
+        return SearchQuery("id_no", compact.upper())
+    if _PHONE_CHARS.match(text):
+        digits = re.sub(r"\D", "", text)
+        if digits.startswith("0086"):
+            digits = digits[4:]
+        elif digits.startswith("86") and len(digits) == 13:
+            digits = digits[2:]
+        if 7 <= len(digits) <= 12:
+            return SearchQuery("phone", digits)
+    if _ID_NO.match(compact):
+        return SearchQuery("id_no", compact.upper())
+    if _HAS_CJK.search(compact) and (len(compact) > 5 or _ADDRESS_HINT.search(compact)):
+        return SearchQuery("address", compact)
+    return SearchQuery("name", compact)

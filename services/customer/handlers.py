@@ -1,0 +1,345 @@
+"""Use cases of the customer service: a command in, one transaction, events out through the outbox."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from services.common.db import Database
+from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
+from services.common.outbox import emit
+
+from . import store
+from .domain import idcard, normalize
+from .domain.search import classify
+from .domain.states import EVENTS, next_state
+from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
+
+SOURCE = "customer"
+TIERS = ("VIP", "household", "regular")
+CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class CreateCustomer:
+    name: str
+    actor: Actor
+    id_no: str = ""
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+    area_code: str = ""
+    tier: str = "regular"
+
+
+@dataclass(frozen=True)
+class UpdateContact:
+    customer_no: str
+    actor: Actor
+    phone: str | None = None
+    email: str | None = None
+    address: str | None = None
+    area_code: str | None = None
+    tier: str | None = None
+
+
+@dataclass(frozen=True)
+class ChangeServiceState:
+    customer_no: str
+    service_no: str
+    action: str
+    actor: Actor
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class EntitleSmartCard:
+    customer_no: str
+    card_no: str
+    product_code: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class RecordContact:
+    customer_no: str
+    channel: str
+    kind: str
+    summary: str
+    actor: Actor
+
+
+# -- validation of what people type -------------------------------------------------------------
+
+def _valid_id(raw: str) -> str | None:
+    if not raw.strip():
+        return None
+    try:
+        return idcard.normalize(raw)
+    except ValueError as exc:
+        raise InvalidArgument(f"invalid ID-card number: {exc}", reason="invalid-id-number") from None
+
+
+def _valid_phone(raw: str) -> tuple[str, str] | None:
+    if not raw.strip():
+        return None
+    found = normalize.phones(raw)
+    if len(found) != 1:
+        raise InvalidArgument(f"invalid phone number {raw!r}", reason="invalid-phone")
+    return found[0]
+
+
+def _valid_tier(tier: str) -> str:
+    if tier not in TIERS:
+        raise InvalidArgument(f"tier must be one of {', '.join(TIERS)}", reason="invalid-tier")
+    return tier
+
+
+def _valid_email(email: str) -> str | None:
+    email = email.strip()
+    if not email:
+        return None
+    local, _, domain = email.partition("@")
+    if not local or "." not in domain or " " in email or len(email) > 254:
+        raise InvalidArgument(f"invalid e-mail address {email!r}", reason="invalid-email")
+    return email
+
+
+def _page(offset: int, limit: int) -> tuple[int, int]:
+    if offset < 0 or limit < 0 or limit > MAX_PAGE:
+        raise InvalidArgument(f"offset must be >= 0 and limit between 1 and {MAX_PAGE}", reason="invalid-page")
+    return offset, limit or 20
+
+
+class CustomerHandlers:
+    def __init__(self, db: Database, cms: CmsNetwork, sms: SmsNetwork):
+        self.db = db
+        self.cms = cms
+        self.sms = sms
+
+    # -- queries --------------------------------------------------------------------------------
+    def get(self, customer_no: str, recent_contacts: int = 10) -> dict:
+        with self.db.transaction() as cur:
+            return store.customer_view(cur, customer_no.strip().upper(), recent_contacts or 10)
+
+    def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, str]:
+        offset, limit = _page(offset, limit)
+        try:
+            query = classify(q)
+        except ValueError:
+            raise InvalidArgument("a search needs q: phone, ID number, name, customer number, "
+                                  "smart card number or address", reason="empty-search") from None
+        if query.field == "name":
+            query = type(query)("name", normalize.name(query.value))
+        elif query.field == "address":
+            query = type(query)("address", normalize.address(query.value))
+        with self.db.transaction() as cur:
+            rows, total = store.search(cur, query, offset, limit)
+        return rows, total, query.field
+
+    def services(self, customer_no: str) -> list[dict]:
+        with self.db.transaction() as cur:
+            c = store.customer_by_no(cur, customer_no)
+            return store.services_of(cur, c["id"])
+
+    def matches(self, status: str, offset: int, limit: int) -> tuple[list[dict], int]:
+        if status not in ("pending", "accepted", "rejected"):
+            raise InvalidArgument("status must be pending, accepted or rejected", reason="invalid-status")
+        offset, limit = _page(offset, limit)
+        with self.db.transaction() as cur:
+            return store.matches(cur, status, offset, limit)
+
+    def import_run(self, run_id: int) -> dict:
+        with self.db.transaction() as cur:
+            return store.import_run(cur, run_id)
+
+    # -- commands -------------------------------------------------------------------------------
+    def create(self, cmd: CreateCustomer) -> dict:
+        name = cmd.name.strip()
+        if not name or len(name) > 60:
+            raise InvalidArgument("name is required (at most 60 characters)", reason="invalid-name")
+        id_no = _valid_id(cmd.id_no)
+        phone = _valid_phone(cmd.phone)
+        email = _valid_email(cmd.email)
+        tier = _valid_tier(cmd.tier or "regular")
+        name_norm = normalize.name(name)
+        with self.db.transaction() as cur:
+            if dup := store.find_duplicate(cur, id_no, name_norm, phone[0] if phone else None):
+                raise AlreadyExists(f"this person is already customer {dup}", reason="duplicate-customer")
+            if cmd.area_code and not store.area_known(cur, cmd.area_code):
+                raise InvalidArgument(f"unknown area code {cmd.area_code}", reason="unknown-area")
+            c = store.insert_customer(cur, name=name, name_norm=name_norm, id_no=id_no, email=email,
+                                      tier=tier, actor=cmd.actor.username)
+            if phone:
+                store.add_phone(cur, c["id"], phone[0], phone[1], True, "bss")
+            if cmd.address.strip():
+                store.add_premises(cur, c["id"], cmd.address.strip(), normalize.address(cmd.address),
+                                   cmd.area_code or None)
+            store.add_account(cur, c["id"], name)
+            store.audit(cur, "customer", c["customer_no"], "create",
+                        {"name": name, "idNo": id_no, "phone": phone and phone[0]}, cmd.actor.username)
+            store.add_contact(cur, c["id"], "counter", "customer_created", "customer record opened",
+                              cmd.actor.username)
+            emit(cur, SOURCE, "customer_created", {"customerNo": c["customer_no"], "tier": tier})
+            return store.customer_view(cur, c["customer_no"])
+
+    def update_contact(self, cmd: UpdateContact) -> dict:
+        phone = _valid_phone(cmd.phone) if cmd.phone is not None else None
+        email = _valid_email(cmd.email) if cmd.email is not None else None
+        tier = _valid_tier(cmd.tier) if cmd.tier is not None else None
+        actor = cmd.actor.username
+        with self.db.transaction() as cur:
+            c = store.customer_by_no(cur, cmd.customer_no, lock=True)
+            if c["status"] == "merged":
+                raise IllegalTransition(f"customer {cmd.customer_no} was merged; update the surviving record",
+                                        reason="customer-merged")
+            changes: dict = {}
+            if phone:
+                store.add_phone(cur, c["id"], phone[0], phone[1], True, "bss")
+                changes["phone"] = phone[0]
+            if cmd.email is not None:
+                changes["email"] = email
+            if tier:
+                changes["tier"] = tier
+            store.update_customer(cur, c["id"], {k: v for k, v in changes.items() if k in ("email", "tier")}, actor)
+            if cmd.address is not None and cmd.address.strip():
+                if cmd.area_code and not store.area_known(cur, cmd.area_code):
+                    raise InvalidArgument(f"unknown area code {cmd.area_code}", reason="unknown-area")
+                store.add_premises(cur, c["id"], cmd.address.strip(), normalize.address(cmd.address),
+                                   cmd.area_code or None)
+                changes["address"] = cmd.address.strip()
+            if not changes:
+                raise InvalidArgument("nothing to change", reason="nothing-to-change")
+            store.audit(cur, "customer", c["customer_no"], "update_contact", changes, actor)
+            store.add_contact(cur, c["id"], "counter", "contact_updated",
+                              "updated " + ", ".join(sorted(changes)), actor)
+            emit(cur, SOURCE, "customer_updated", {"customerNo": c["customer_no"], "changed": sorted(changes)})
+            return store.customer_view(cur, c["customer_no"])
+
+    def change_service_state(self, cmd: ChangeServiceState) -> tuple[dict, dict]:
+        """Write the change back to the legacy system first; only what it accepted changes here.
+
+        The outcome is recorded either way, so a refused or failed write-back is committed before the
+        error goes back to the clerk.
+        """
+        actor = cmd.actor.username
+        failure = None
+        with self.db.transaction() as cur:
+            c = store.customer_by_no(cur, cmd.customer_no)
+            svc = store.service_for_update(cur, c["id"], cmd.service_no)
+            new_state = next_state(svc["state"], cmd.action)
+            result = self._write_back(svc, cmd.action, actor)
+            wb = store.record_write_back(cur, service_id=svc["id"], system=svc["origin"], action=cmd.action,
+                                         request={"legacyRef": svc["legacy_ref"], "reason": cmd.reason},
+                                         ok=result.ok, detail=result.detail, actor=actor)
+            if result.ok:
+                store.set_service_state(cur, svc["id"], new_state, actor)
+                store.audit(cur, "service", svc["service_no"], cmd.action,
+                            {"from": svc["state"], "to": new_state, "reason": cmd.reason}, actor)
+                store.add_contact(cur, c["id"], "system", f"service_{cmd.action}",
+                                  f"{svc['product_name']} {svc['service_no']}: {cmd.action}"
+                                  + (f" ({cmd.reason})" if cmd.reason else ""), actor)
+                emit(cur, SOURCE, EVENTS[new_state], {
+                    "customerNo": c["customer_no"], "serviceNo": svc["service_no"], "kind": svc["kind"],
+                    "origin": svc["origin"], "from": svc["state"], "to": new_state, "reason": cmd.reason})
+                svc = store.service_by_id(cur, svc["id"])
+            else:
+                failure = result
+        if failure is not None:
+            raise IllegalTransition(f"the {svc['origin'].upper()} refused to {cmd.action}: {failure.detail}",
+                                    reason="legacy-refused")
+        return svc, wb
+
+    def _write_back(self, svc: dict, action: str, actor: str) -> WriteBackResult:
+        if svc["origin"] == "cms":
+            return self.cms.set_line_status(svc["legacy_ref"], action, actor)
+        if svc["origin"] == "sms":
+            return self.sms.set_entitlement_status(svc["legacy_ref"], action, actor)
+        # A service opened in the BSS itself has no legacy system to tell.
+        return WriteBackResult(ok=True, detail="no legacy system controls this service")
+
+    def entitle_smart_card(self, cmd: EntitleSmartCard) -> tuple[dict, dict]:
+        actor = cmd.actor.username
+        if not cmd.product_code.strip():
+            raise InvalidArgument("productCode is required", reason="invalid-product")
+        with self.db.transaction() as cur:
+            c = store.customer_by_no(cur, cmd.customer_no)
+            card = store.smart_card(cur, c["id"], cmd.card_no)
+            if card["status"] != "active":
+                raise IllegalTransition(f"smart card {cmd.card_no} is {card['status']}", reason="card-not-active")
+            product = self.sms.product(cmd.product_code)
+            if product is None:
+                raise InvalidArgument(f"unknown product {cmd.product_code}", reason="unknown-product")
+            result = self.sms.entitle(cmd.card_no, cmd.product_code, actor)
+            service_id = None
+            if result.ok:
+                service_id = store.insert_service(
+                    cur, customer_id=c["id"], account_id=store.account_for_premises(cur, c["id"], card["premises_id"]),
+                    premises_id=card["premises_id"], device_id=card["id"],
+                    kind="broadband" if product["type"] == "BB" else "digital_tv", origin="sms",
+                    legacy_ref=result.legacy_ref, product_code=cmd.product_code, product_name=product["name"],
+                    monthly_fee_minor=product["price_minor"], state="active", started_at=datetime.now(timezone.utc),
+                    updated_by=actor)
+            wb = store.record_write_back(cur, service_id=service_id, system="sms", action="entitle",
+                                         request={"cardNo": cmd.card_no, "productCode": cmd.product_code},
+                                         ok=result.ok, detail=result.detail, actor=actor)
+            if result.ok:
+                svc = store.service_by_id(cur, service_id)
+                store.audit(cur, "service", svc["service_no"], "entitle",
+                            {"cardNo": cmd.card_no, "productCode": cmd.product_code}, actor)
+                store.add_contact(cur, c["id"], "system", "service_entitle",
+                                  f"{product['name']} on card {cmd.card_no}", actor)
+                emit(cur, SOURCE, "service_activated", {
+                    "customerNo": c["customer_no"], "serviceNo": svc["service_no"], "kind": svc["kind"],
+                    "origin": "sms", "productCode": cmd.product_code,
+                    "monthlyFeeMinor": svc["monthly_fee_minor"], "currency": svc["currency"]})
+        if not result.ok:
+            raise IllegalTransition(f"the SMS refused the entitlement: {result.detail}", reason="legacy-refused")
+        return svc, wb
+
+    def record_contact(self, cmd: RecordContact) -> dict:
+        if cmd.channel not in CONTACT_CHANNELS:
+            raise InvalidArgument(f"channel must be one of {', '.join(CONTACT_CHANNELS)}", reason="invalid-channel")
+        if not cmd.summary.strip() or len(cmd.summary) > 2000:
+            raise InvalidArgument("summary is required (at most 2000 characters)", reason="invalid-summary")
+        with self.db.transaction() as cur:
+            c = store.customer_by_no(cur, cmd.customer_no)
+            return store.add_contact(cur, c["id"], cmd.channel, cmd.kind.strip() or "note", cmd.summary.strip(),
+                                     cmd.actor.username)
+
+    def accept_match(self, match_id: int, actor: Actor) -> dict:
+        with self.db.transaction() as cur:
+            m = self._pending_match(cur, match_id)
+            store.decide_match(cur, match_id, "accepted", actor.username)
+            survivor, merged = m["customer_a"], m["customer_b"]  # the older record survives
+            store.merge_customers(cur, survivor, merged, actor.username)
+            rows, _ = store.matches(cur, "", 0, 1, match_id=match_id)
+            view = rows[0]
+            store.audit(cur, "customer", view["left_side"]["customer_no"], "merge",
+                        {"merged": view["right_side"]["customer_no"], "matchId": match_id}, actor.username)
+            emit(cur, SOURCE, "customer_merged", {"customerNo": view["left_side"]["customer_no"],
+                                                  "mergedCustomerNo": view["right_side"]["customer_no"],
+                                                  "matchId": match_id})
+            return view
+
+    def reject_match(self, match_id: int, actor: Actor) -> dict:
+        with self.db.transaction() as cur:
+            self._pending_match(cur, match_id)
+            store.decide_match(cur, match_id, "rejected", actor.username)
+            rows, _ = store.matches(cur, "", 0, 1, match_id=match_id)
+            store.audit(cur, "match", str(match_id), "reject", {}, actor.username)
+            return rows[0]
+
+    @staticmethod
+    def _pending_match(cur, match_id: int) -> dict:
+        m = store.match_for_update(cur, match_id)
+        if m["status"] != "pending":
+            raise IllegalTransition(f"match {match_id} was already {m['status']}", reason="match-decided")
+        return m
+

@@ -1,0 +1,348 @@
+"""All SQL of the customer service's request path (the bulk import keeps its own in importer/).
+
+Functions take an open cursor so the caller decides the transaction; rows come back as dicts.
+"""
+from __future__ import annotations
+
+import json
+
+from psycopg2.extras import Json
+
+from services.common.errors import NotFound
+
+from .domain.search import SearchQuery
+
+
+# -- reading ------------------------------------------------------------------------------------
+
+def customer_by_no(cur, customer_no: str, lock: bool = False) -> dict:
+    cur.execute("SELECT * FROM customer WHERE customer_no = %s" + (" FOR UPDATE" if lock else ""),
+                (customer_no,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"customer {customer_no} not found", reason="customer-not-found")
+    return row
+
+
+def customer_view(cur, customer_no: str, recent_contacts: int = 10) -> dict:
+    """The 360 view: everything a clerk needs on one screen, in a fixed number of queries."""
+    c = customer_by_no(cur, customer_no)
+    cid = c["id"]
+    if c["merged_into"]:
+        cur.execute("SELECT customer_no FROM customer WHERE id = %s", (c["merged_into"],))
+        c["merged_into_no"] = cur.fetchone()["customer_no"]
+    cur.execute("SELECT phone, kind, is_primary, source FROM customer_phone WHERE customer_id = %s "
+                "ORDER BY is_primary DESC, phone", (cid,))
+    c["phones"] = cur.fetchall()
+    cur.execute("""
+        SELECT a.account_no, a.name, a.status,
+               coalesce(array_agg(s.service_no ORDER BY s.service_no) FILTER (WHERE s.id IS NOT NULL), '{}')
+                   AS service_nos
+          FROM account a LEFT JOIN service s ON s.account_id = a.id
+         WHERE a.customer_id = %s GROUP BY a.id ORDER BY a.account_no""", (cid,))
+    c["accounts"] = cur.fetchall()
+    cur.execute("""
+        SELECT p.id AS premises_id, p.address, p.area_code, st.station_code, st.station_name
+          FROM premises p
+          LEFT JOIN area_station ast ON ast.area_code = p.area_code
+          LEFT JOIN station st ON st.station_code = ast.station_code
+         WHERE p.customer_id = %s ORDER BY p.id""", (cid,))
+    c["premises"] = cur.fetchall()
+    c["services"] = services_of(cur, cid)
+    cur.execute("SELECT kind, serial, paired_serial, status, origin, model FROM device "
+                "WHERE customer_id = %s ORDER BY kind, serial", (cid,))
+    c["devices"] = cur.fetchall()
+    cur.execute("SELECT system, legacy_key, method, score FROM legacy_link WHERE customer_id = %s "
+                "ORDER BY system, legacy_key", (cid,))
+    c["links"] = cur.fetchall()
+    cur.execute("SELECT id, channel, kind, summary, actor, at FROM contact WHERE customer_id = %s "
+                "ORDER BY at DESC, id DESC LIMIT %s", (cid, recent_contacts))
+    c["recent_contacts"] = cur.fetchall()
+    return c
+
+
+_SERVICE_COLUMNS = """
+    s.id, s.service_no, s.kind, s.origin, s.legacy_ref, s.product_code, s.product_name,
+    s.monthly_fee_minor, s.currency, s.state, s.started_at, s.ended_at, s.updated_at, s.updated_by,
+    a.account_no, s.premises_id, d.serial AS device_serial"""
+
+
+def services_of(cur, customer_id: int) -> list[dict]:
+    cur.execute(f"""
+        SELECT {_SERVICE_COLUMNS}
+          FROM service s LEFT JOIN account a ON a.id = s.account_id LEFT JOIN device d ON d.id = s.device_id
+         WHERE s.customer_id = %s
+         ORDER BY s.state = 'disconnected', s.kind, s.service_no""", (customer_id,))
+    return cur.fetchall()
+
+
+def service_for_update(cur, customer_id: int, service_no: str) -> dict:
+    cur.execute(f"""
+        SELECT {_SERVICE_COLUMNS}
+          FROM service s LEFT JOIN account a ON a.id = s.account_id LEFT JOIN device d ON d.id = s.device_id
+         WHERE s.customer_id = %s AND s.service_no = %s
+           FOR UPDATE OF s""", (customer_id, service_no))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"service {service_no} not found for this customer", reason="service-not-found")
+    return row
+
+
+def service_by_id(cur, service_id: int) -> dict:
+    cur.execute(f"""
+        SELECT {_SERVICE_COLUMNS}
+          FROM service s LEFT JOIN account a ON a.id = s.account_id LEFT JOIN device d ON d.id = s.device_id
+         WHERE s.id = %s""", (service_id,))
+    return cur.fetchone()
+
+
+# -- search -------------------------------------------------------------------------------------
+
+_MATCH_SQL = {
+    "customer_no": "SELECT id FROM customer WHERE customer_no = %(v)s",
+    "id_no": "SELECT id FROM customer WHERE id_no = %(v)s",
+    "phone": "SELECT customer_id AS id FROM customer_phone WHERE phone = %(v)s",
+    "smart_card": "SELECT customer_id AS id FROM device WHERE kind = 'smart_card' AND serial = %(v)s",
+    # A name is exact first; a partial name falls back to trigram similarity.
+    "name": """SELECT id FROM customer WHERE name_norm = %(v)s
+               UNION SELECT id FROM customer WHERE name_norm LIKE %(prefix)s
+               UNION SELECT id FROM customer WHERE %(trgm)s AND name_norm %% %(v)s""",
+    "address": "SELECT customer_id AS id FROM premises WHERE address_norm LIKE %(contains)s",
+}
+
+
+def search(cur, query: SearchQuery, offset: int, limit: int) -> tuple[list[dict], int]:
+    params = {"v": query.value, "prefix": query.value + "%", "contains": "%" + query.value + "%",
+              "trgm": len(query.value) >= 3}
+    cur.execute(f"""
+        WITH hits AS ({_MATCH_SQL[query.field]}),
+        page AS (
+            SELECT c.id FROM customer c JOIN (SELECT DISTINCT id FROM hits) h USING (id)
+             ORDER BY c.status = 'merged', c.id LIMIT %(limit)s OFFSET %(offset)s)
+        SELECT (SELECT count(DISTINCT id) FROM hits) AS total,
+               c.customer_no, c.name, c.id_no, c.tier, c.status,
+               (SELECT phone FROM customer_phone p WHERE p.customer_id = c.id
+                 ORDER BY is_primary DESC, phone LIMIT 1) AS primary_phone,
+               (SELECT address FROM premises p WHERE p.customer_id = c.id ORDER BY id LIMIT 1) AS address,
+               (SELECT coalesce(array_agg(DISTINCT system ORDER BY system), '{{}}')
+                  FROM legacy_link l WHERE l.customer_id = c.id) AS origins
+          FROM page JOIN customer c USING (id)
+         ORDER BY c.status = 'merged', c.id""", {**params, "limit": limit, "offset": offset})
+    rows = cur.fetchall()
+    if rows:
+        return rows, rows[0]["total"]
+    if offset:
+        cur.execute(f"SELECT count(DISTINCT id) AS total FROM ({_MATCH_SQL[query.field]}) h", params)
+        return [], cur.fetchone()["total"]
+    return [], 0
+
+
+# -- writing ------------------------------------------------------------------------------------
+
+def find_duplicate(cur, id_no: str | None, name_norm: str, phone: str | None) -> str | None:
+    """The customer number of an existing customer that is evidently the same person, if any."""
+    if id_no:
+        cur.execute("SELECT customer_no FROM customer WHERE id_no = %s", (id_no,))
+        if row := cur.fetchone():
+            return row["customer_no"]
+    if phone:
+        cur.execute("""SELECT c.customer_no FROM customer c JOIN customer_phone p ON p.customer_id = c.id
+                        WHERE p.phone = %s AND c.name_norm = %s AND c.status = 'active' LIMIT 1""",
+                    (phone, name_norm))
+        if row := cur.fetchone():
+            return row["customer_no"]
+    return None
+
+
+def insert_customer(cur, *, name: str, name_norm: str, id_no: str | None, email: str | None,
+                    tier: str, actor: str) -> dict:
+    cur.execute("""INSERT INTO customer (name, name_norm, id_no, email, tier, created_by, updated_by)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *""",
+                (name, name_norm, id_no, email, tier, actor, actor))
+    return cur.fetchone()
+
+
+def add_phone(cur, customer_id: int, phone: str, kind: str, primary: bool, source: str) -> None:
+    if primary:
+        cur.execute("UPDATE customer_phone SET is_primary = false WHERE customer_id = %s", (customer_id,))
+    cur.execute("""INSERT INTO customer_phone (customer_id, phone, kind, is_primary, source)
+                   VALUES (%s, %s, %s, %s, %s)
+                   ON CONFLICT (customer_id, phone) DO UPDATE SET is_primary = EXCLUDED.is_primary""",
+                (customer_id, phone, kind, primary, source))
+
+
+def add_premises(cur, customer_id: int, address: str, address_norm: str, area_code: str | None) -> int:
+    cur.execute("""INSERT INTO premises (customer_id, address, address_norm, area_code)
+                   VALUES (%s, %s, %s, %s)
+                   ON CONFLICT (customer_id, address_norm) DO UPDATE SET area_code = EXCLUDED.area_code
+                   RETURNING id""", (customer_id, address, address_norm, area_code))
+    return cur.fetchone()["id"]
+
+
+def area_known(cur, area_code: str) -> bool:
+    cur.execute("SELECT 1 FROM area_station WHERE area_code = %s", (area_code,))
+    return cur.fetchone() is not None
+
+
+def add_account(cur, customer_id: int, name: str) -> int:
+    cur.execute("INSERT INTO account (customer_id, name) VALUES (%s, %s) RETURNING id", (customer_id, name))
+    return cur.fetchone()["id"]
+
+
+def update_customer(cur, customer_id: int, fields: dict, actor: str) -> None:
+    if not fields:
+        return
+    assignments = ", ".join(f"{col} = %({col})s" for col in fields)
+    cur.execute(f"UPDATE customer SET {assignments}, updated_at = now(), updated_by = %(actor)s "
+                f"WHERE id = %(id)s", {**fields, "actor": actor, "id": customer_id})
+
+
+def set_service_state(cur, service_id: int, state: str, actor: str) -> None:
+    cur.execute("""UPDATE service SET state = %s, updated_at = now(), updated_by = %s,
+                          ended_at = CASE WHEN %s = 'disconnected' THEN now() ELSE ended_at END
+                    WHERE id = %s""", (state, actor, state, service_id))
+
+
+def smart_card(cur, customer_id: int, card_no: str) -> dict:
+    cur.execute("SELECT * FROM device WHERE customer_id = %s AND kind = 'smart_card' AND serial = %s",
+                (customer_id, card_no))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"smart card {card_no} does not belong to this customer", reason="smart-card-not-found")
+    return row
+
+
+def insert_service(cur, **values) -> int:
+    cols = ", ".join(values)
+    cur.execute(f"INSERT INTO service ({cols}) VALUES ({', '.join(f'%({c})s' for c in values)}) RETURNING id",
+                values)
+    return cur.fetchone()["id"]
+
+
+def account_for_premises(cur, customer_id: int, premises_id: int | None) -> int | None:
+    cur.execute("""SELECT account_id FROM service WHERE customer_id = %s AND premises_id IS NOT DISTINCT FROM %s
+                     AND account_id IS NOT NULL ORDER BY id LIMIT 1""", (customer_id, premises_id))
+    row = cur.fetchone()
+    if row:
+        return row["account_id"]
+    cur.execute("SELECT id FROM account WHERE customer_id = %s ORDER BY id LIMIT 1", (customer_id,))
+    row = cur.fetchone()
+    return row["id"] if row else None
+
+
+def record_write_back(cur, *, service_id: int | None, system: str, action: str, request: dict,
+                      ok: bool, detail: str, actor: str) -> dict:
+    cur.execute("""INSERT INTO write_back (service_id, system, action, request, outcome, detail, requested_by)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING system, outcome, detail, at""",
+                (service_id, system, action, Json(request), "ok" if ok else "failed", detail, actor))
+    return cur.fetchone()
+
+
+def add_contact(cur, customer_id: int, channel: str, kind: str, summary: str, actor: str) -> dict:
+    cur.execute("""INSERT INTO contact (customer_id, channel, kind, summary, actor)
+                   VALUES (%s, %s, %s, %s, %s) RETURNING id, channel, kind, summary, actor, at""",
+                (customer_id, channel, kind, summary, actor))
+    return cur.fetchone()
+
+
+def audit(cur, entity: str, key: str, action: str, changes: dict, actor: str) -> None:
+    cur.execute("INSERT INTO audit_log (entity, entity_key, action, changes, actor) VALUES (%s, %s, %s, %s, %s)",
+                (entity, key, action, Json(changes, dumps=_json_dumps), actor))
+
+
+def _json_dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+# -- match review ------------------------------------------------------------------------------
+
+_MATCH_SIDE = """
+    json_build_object(
+        'customer_no', {c}.customer_no, 'name', {c}.name, 'id_no', {c}.id_no,
+        'phone', (SELECT phone FROM customer_phone p WHERE p.customer_id = {c}.id
+                   ORDER BY is_primary DESC, phone LIMIT 1),
+        'address', (SELECT address FROM premises p WHERE p.customer_id = {c}.id ORDER BY id LIMIT 1),
+        'origins', (SELECT coalesce(array_agg(DISTINCT system), '{{}}') FROM legacy_link l
+                     WHERE l.customer_id = {c}.id))"""
+
+
+def matches(cur, status: str, offset: int, limit: int, match_id: int | None = None) -> tuple[list[dict], int]:
+    where, params = ("m.id = %(id)s", {"id": match_id}) if match_id else ("m.status = %(status)s", {"status": status})
+    cur.execute(f"""
+        SELECT count(*) OVER () AS total, m.id, m.score, m.reasons, m.status, m.decided_by, m.decided_at,
+               m.created_at, {_MATCH_SIDE.format(c='a')} AS left_side, {_MATCH_SIDE.format(c='b')} AS right_side
+          FROM match_candidate m JOIN customer a ON a.id = m.customer_a JOIN customer b ON b.id = m.customer_b
+         WHERE {where}
+         ORDER BY m.score DESC, m.id LIMIT %(limit)s OFFSET %(offset)s""",
+                {**params, "limit": limit, "offset": offset})
+    rows = cur.fetchall()
+    if rows:
+        return rows, rows[0]["total"]
+    cur.execute(f"SELECT count(*) AS total FROM match_candidate m WHERE {where}", params)
+    return [], cur.fetchone()["total"]
+
+
+def match_for_update(cur, match_id: int) -> dict:
+    cur.execute("SELECT * FROM match_candidate WHERE id = %s FOR UPDATE", (match_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"match {match_id} not found", reason="match-not-found")
+    return row
+
+
+def decide_match(cur, match_id: int, status: str, actor: str) -> None:
+    cur.execute("UPDATE match_candidate SET status = %s, decided_by = %s, decided_at = now() WHERE id = %s",
+                (status, actor, match_id))
+
+
+def merge_customers(cur, survivor: int, merged: int, actor: str) -> None:
+    """Move everything of `merged` onto `survivor`; the merged record stays, pointing at the survivor."""
+    for table in ("legacy_link", "account", "device", "service", "contact"):
+        cur.execute(f"UPDATE {table} SET customer_id = %s WHERE customer_id = %s", (survivor, merged))
+    cur.execute("""INSERT INTO customer_phone (customer_id, phone, kind, is_primary, source)
+                   SELECT %s, phone, kind, false, source FROM customer_phone WHERE customer_id = %s
+                   ON CONFLICT DO NOTHING""", (survivor, merged))
+    cur.execute("DELETE FROM customer_phone WHERE customer_id = %s", (merged,))
+    # Premises at the same normalized address become one; the services follow the survivor's row.
+    cur.execute("""UPDATE service s SET premises_id = keep.id
+                     FROM premises old JOIN premises keep
+                          ON keep.customer_id = %s AND keep.address_norm = old.address_norm
+                    WHERE old.customer_id = %s AND s.premises_id = old.id""", (survivor, merged))
+    cur.execute("""UPDATE device d SET premises_id = keep.id
+                     FROM premises old JOIN premises keep
+                          ON keep.customer_id = %s AND keep.address_norm = old.address_norm
+                    WHERE old.customer_id = %s AND d.premises_id = old.id""", (survivor, merged))
+    cur.execute("""DELETE FROM premises old USING premises keep
+                    WHERE old.customer_id = %s AND keep.customer_id = %s AND keep.address_norm = old.address_norm""",
+                (merged, survivor))
+    cur.execute("UPDATE premises SET customer_id = %s WHERE customer_id = %s", (survivor, merged))
+    cur.execute("""UPDATE customer s SET id_no = coalesce(s.id_no, m.id_no), email = coalesce(s.email, m.email),
+                          updated_at = now(), updated_by = %s
+                     FROM customer m WHERE s.id = %s AND m.id = %s""", (actor, survivor, merged))
+    cur.execute("""UPDATE customer SET status = 'merged', merged_into = %s, id_no = NULL,
+                          updated_at = now(), updated_by = %s WHERE id = %s""", (survivor, actor, merged))
+    # Other open pairs that named the merged customer now name the survivor, unless that pair exists.
+    other = "CASE WHEN m.customer_a = %(merged)s THEN m.customer_b ELSE m.customer_a END"
+    involved = "m.status = 'pending' AND %(merged)s IN (m.customer_a, m.customer_b)"
+    params = {"merged": merged, "survivor": survivor, "actor": actor}
+    cur.execute(f"""UPDATE match_candidate m SET status = 'rejected', decided_by = %(actor)s, decided_at = now()
+                     WHERE {involved} AND EXISTS (
+                           SELECT 1 FROM match_candidate o
+                            WHERE o.customer_a = least(%(survivor)s, {other})
+                              AND o.customer_b = greatest(%(survivor)s, {other}))""", params)
+    cur.execute(f"""UPDATE match_candidate m SET customer_a = least(%(survivor)s, {other}),
+                                                 customer_b = greatest(%(survivor)s, {other})
+                     WHERE {involved}""", params)
+
+
+# -- import runs --------------------------------------------------------------------------------
+
+def import_run(cur, run_id: int) -> dict:
+    if run_id:
+        cur.execute("SELECT * FROM import_run WHERE id = %s", (run_id,))
+    else:
+        cur.execute("SELECT * FROM import_run ORDER BY id DESC LIMIT 1")
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound("no such import run", reason="import-run-not-found")
+    return row
