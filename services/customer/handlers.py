@@ -81,7 +81,7 @@ def _valid_id(raw: str) -> str | None:
     if not raw.strip():
         return None
     try:
-        return idcard.normalize(raw)
+        return idcard.normalize_id_no(raw)
     except ValueError as exc:
         raise InvalidArgument(f"invalid ID-card number: {exc}", reason="invalid-id-number") from None
 
@@ -89,10 +89,11 @@ def _valid_id(raw: str) -> str | None:
 def _valid_phone(raw: str) -> tuple[str, str] | None:
     if not raw.strip():
         return None
-    found = normalize.phones(raw)
+    found = normalize.parse_phones(raw)
     if len(found) != 1:
-        raise InvalidArgument(f"invalid phone number {raw!r}", reason="invalid-phone")
-    return found[0]
+        raise InvalidArgument(f"invalid phone number {raw!r}: expected one mobile or landline number",
+                              reason="invalid-phone")
+    return found[0].number, found[0].kind
 
 
 def _valid_tier(tier: str) -> str:
@@ -109,6 +110,10 @@ def _valid_email(email: str) -> str | None:
     if not local or "." not in domain or " " in email or len(email) > 254:
         raise InvalidArgument(f"invalid e-mail address {email!r}", reason="invalid-email")
     return email
+
+
+def _address_norm(address: str) -> str:
+    return normalize.normalize_address(address) or address.strip()
 
 
 def _page(offset: int, limit: int) -> tuple[int, int]:
@@ -136,9 +141,9 @@ class CustomerHandlers:
             raise InvalidArgument("a search needs q: phone, ID number, name, customer number, "
                                   "smart card number or address", reason="empty-search") from None
         if query.field == "name":
-            query = type(query)("name", normalize.name(query.value))
+            query = type(query)("name", normalize.normalize_name(query.value) or query.value)
         elif query.field == "address":
-            query = type(query)("address", normalize.address(query.value))
+            query = type(query)("address", normalize.normalize_address(query.value) or query.value)
         with self.db.transaction() as cur:
             rows, total = store.search(cur, query, offset, limit)
         return rows, total, query.field
@@ -162,13 +167,13 @@ class CustomerHandlers:
     # -- commands -------------------------------------------------------------------------------
     def create(self, cmd: CreateCustomer) -> dict:
         name = cmd.name.strip()
-        if not name or len(name) > 60:
-            raise InvalidArgument("name is required (at most 60 characters)", reason="invalid-name")
+        name_norm = normalize.normalize_name(name)
+        if not name_norm or len(name) > 60:
+            raise InvalidArgument("a person's name is required (at most 60 characters)", reason="invalid-name")
         id_no = _valid_id(cmd.id_no)
         phone = _valid_phone(cmd.phone)
         email = _valid_email(cmd.email)
         tier = _valid_tier(cmd.tier or "regular")
-        name_norm = normalize.name(name)
         with self.db.transaction() as cur:
             if dup := store.find_duplicate(cur, id_no, name_norm, phone[0] if phone else None):
                 raise AlreadyExists(f"this person is already customer {dup}", reason="duplicate-customer")
@@ -179,7 +184,7 @@ class CustomerHandlers:
             if phone:
                 store.add_phone(cur, c["id"], phone[0], phone[1], True, "bss")
             if cmd.address.strip():
-                store.add_premises(cur, c["id"], cmd.address.strip(), normalize.address(cmd.address),
+                store.add_premises(cur, c["id"], cmd.address.strip(), _address_norm(cmd.address),
                                    cmd.area_code or None)
             store.add_account(cur, c["id"], name)
             store.audit(cur, "customer", c["customer_no"], "create",
@@ -211,7 +216,7 @@ class CustomerHandlers:
             if cmd.address is not None and cmd.address.strip():
                 if cmd.area_code and not store.area_known(cur, cmd.area_code):
                     raise InvalidArgument(f"unknown area code {cmd.area_code}", reason="unknown-area")
-                store.add_premises(cur, c["id"], cmd.address.strip(), normalize.address(cmd.address),
+                store.add_premises(cur, c["id"], cmd.address.strip(), _address_norm(cmd.address),
                                    cmd.area_code or None)
                 changes["address"] = cmd.address.strip()
             if not changes:

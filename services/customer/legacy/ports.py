@@ -25,5 +25,8 @@ class SmsNetwork(Protocol):
     def set_entitlement_status(self, entitlement_id: str, action: str, operator: str) -> WriteBackResult:
         """action: suspend | restore | disconnect (de-entitle) a product on a smart card."""
 
+    def product(self, product_code: str) -> dict | None:
+        """The SMS catalogue entry {"name", "type", "price_minor"} of a product, or None if unknown."""
+
     def entitle(self, card_no: str, product_code: str, operator: str) -> WriteBackResult:
         """Add a product to a smart card; legacy_ref of the result is the new entitlement id."""

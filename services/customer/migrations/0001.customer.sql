@@ -32,7 +32,7 @@ CREATE TABLE customer (
     updated_by   TEXT NOT NULL DEFAULT 'system'
 );
 CREATE INDEX customer_name_norm ON customer (name_norm);
-CREATE INDEX customer_name_trgm ON customer USING gin (name_norm gin_trgm_ops);
+CREATE INDEX customer_name_trgm ON customer USING gin (name_norm public.gin_trgm_ops);
 
 CREATE TABLE customer_phone (
     customer_id  BIGINT NOT NULL REFERENCES customer ON DELETE CASCADE,
@@ -53,7 +53,7 @@ CREATE TABLE premises (
     created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
     UNIQUE (customer_id, address_norm)
 );
-CREATE INDEX premises_address_trgm ON premises USING gin (address_norm gin_trgm_ops);
+CREATE INDEX premises_address_trgm ON premises USING gin (address_norm public.gin_trgm_ops);
 
 CREATE TABLE account (                        -- who pays; a household account may pay for several services
     id           BIGSERIAL PRIMARY KEY,

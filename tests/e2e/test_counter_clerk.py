@@ -1,0 +1,240 @@
+"""The whole suite as processes (`python -m deploy.suite run`), driven through the gateway the way a
+counter clerk, a technician and a supervisor would use it."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import pika
+import psycopg2
+import pytest
+
+pytestmark = pytest.mark.e2e
+ROOT = Path(__file__).resolve().parents[2]
+DATABASES = {"BSS_DB_URL": "bss_e2e", "BSS_LEGACY_CMS_URL": "legacy_cms_e2e", "BSS_LEGACY_SMS_URL": "legacy_sms_e2e"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_base() -> str:
+    return os.environ["BSS_DB_URL"].rsplit("/", 1)[0]
+
+
+def drop_database(name: str) -> None:
+    conn = psycopg2.connect(f"{pg_base()}/postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    conn.close()
+
+
+def valid_id_no(first17: str) -> str:
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
+
+
+class Suite:
+    def __init__(self):
+        self.port = free_port()
+        self.env = {**os.environ, "BSS_MODE": "demo", "BSS_DEMO_HOUSEHOLDS": "300", "BSS_LOG_LEVEL": "INFO",
+                    "BSS_GATEWAY_PORT": str(self.port), "BSS_CUSTOMER_GRPC": f"127.0.0.1:{free_port()}",
+                    "BSS_LEGACY_SYNC_SECONDS": "1"}
+        for var, name in DATABASES.items():
+            self.env[var] = f"{pg_base()}/{name}"
+        self.log = open(ROOT / "build" / "e2e-suite.log", "wb")
+        self.proc: subprocess.Popen | None = None
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        for name in DATABASES.values():
+            drop_database(name)
+        self.proc = subprocess.Popen([sys.executable, "-m", "deploy.suite", "run"], cwd=ROOT, env=self.env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, f"the suite exited early; see {self.log.name}"
+            try:
+                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(1)
+        raise AssertionError(f"the suite did not become healthy; see {self.log.name}")
+
+    def stop(self) -> int:
+        self.proc.send_signal(signal.SIGINT)  # what Ctrl-C sends
+        try:
+            return self.proc.wait(60)
+        finally:
+            self.log.close()
+
+    def db(self, var: str):
+        conn = psycopg2.connect(self.env[var])
+        conn.autocommit = True
+        return conn
+
+
+@pytest.fixture(scope="module")
+def suite():
+    (ROOT / "build").mkdir(exist_ok=True)
+    s = Suite()
+    s.start()
+    yield s
+    if s.proc.poll() is None:
+        s.proc.kill()
+
+
+def login(suite, role: str) -> httpx.Client:
+    r = httpx.post(f"{suite.url}/api/v1/auth/token", data={"username": role, "password": "demo"})
+    assert r.status_code == 200, r.text
+    return httpx.Client(base_url=f"{suite.url}/api/v1", timeout=15,
+                        headers={"Authorization": f"Bearer {r.json()['access_token']}"})
+
+
+def both_systems_customer(suite) -> tuple[str, str, str, str]:
+    """A golden customer linked to a CMS line and an SMS subscriber, with an active analog service."""
+    with suite.db("BSS_DB_URL") as conn, conn.cursor() as cur:
+        cur.execute("""
+            SELECT c.customer_no, p.phone, s.service_no, s.legacy_ref
+              FROM customer.customer c
+              JOIN customer.customer_phone p ON p.customer_id = c.id AND p.kind = 'mobile'
+              JOIN customer.service s ON s.customer_id = c.id AND s.origin = 'cms' AND s.state = 'active'
+             WHERE EXISTS (SELECT 1 FROM customer.legacy_link l WHERE l.customer_id = c.id AND l.system = 'sms')
+               AND EXISTS (SELECT 1 FROM customer.legacy_link l WHERE l.customer_id = c.id AND l.system = 'cms')
+             ORDER BY c.id LIMIT 1""")
+        row = cur.fetchone()
+    assert row, "the demo data should have customers in both legacy systems"
+    return row
+
+
+def line_status(suite, user_no: str) -> str:
+    with suite.db("BSS_LEGACY_CMS_URL") as conn, conn.cursor() as cur:
+        cur.execute("SELECT xlzt FROM yhxx WHERE yhbh = %s", (user_no,))
+        return cur.fetchone()[0]
+
+
+def test_health_reports_every_dependency(suite):
+    body = httpx.get(f"{suite.url}/health").json()
+    text = json.dumps(body)
+    assert body["status"] == "ok"
+    for part in ("customer", "database", "broker"):
+        assert part in text
+
+
+def test_counter_clerk_finds_customer_by_phone_and_sees_both_systems(suite):
+    customer_no, phone, _, _ = both_systems_customer(suite)
+    clerk = login(suite, "counter")
+    r = clerk.get("/customers", params={"q": phone})
+    assert r.status_code == 200, r.text
+    assert int(r.headers["X-Total-Count"]) >= 1
+    assert customer_no in r.text
+    view = clerk.get(f"/customers/{customer_no}").json()
+    origins = {s["origin"] for s in view["services"]}
+    assert {"cms", "sms"} <= origins
+    assert any(d["kind"] == "smart_card" for d in view["devices"])
+    assert view["premises"] and view["premises"][0]["station"]
+    assert {link["system"] for link in view["links"]} == {"cms", "sms"}
+
+
+def test_suspend_and_restore_are_written_back_and_published(suite):
+    customer_no, _, service_no, user_no = both_systems_customer(suite)
+    clerk = login(suite, "counter")
+    mq = pika.BlockingConnection(pika.URLParameters(suite.env.get("BSS_AMQP_URI", "amqp://guest:guest@127.0.0.1:5672/")))
+    channel = mq.channel()
+    channel.exchange_declare("customer.events", exchange_type="topic", durable=True)
+    queue = channel.queue_declare("", exclusive=True).method.queue
+    channel.queue_bind(queue, "customer.events", routing_key="service_suspended")
+
+    r = clerk.post(f"/customers/{customer_no}/services/{service_no}/suspend", json={"reason": "customer away"})
+    assert r.status_code == 200, r.text
+    assert r.json()["writeBack"]["outcome"] == "ok"
+    assert line_status(suite, user_no) == "2"
+
+    deadline, event = time.monotonic() + 30, None
+    while event is None and time.monotonic() < deadline:
+        _, _, body = channel.basic_get(queue, auto_ack=True)
+        event = json.loads(body) if body else time.sleep(0.3)
+    mq.close()
+    assert event and event["data"]["serviceNo"] == service_no
+
+    again = clerk.post(f"/customers/{customer_no}/services/{service_no}/suspend")
+    assert again.status_code == 409
+    assert again.headers["content-type"].startswith("application/problem+json")
+
+    r = clerk.post(f"/customers/{customer_no}/services/{service_no}/restore")
+    assert r.status_code == 200, r.text
+    assert line_status(suite, user_no) == "1"
+
+
+def test_new_customer_and_bad_inputs(suite):
+    clerk = login(suite, "counter")
+    id_no = valid_id_no(f"33010619850101{uuid.uuid4().int % 1000:03d}")
+    body = {"name": "测试客户", "idNo": id_no, "phone": "13900001234", "address": "文三路100号1幢2单元301室",
+            "areaCode": "0101"}
+    r = clerk.post("/customers", json=body)
+    assert r.status_code == 201, r.text
+    assert r.headers["Location"].endswith(r.json()["customerNo"])
+    dup = clerk.post("/customers", json=body)
+    assert dup.status_code == 409 and dup.headers["content-type"].startswith("application/problem+json")
+    bad_id = clerk.post("/customers", json={**body, "idNo": id_no[:-1] + ("0" if id_no[-1] != "0" else "1")})
+    assert bad_id.status_code == 422
+    assert clerk.post("/customers", json={**body, "idNo": None, "phone": "12345"}).status_code == 422
+    assert clerk.get("/customers/C99999999999").status_code == 404
+    assert clerk.get("/customers", params={"limit": -1}).status_code == 422
+    assert clerk.post("/customers", content=b"{not json", headers={"content-type": "application/json"}).status_code == 422
+
+
+def test_technician_sees_masked_id_numbers(suite):
+    customer_no, _, _, _ = both_systems_customer(suite)
+    full = login(suite, "counter").get(f"/customers/{customer_no}").json()
+    masked = login(suite, "technician").get(f"/customers/{customer_no}").json()
+    if full.get("idNo"):
+        assert masked["idNo"] != full["idNo"] and "*" in masked["idNo"]
+    assert login(suite, "technician").post(f"/customers/{customer_no}/contacts",
+                                           json={"channel": "field", "kind": "note", "summary": "x"}).status_code == 403
+
+
+def test_supervisor_reviews_a_match(suite):
+    supervisor = login(suite, "supervisor")
+    r = supervisor.get("/customerMatches", params={"status": "pending"})
+    assert r.status_code == 200, r.text
+    pending = r.json()["data"]
+    assert pending, "the demo data should leave uncertain pairs for review"
+    match = pending[0]
+    accepted = supervisor.post(f"/customerMatches/{match['id']}/accept")
+    assert accepted.status_code == 200, accepted.text
+    assert supervisor.post(f"/customerMatches/{match['id']}/accept").status_code == 409
+    merged_no = match["right"]["customerNo"]
+    assert supervisor.get(f"/customers/{merged_no}").json()["status"] == "merged"
+
+
+def test_legacy_change_is_followed(suite):
+    _, _, _, user_no = both_systems_customer(suite)
+    new_phone = f"137{uuid.uuid4().int % 10**8:08d}"
+    with suite.db("BSS_LEGACY_CMS_URL") as conn, conn.cursor() as cur:
+        cur.execute("UPDATE yhxx SET lxdh = %s WHERE yhbh = %s", (new_phone, user_no))
+    clerk = login(suite, "counter")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        r = clerk.get("/customers", params={"q": new_phone})
+        if r.status_code == 200 and int(r.headers["X-Total-Count"]) >= 1:
+            return
+        time.sleep(1)
+    raise AssertionError("the CMS phone change did not reach the customer record")
+
+
+def test_ctrl_c_stops_everything_cleanly(suite):
+    assert suite.stop() == 0
