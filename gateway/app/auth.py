@@ -1,0 +1,57 @@
+"""What each role may do, and the signed tokens that say who is asking: roles, permissions, JWTs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from enum import StrEnum
+
+import jwt
+
+from .problems import Problem
+
+ALGORITHM = "HS256"
+
+
+class Role(StrEnum):
+    COUNTER = "counter"
+    AGENT = "agent"
+    TECHNICIAN = "technician"
+    SUPERVISOR = "supervisor"
+    BANK = "bank"
+    ADMIN = "admin"
+
+
+# permission -> the roles that hold it. Banks hold none of these: they only exchange their own files.
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "customers:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
+    "customers:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "matches:review": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "imports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+}
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: Role
+
+    def may(self, permission: str) -> bool:
+        return self.role in PERMISSIONS[permission]
+
+
+def issue_token(user: User, secret: str, ttl: timedelta, now: datetime | None = None) -> str:
+    now = now or datetime.now(timezone.utc)
+    claims = {"sub": user.username, "role": user.role.value, "iat": now, "exp": now + ttl}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(token: str, secret: str) -> User:
+    try:
+        claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]})
+        return User(str(claims["sub"]), Role(claims["role"]))
+    except jwt.ExpiredSignatureError:
+        raise Problem(401, "token-expired", "the access token has expired; sign in again",
+                      {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None
+    except (jwt.InvalidTokenError, ValueError):
+        raise Problem(401, "invalid-token", "the access token is not valid",
+                      {"WWW-Authenticate": 'Bearer error="invalid_token"'}) from None

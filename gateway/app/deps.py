@@ -1,0 +1,67 @@
+"""Annotated dependencies for routes: settings, database, the signed-in user and role checks, gRPC
+clients, paging. A route states what it needs in its signature; nothing here knows a route."""
+from __future__ import annotations
+
+from typing import Annotated, Callable
+
+from fastapi import Depends, Query, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from services.common.db import Database
+from services.common.settings import Settings
+
+from .auth import User, decode_token
+from .grpc_clients import Client
+from .problems import Problem
+
+TOKEN_URL = "/api/v1/auth/token"
+INT32_MAX = 2**31 - 1
+MAX_PAGE = 100
+
+_bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
+
+
+async def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+async def _db(request: Request) -> Database:
+    return request.app.state.db
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+DbDep = Annotated[Database, Depends(_db)]
+
+
+async def _current_user(token: Annotated[str | None, Depends(_bearer)], settings: SettingsDep) -> User:
+    if not token:
+        raise Problem(401, "missing-token", "sign in and send the access token as a Bearer token",
+                      {"WWW-Authenticate": "Bearer"})
+    return decode_token(token, settings.jwt_secret)
+
+
+CurrentUser = Annotated[User, Depends(_current_user)]
+
+
+def require(permission: str) -> Callable[[User], User]:
+    async def check(user: CurrentUser) -> User:
+        if not user.may(permission):
+            raise Problem(403, "forbidden", f"the role {user.role.value} may not do this ({permission})")
+        return user
+    return check
+
+
+CustomerReader = Annotated[User, Depends(require("customers:read"))]
+CustomerWriter = Annotated[User, Depends(require("customers:write"))]
+MatchReviewer = Annotated[User, Depends(require("matches:review"))]
+ImportViewer = Annotated[User, Depends(require("imports:read"))]
+
+
+async def _customer_client(request: Request) -> Client:
+    return request.app.state.channels.client("customer", request.state.correlation_id)
+
+
+CustomerClient = Annotated[Client, Depends(_customer_client)]
+
+Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

@@ -1,0 +1,48 @@
+"""`fields=` (choose which top-level fields come back) and pages with `X-Total-Count`."""
+
+from typing import Annotated, Any, Callable
+
+from fastapi import Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from .problems import Problem
+from .schemas.base import Page
+
+TOTAL_COUNT_HEADER = "X-Total-Count"
+
+Selection = set[str] | None
+
+
+def parse_fields(raw: str | None, model: type[BaseModel]) -> Selection:
+    """camelCase names from the query -> the model's field names; an unknown name is a client error."""
+    if not raw:
+        return None
+    by_alias = {field.alias or name: name for name, field in model.model_fields.items()}
+    wanted = [name.strip() for name in raw.split(",") if name.strip()]
+    unknown = [name for name in wanted if name not in by_alias]
+    if unknown:
+        raise Problem(422, "unknown-field",
+                      f"unknown field(s) {', '.join(unknown)}; choose from {', '.join(by_alias)}")
+    return {by_alias[name] for name in wanted} or None
+
+
+def selector(model: type[BaseModel]) -> Callable[[str | None], Selection]:
+    """A dependency reading `fields=` for `model`, listing its field names in the OpenAPI docs."""
+    names = ", ".join(field.alias or name for name, field in model.model_fields.items())
+
+    def dependency(fields: Annotated[str | None, Query(max_length=1000, description=f"Comma list of: {names}")]
+                   = None) -> Selection:
+        return parse_fields(fields, model)
+
+    return dependency
+
+
+def selected(model: BaseModel, fields: Selection = None) -> JSONResponse:
+    return JSONResponse(model.model_dump(mode="json", by_alias=True, include=fields))
+
+
+def page(result: Page, fields: Selection = None) -> JSONResponse:
+    include: Any = {"data": {"__all__": fields}, "count": True} if fields else None
+    return JSONResponse(result.model_dump(mode="json", by_alias=True, include=include),
+                        headers={TOTAL_COUNT_HEADER: str(result.count)})

@@ -1,0 +1,65 @@
+"""One gRPC channel per peer service, opened at start-up; every call carries a deadline and the
+request's correlation id, so a slow peer cannot hold a request forever and its logs join ours."""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from bss.customer.v1 import customer_pb2, customer_pb2_grpc
+from services.common.settings import Settings
+
+CALL_TIMEOUT_SECONDS = 5.0
+HEALTH_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Peer:
+    name: str
+    address: Callable[[Settings], str]
+    stub: type
+    service: str  # the full gRPC service name its health check reports on
+
+
+PEERS: tuple[Peer, ...] = (
+    Peer("customer", lambda s: s.customer_grpc, customer_pb2_grpc.CustomerServiceStub,
+         customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name),
+)
+
+
+class Client:
+    """A peer's stub whose methods add the deadline and correlation id: `await client.GetCustomer(req)`."""
+
+    def __init__(self, stub: Any, correlation_id: str, timeout: float):
+        self._stub = stub
+        self._metadata = (("x-correlation-id", correlation_id),)
+        self._timeout = timeout
+
+    def __getattr__(self, method: str) -> Callable[..., Any]:
+        return functools.partial(getattr(self._stub, method), timeout=self._timeout, metadata=self._metadata)
+
+
+class Channels:
+    def __init__(self, settings: Settings, timeout: float = CALL_TIMEOUT_SECONDS):
+        self.timeout = timeout
+        self._channels = {peer.name: grpc.aio.insecure_channel(peer.address(settings)) for peer in PEERS}
+        self._stubs = {peer.name: peer.stub(self._channels[peer.name]) for peer in PEERS}
+
+    def client(self, peer: str, correlation_id: str) -> Client:
+        return Client(self._stubs[peer], correlation_id, self.timeout)
+
+    async def health(self, peer: Peer) -> bool:
+        stub = health_pb2_grpc.HealthStub(self._channels[peer.name])
+        try:
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=peer.service),
+                                     timeout=HEALTH_TIMEOUT_SECONDS)
+        except grpc.RpcError:
+            return False
+        return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()

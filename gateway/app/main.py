@@ -1,0 +1,62 @@
+"""The gateway application: `create_app(settings)` for tests and servers, `python -m gateway.app.main` to run."""
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+import uvicorn
+from fastapi import FastAPI
+
+from services.common.db import Database
+from services.common.logs import setup_logging
+from services.common.migrate import migrate
+from services.common.settings import Settings, get_settings
+
+from . import problems
+from .correlation import CorrelationMiddleware
+from .grpc_clients import Channels
+from .routes import auth, console, customers, health, import_runs, matches
+from .users import ensure_demo_users
+
+API_PREFIX = "/api/v1"
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        migrate(settings, "gateway", MIGRATIONS)
+        ensure_demo_users(settings)
+        app.state.db = Database(settings.service_db_url("gateway"), schema="gateway",
+                                maxconn=settings.db_pool_max)
+        app.state.channels = Channels(settings)
+        try:
+            yield
+        finally:
+            await app.state.channels.close()
+            app.state.db.close()
+
+    app = FastAPI(title="BSS gateway", version="1",
+                  description="One interface over the customer, billing, dispatch and complaint services.",
+                  lifespan=lifespan)
+    app.state.settings = settings
+    problems.install(app)
+    app.add_middleware(CorrelationMiddleware)
+    for router in (auth.router, customers.router, matches.router, import_runs.router):
+        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(health.router)
+    app.include_router(console.router)
+    return app
+
+
+def main() -> None:
+    settings = get_settings()
+    setup_logging("gateway", settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_config=None)
+
+
+if __name__ == "__main__":
+    main()

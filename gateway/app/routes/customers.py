@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi.responses import JSONResponse
+
+from bss.customer.v1 import customer_pb2 as pb
+
+from ..deps import CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
+from ..fields import Selection, page, selected, selector
+from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, CustomerCreate, CustomerPublic,
+                                 CustomersPublic, CustomerSummaryPublic, EntitlementCreate, ServiceChangePublic,
+                                 ServicesPublic, ServiceStateChange)
+
+router = APIRouter(prefix="/customers", tags=["customers"])
+
+
+
+def _key(alias: str) -> Any:
+    # Checked here so that garbage never reaches the customer service (or its logs).
+    return Path(alias=alias, min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")
+
+
+CustomerNo = Annotated[str, _key("customerNo")]
+ServiceNo = Annotated[str, _key("serviceNo")]
+CardNo = Annotated[str, _key("cardNo")]
+
+
+class ServiceAction(StrEnum):
+    SUSPEND = "suspend"
+    RESTORE = "restore"
+    DISCONNECT = "disconnect"
+
+
+@router.get("", response_model=CustomersPublic)
+async def search_customers(
+        user: CustomerReader, client: CustomerClient,
+        fields: Annotated[Selection, Depends(selector(CustomerSummaryPublic))],
+        q: Annotated[str, Query(min_length=1, max_length=200,
+                                description="phone, ID number, name, customer or smart card number, address")],
+        offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
+    reply = await client.SearchCustomers(pb.SearchCustomersRequest(q=q, offset=offset, limit=limit))
+    return page(CustomersPublic.from_proto(reply, user.role), fields)
+
+
+@router.post("", status_code=201)
+async def create_customer(body: CustomerCreate, user: CustomerWriter, client: CustomerClient,
+                          request: Request, response: Response) -> CustomerPublic:
+    view = await client.CreateCustomer(body.to_proto(user))
+    response.headers["Location"] = request.app.url_path_for("get_customer", customerNo=view.customer_no)
+    return CustomerPublic.from_proto(view, user.role)
+
+
+@router.get("/{customerNo}", response_model=CustomerPublic)
+async def get_customer(customer_no: CustomerNo, user: CustomerReader, client: CustomerClient,
+                       fields: Annotated[Selection, Depends(selector(CustomerPublic))]) -> JSONResponse:
+    """The 360 view: profile, phones, accounts, premises, services, devices, legacy links, recent contacts."""
+    view = await client.GetCustomer(pb.GetCustomerRequest(customer_no=customer_no))
+    return selected(CustomerPublic.from_proto(view, user.role), fields)
+
+
+@router.patch("/{customerNo}")
+async def update_contact(customer_no: CustomerNo, body: ContactUpdate, user: CustomerWriter,
+                         client: CustomerClient) -> CustomerPublic:
+    view = await client.UpdateContact(body.to_proto(customer_no, user))
+    return CustomerPublic.from_proto(view, user.role)
+
+
+@router.get("/{customerNo}/services", response_model=ServicesPublic)
+async def list_services(customer_no: CustomerNo, user: CustomerReader, client: CustomerClient) -> JSONResponse:
+    reply = await client.ListServices(pb.ListServicesRequest(customer_no=customer_no))
+    return page(ServicesPublic.from_proto(reply))
+
+
+@router.post("/{customerNo}/services/{serviceNo}/{action}")
+async def change_service_state(customer_no: CustomerNo, service_no: ServiceNo, action: ServiceAction,
+                               user: CustomerWriter, client: CustomerClient,
+                               body: ServiceStateChange | None = None) -> ServiceChangePublic:
+    """Suspend, restore or disconnect; the answer includes what the legacy network system said."""
+    command = (body or ServiceStateChange()).to_proto(customer_no, service_no, action.value, user)
+    return ServiceChangePublic.from_proto(await client.ChangeServiceState(command))
+
+
+@router.post("/{customerNo}/smartCards/{cardNo}/entitlements", status_code=201)
+async def entitle_smart_card(customer_no: CustomerNo, card_no: CardNo, body: EntitlementCreate,
+                             user: CustomerWriter, client: CustomerClient) -> ServiceChangePublic:
+    reply = await client.EntitleSmartCard(body.to_proto(customer_no, card_no, user))
+    return ServiceChangePublic.from_proto(reply)
+
+
+@router.post("/{customerNo}/contacts", status_code=201)
+async def record_contact(customer_no: CustomerNo, body: ContactCreate, user: CustomerWriter,
+                         client: CustomerClient) -> ContactPublic:
+    return ContactPublic.from_proto(await client.RecordContact(body.to_proto(customer_no, user)))

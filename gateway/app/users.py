@@ -1,0 +1,64 @@
+"""Staff accounts: argon2 passwords, signing in, and the demo users of development and demo mode."""
+from __future__ import annotations
+
+import logging
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from services.common.db import Database
+from services.common.settings import Settings
+
+from . import store
+from .auth import Role, User
+
+DEMO_PASSWORD = "demo"
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+@cache
+def _dummy_hash() -> str:
+    return hash_password("no such user")
+
+
+def verify_password(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def authenticate(db: Database, username: str, password: str) -> User | None:
+    with db.transaction() as cur:
+        row = store.find_active_user(cur, username)
+    # An unknown user costs the same hash as a known one, so timing does not reveal who exists.
+    if row is None:
+        verify_password(_dummy_hash(), password)
+        return None
+    if not verify_password(row["password_hash"], password):
+        return None
+    return User(row["username"], Role(row["role"]))
+
+
+def ensure_demo_users(settings: Settings) -> None:
+    """One user per role, named after it, password `demo`: only in development and demo mode.
+
+    In production they are deactivated, so a database that once ran a demo cannot be entered with them.
+    """
+    db = Database(settings.service_db_url("gateway"), schema="gateway", maxconn=1)
+    try:
+        with db.transaction() as cur:
+            if settings.demo:
+                store.upsert_demo_users(cur, [(role.value, role.value) for role in Role],
+                                        hash_password(DEMO_PASSWORD))
+            elif deactivated := store.deactivate_demo_users(cur):
+                log.warning("demo users deactivated in production mode", extra={"count": deactivated})
+    finally:
+        db.close()

@@ -1,0 +1,60 @@
+"""Tokens, passwords and the permission table: pure, no database."""
+from datetime import datetime, timedelta, timezone
+
+import jwt
+import pytest
+
+from gateway.app.auth import PERMISSIONS, Role, User, decode_token, issue_token
+from gateway.app.problems import Problem
+from gateway.app.users import hash_password, verify_password
+
+SECRET = "unit-test-secret-0123456789abcdef0123"
+
+
+def test_token_round_trip_carries_name_and_role():
+    user = User("clerk7", Role.COUNTER)
+    assert decode_token(issue_token(user, SECRET, timedelta(minutes=5)), SECRET) == user
+
+
+def test_expired_token_is_refused():
+    token = issue_token(User("a", Role.AGENT), SECRET, timedelta(minutes=5),
+                        now=datetime.now(timezone.utc) - timedelta(hours=1))
+    with pytest.raises(Problem) as err:
+        decode_token(token, SECRET)
+    assert (err.value.status, err.value.reason) == (401, "token-expired")
+
+
+@pytest.mark.parametrize("token", [
+    "not-a-jwt",
+    issue_token(User("a", Role.ADMIN), "another-secret-0123456789abcdef0123", timedelta(minutes=5)),
+    jwt.encode({"sub": "a", "role": "emperor", "exp": datetime.now(timezone.utc) + timedelta(minutes=5)},
+               SECRET, algorithm="HS256"),
+    jwt.encode({"sub": "a", "role": "admin"}, SECRET, algorithm="HS256"),  # never expires: refused
+    jwt.encode({"sub": "a", "role": "admin", "exp": datetime.now(timezone.utc) + timedelta(minutes=5)},
+               None, algorithm="none"),
+])
+def test_forged_or_malformed_tokens_are_refused(token):
+    with pytest.raises(Problem) as err:
+        decode_token(token, SECRET)
+    assert (err.value.status, err.value.reason) == (401, "invalid-token")
+
+
+def test_password_hash_verifies_only_the_right_password():
+    hashed = hash_password("s3cret")
+    assert hashed.startswith("$argon2id$")
+    assert verify_password(hashed, "s3cret")
+    assert not verify_password(hashed, "S3cret")
+    assert not verify_password("not a hash", "s3cret")
+
+
+def test_bank_holds_no_customer_permission():
+    assert not any(User("b", Role.BANK).may(p) for p in PERMISSIONS)
+
+
+def test_technician_reads_but_does_not_write_customers():
+    tech = User("t", Role.TECHNICIAN)
+    assert tech.may("customers:read") and not tech.may("customers:write")
+
+
+def test_only_supervisors_and_admins_review_matches():
+    assert PERMISSIONS["matches:review"] == {Role.SUPERVISOR, Role.ADMIN}
