@@ -14,7 +14,8 @@ from .auth import User, decode_token
 from .grpc_clients import Client
 from .problems import Problem
 
-TOKEN_URL = "/api/v1/auth/token"
+API_PREFIX = "/api/v1"
+TOKEN_URL = f"{API_PREFIX}/auth/token"
 INT32_MAX = 2**31 - 1
 MAX_PAGE = 100
 

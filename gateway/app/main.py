@@ -15,11 +15,11 @@ from services.common.settings import Settings, get_settings
 
 from . import problems
 from .correlation import CorrelationMiddleware
+from .deps import API_PREFIX
 from .grpc_clients import Channels
 from .routes import auth, console, customers, health, import_runs, matches
 from .users import ensure_demo_users
 
-API_PREFIX = "/api/v1"
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 

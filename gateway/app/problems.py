@@ -92,8 +92,7 @@ async def _on_problem(request: Request, exc: Problem) -> JSONResponse:
 
 
 async def _on_http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-    return _respond(request, exc.status_code, reason_of_status(exc.status_code), str(exc.detail),
-                    getattr(exc, "headers", None))
+    return _respond(request, exc.status_code, reason_of_status(exc.status_code), str(exc.detail), exc.headers)
 
 
 async def _on_validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import grpc
 import psycopg2
 import pytest
 from fastapi.testclient import TestClient
