@@ -9,7 +9,6 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-import psycopg2
 import pytest
 from fastapi.testclient import TestClient
 
@@ -23,9 +22,9 @@ from services.common.db import Database
 from services.common.errors import IllegalTransition, NotFound
 from services.common.grpc_server import create_server
 from services.common.migrate import migrate
-from services.common.provision import ensure_database
 from services.customer import grpc_server
-from tests.integration.test_customer_grpc import attach_cms_line, unique_mobile, valid_id_no
+from tests.integration.customer_env import (attach_cms_line, customer_server, prepare_databases, unique_mobile,
+                                            valid_id_no)
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -420,24 +419,9 @@ def test_match_review_and_import_runs(api, stand_in):
 
 @pytest.fixture(scope="module")
 def real(settings, gateway_db):
-    migrate(settings, "customer", ROOT / "services/customer/migrations")
-    for url, ddl in ((settings.legacy_cms_url, "cms.sql"), (settings.legacy_sms_url, "sms.sql")):
-        ensure_database(url)
-        conn = psycopg2.connect(url)
-        conn.autocommit = True
-        with conn, conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(42)")
-            cur.execute((ROOT / "services/legacy_sim" / ddl).read_text())
-            cur.execute("SELECT pg_advisory_unlock(42)")
-        conn.close()
-    server, port, readiness, db = grpc_server.build(settings, address="127.0.0.1:0")
-    server.start()
-    readiness.start()
-    with client_for(settings, customer_grpc=f"127.0.0.1:{port}") as client:
+    prepare_databases(settings)
+    with customer_server(settings) as port, client_for(settings, customer_grpc=f"127.0.0.1:{port}") as client:
         yield client
-    readiness.stop()
-    server.stop(0)
-    db.close()
 
 
 def test_counter_clerk_round_trip(real, settings):

@@ -1,0 +1,71 @@
+"""What the integration tests of the customer service and of the gateway share: the databases it
+needs, a real server on a free port, and unique test identities so tests can share a database."""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from pathlib import Path
+
+import psycopg2
+
+from services.common.migrate import migrate
+from services.common.provision import ensure_database
+from services.customer import grpc_server
+
+ROOT = Path(__file__).resolve().parents[2]
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def valid_id_no() -> str:
+    first17 = f"33010619850101{uuid.uuid4().int % 1000:03d}"
+    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+
+
+def unique_mobile() -> str:
+    return f"139{uuid.uuid4().int % 10**8:08d}"
+
+
+def autocommit(url: str):
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    return conn
+
+
+def prepare_databases(settings) -> None:
+    """The customer schema and the two legacy databases (schemas only; tests add their own rows)."""
+    migrate(settings, "customer", ROOT / "services/customer/migrations")
+    for url, ddl in ((settings.legacy_cms_url, "cms.sql"), (settings.legacy_sms_url, "sms.sql")):
+        ensure_database(url)
+        with autocommit(url) as conn, conn.cursor() as cur:
+            cur.execute("SELECT pg_advisory_lock(42)")
+            cur.execute((ROOT / "services/legacy_sim" / ddl).read_text())
+            cur.execute("SELECT pg_advisory_unlock(42)")
+
+
+@contextlib.contextmanager
+def customer_server(settings):
+    """A real customer gRPC server on a free port; yields the port."""
+    server, port, readiness, db = grpc_server.build(settings, address="127.0.0.1:0")
+    server.start()
+    readiness.start()
+    try:
+        yield port
+    finally:
+        readiness.stop()
+        server.stop(0)
+        db.close()
+
+
+def attach_cms_line(settings, customer_no: str) -> tuple[str, str]:
+    """A CMS user number in the legacy database and its analog service on the golden customer."""
+    user_no = f"0101{uuid.uuid4().int % 10**8:08d}"
+    with autocommit(settings.legacy_cms_url) as conn, conn.cursor() as cur:
+        cur.execute("INSERT INTO yhxx (yhbh, yhxm, qydm, xlzt, khrq, sflxdm) VALUES (%s, '王小明', '0101', '1', "
+                    "'20200101', '01')", (user_no,))
+    with autocommit(settings.service_db_url("customer")) as conn, conn.cursor() as cur:
+        cur.execute("""INSERT INTO customer.service (customer_id, kind, origin, legacy_ref, product_code,
+                                                     product_name, monthly_fee_minor, state)
+                       SELECT id, 'analog_tv', 'cms', %s, '01', '城镇标准', 2200, 'active'
+                         FROM customer.customer WHERE customer_no = %s RETURNING service_no""",
+                    (user_no, customer_no))
+        return user_no, cur.fetchone()[0]
