@@ -63,6 +63,7 @@ def test_phones(raw, expected):
     "杭州市西湖区文三路１２号 3幢2单元1201",
     "西湖区文三路12號三栋二单元1201",
     "  西湖区 文三路12号3栋2单元1201室 ",
+    "西湖区文三路12号3-2-1201",
 ])
 def test_address_variants_are_equal(raw):
     assert normalize_address(raw) == "西湖区文三路12号3栋2单元1201"

@@ -98,6 +98,7 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四":
               "八": 8, "九": 9}
 _CN_NUMBER = re.compile(r"([零〇一二两三四五六七八九十]+)(?=栋|单元|层|楼|号|室|幢|组|巷|弄)")
 _PREFIX = re.compile(r"^(?:[^\d省市]{2,7}?(?:省|自治区))?(?:[^\d省市区]{2,6}?市(?!场))?")
+_DASHED_UNIT = re.compile(r"(\d+)-(\d+)-(\d+)$")  # 3-2-501: building-unit-room
 _DASHES = str.maketrans({"—": "-", "－": "-", "–": "-", "~": "-"})
 
 
@@ -119,4 +120,5 @@ def normalize_address(raw: str | None) -> str | None:
     addr = addr.replace("号楼", "栋").replace("幢", "栋").replace("座", "栋")
     if addr.endswith("室"):
         addr = addr[:-1]
+    addr = _DASHED_UNIT.sub(r"\1栋\2单元\3", addr)
     return addr or None

@@ -1,0 +1,274 @@
+"""Turn matched staging rows into golden records, all set-based: one statement per table, whatever
+the number of rows. `changes` collects what happened to records that existed before the run, for the
+audit log and per-change events (a sync); a bulk run asks for none and gets only counts."""
+from __future__ import annotations
+
+from services.customer.domain.tier import tier
+
+from .copy import CopyWriter
+
+LINKED_BEFORE = """
+    INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor)
+    SELECT r.rec_id, COALESCE(c.merged_into, c.id), NULL, NULL, false
+      FROM imp_record r
+      JOIN legacy_link l ON l.system = r.system AND l.legacy_key = r.legacy_key
+      JOIN customer c ON c.id = l.customer_id
+"""
+# A bulk run leaves linked records (and their services and devices) to the sync.
+DROP_LINKED = """
+    WITH gone AS (
+        DELETE FROM imp_record r USING legacy_link l WHERE l.system = r.system AND l.legacy_key = r.legacy_key
+        RETURNING r.system, r.legacy_key),
+    services AS (DELETE FROM imp_service s USING gone WHERE s.system = gone.system AND s.legacy_key = gone.legacy_key),
+    devices AS (DELETE FROM imp_device d USING gone WHERE gone.system = 'sms' AND d.legacy_key = gone.legacy_key)
+    SELECT count(*) FROM gone
+"""
+# Customer ids are drawn from the sequence here, so every later statement can join on them.
+HEADS = """
+    INSERT INTO imp_head (anchor, customer_id)
+    SELECT r.rec_id, nextval('customer_id_seq') FROM imp_record r LEFT JOIN imp_match m USING (rec_id)
+     WHERE NOT EXISTS (SELECT 1 FROM imp_owner o WHERE o.rec_id = r.rec_id)
+       AND (m.rec_id IS NULL OR m.method = 'new')
+"""
+NEW_OWNERS = """
+    INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor)
+    SELECT r.rec_id, COALESCE(m.customer_id, h.customer_id), COALESCE(m.method, 'new'), m.score,
+           m.method IS NULL OR m.method = 'new'
+      FROM imp_record r
+      LEFT JOIN imp_match m USING (rec_id)
+      LEFT JOIN imp_head h ON h.anchor = COALESCE(m.cluster, r.rec_id)
+     WHERE NOT EXISTS (SELECT 1 FROM imp_owner o WHERE o.rec_id = r.rec_id)
+"""
+# A staged service replaces the stored one with the same legacy reference; the customer's other
+# services count as they are.
+TIER_INPUTS = """
+    WITH staged AS (
+        SELECT o.customer_id, s.system, s.legacy_ref, s.state, s.monthly_fee_minor
+          FROM imp_service s
+          JOIN imp_record r ON r.system = s.system AND r.legacy_key = s.legacy_key
+          JOIN imp_owner o USING (rec_id)),
+    fees AS (
+        SELECT customer_id, monthly_fee_minor FROM staged WHERE state = 'active'
+        UNION ALL
+        SELECT sv.customer_id, sv.monthly_fee_minor FROM service sv
+         WHERE sv.state = 'active' AND sv.customer_id IN (SELECT customer_id FROM imp_owner)
+           AND NOT EXISTS (SELECT 1 FROM staged st WHERE st.system = sv.origin AND st.legacy_ref = sv.legacy_ref)),
+    fee_lists AS (SELECT customer_id, array_agg(monthly_fee_minor) AS fees FROM fees GROUP BY customer_id)
+    SELECT v.customer_id, v.vip, COALESCE(f.fees, '{}')
+      FROM (SELECT o.customer_id, bool_or(r.vip) AS vip FROM imp_owner o JOIN imp_record r USING (rec_id)
+             GROUP BY o.customer_id) v
+      LEFT JOIN fee_lists f USING (customer_id)
+"""
+# SMS subscribers of touched customers that this run did not read: their VIP mark is asked live.
+UNSTAGED_SMS_KEYS = """
+    SELECT l.legacy_key::bigint, l.customer_id FROM legacy_link l
+     WHERE l.system = 'sms' AND l.customer_id IN (SELECT customer_id FROM imp_owner)
+       AND NOT EXISTS (SELECT 1 FROM imp_record r WHERE r.system = 'sms' AND r.legacy_key = l.legacy_key)
+"""
+CUSTOMERS = """
+    INSERT INTO customer (id, name, name_norm, id_no, tier, created_by, updated_by)
+    SELECT h.customer_id, r.name, r.name_norm, r.id_no, t.tier, %(actor)s, %(actor)s
+      FROM imp_head h JOIN imp_record r ON r.rec_id = h.anchor JOIN imp_tier t USING (customer_id)
+"""
+TIERS = """
+    UPDATE customer c SET tier = t.tier, updated_at = now(), updated_by = %(actor)s
+      FROM imp_tier t WHERE t.customer_id = c.id AND c.tier <> t.tier
+    RETURNING c.id, 'tier', t.tier
+"""
+# An existing customer without an ID number takes the one of a record linked to it by that number,
+# unless another customer holds it already.
+ID_NUMBERS = """
+    UPDATE customer c SET id_no = x.id_no, updated_at = now(), updated_by = %(actor)s
+      FROM (SELECT DISTINCT ON (r.id_no) o.customer_id, r.id_no
+              FROM imp_owner o JOIN imp_record r USING (rec_id)
+             WHERE o.method = 'id_no' AND NOT EXISTS (SELECT 1 FROM imp_head h WHERE h.customer_id = o.customer_id)
+             ORDER BY r.id_no, o.customer_id) x
+     WHERE c.id = x.customer_id AND c.id_no IS NULL
+       AND NOT EXISTS (SELECT 1 FROM customer d WHERE d.id_no = x.id_no)
+    RETURNING c.id, 'idNo', 'set'
+"""
+PHONES = """
+    WITH added AS (
+        INSERT INTO customer_phone (customer_id, phone, kind, is_primary, source)
+        SELECT DISTINCT ON (o.customer_id, p.phone) o.customer_id, p.phone, p.kind,
+               o.anchor AND p.position = 0, r.system
+          FROM imp_phone p JOIN imp_owner o USING (rec_id) JOIN imp_record r USING (rec_id)
+         ORDER BY o.customer_id, p.phone, o.anchor DESC, p.position
+        ON CONFLICT DO NOTHING
+        RETURNING customer_id, phone)
+    SELECT customer_id, 'phoneAdded', phone FROM added
+     WHERE NOT EXISTS (SELECT 1 FROM imp_head h WHERE h.customer_id = added.customer_id)
+"""
+PREMISES = """
+    WITH added AS (
+        INSERT INTO premises (customer_id, address, address_norm, area_code)
+        SELECT DISTINCT ON (o.customer_id, r.address_norm) o.customer_id, r.address, r.address_norm, r.area_code
+          FROM imp_record r JOIN imp_owner o USING (rec_id)
+         WHERE r.address_norm IS NOT NULL
+         ORDER BY o.customer_id, r.address_norm, o.anchor DESC
+        ON CONFLICT DO NOTHING
+        RETURNING customer_id, address)
+    SELECT customer_id, 'premisesAdded', address FROM added
+     WHERE NOT EXISTS (SELECT 1 FROM imp_head h WHERE h.customer_id = added.customer_id)
+"""
+DEVICES = """
+    INSERT INTO device (customer_id, premises_id, kind, serial, paired_serial, model, status, origin)
+    SELECT DISTINCT ON (d.kind, d.serial) o.customer_id, pr.id, d.kind, d.serial, d.paired_serial, d.model,
+           d.status, 'sms'
+      FROM imp_device d
+      JOIN imp_record r ON r.system = 'sms' AND r.legacy_key = d.legacy_key
+      JOIN imp_owner o USING (rec_id)
+      LEFT JOIN premises pr ON pr.customer_id = o.customer_id AND pr.address_norm = r.address_norm
+     ORDER BY d.kind, d.serial
+    ON CONFLICT (kind, serial) DO UPDATE
+       SET customer_id = EXCLUDED.customer_id, premises_id = EXCLUDED.premises_id,
+           paired_serial = EXCLUDED.paired_serial, model = COALESCE(EXCLUDED.model, device.model),
+           status = EXCLUDED.status
+     WHERE (device.customer_id, device.premises_id, device.paired_serial, device.status)
+           IS DISTINCT FROM (EXCLUDED.customer_id, EXCLUDED.premises_id, EXCLUDED.paired_serial, EXCLUDED.status)
+"""
+# A CMS line is at the user's address; an entitlement at its subscriber's. The account is the one the
+# customer already pays through at that premises, if any.
+RESOLVE_SERVICES = """
+    INSERT INTO imp_resolved
+    SELECT s.system, s.legacy_ref, o.customer_id, pr.id, dv.id, acc.account_id, s.kind, s.product_code,
+           s.product_name, s.monthly_fee_minor, s.state, s.started_at, s.ended_at
+      FROM imp_service s
+      JOIN imp_record r ON r.system = s.system AND r.legacy_key = s.legacy_key
+      JOIN imp_owner o USING (rec_id)
+      LEFT JOIN premises pr ON pr.customer_id = o.customer_id AND pr.address_norm = r.address_norm
+      LEFT JOIN device dv ON dv.kind = 'smart_card' AND dv.serial = s.card_no
+      LEFT JOIN (SELECT DISTINCT ON (customer_id, COALESCE(premises_id, 0)) customer_id,
+                        COALESCE(premises_id, 0) AS premises_key, account_id
+                   FROM service WHERE account_id IS NOT NULL AND customer_id IN (SELECT customer_id FROM imp_owner)
+                  ORDER BY customer_id, COALESCE(premises_id, 0), account_id) acc
+             ON acc.customer_id = o.customer_id AND acc.premises_key = COALESCE(pr.id, 0)
+"""
+NEW_ACCOUNTS = """
+    INSERT INTO imp_account (account_id, customer_id, premises_id)
+    SELECT nextval('account_id_seq'), customer_id, premises_id
+      FROM (SELECT DISTINCT customer_id, premises_id FROM imp_resolved WHERE account_id IS NULL) x
+"""
+ACCOUNTS = """
+    INSERT INTO account (id, customer_id, name)
+    SELECT a.account_id, a.customer_id, c.name FROM imp_account a JOIN customer c ON c.id = a.customer_id
+"""
+SERVICE_UPDATES = """
+    UPDATE service s
+       SET state = x.state, monthly_fee_minor = x.monthly_fee_minor, product_name = x.product_name,
+           premises_id = COALESCE(x.premises_id, s.premises_id), device_id = COALESCE(x.device_id, s.device_id),
+           ended_at = x.ended_at, updated_at = now(), updated_by = %(actor)s
+      FROM imp_resolved x JOIN service old ON old.origin = x.system AND old.legacy_ref = x.legacy_ref
+     WHERE s.id = old.id
+       AND (old.state, old.monthly_fee_minor, old.product_name, old.ended_at, old.premises_id, old.device_id)
+           IS DISTINCT FROM (x.state, x.monthly_fee_minor, x.product_name, x.ended_at,
+                             COALESCE(x.premises_id, old.premises_id), COALESCE(x.device_id, old.device_id))
+    RETURNING s.id, s.customer_id, old.state, s.state
+"""
+SERVICE_INSERTS = """
+    INSERT INTO service (customer_id, account_id, premises_id, device_id, kind, origin, legacy_ref, product_code,
+                         product_name, monthly_fee_minor, state, started_at, ended_at, updated_by)
+    SELECT x.customer_id, COALESCE(x.account_id, a.account_id), x.premises_id, x.device_id, x.kind, x.system,
+           x.legacy_ref, x.product_code, x.product_name, x.monthly_fee_minor, x.state, x.started_at, x.ended_at,
+           %(actor)s
+      FROM imp_resolved x
+      LEFT JOIN imp_account a ON a.customer_id = x.customer_id AND COALESCE(a.premises_id, 0) = COALESCE(x.premises_id, 0)
+     WHERE NOT EXISTS (SELECT 1 FROM service s WHERE s.origin = x.system AND s.legacy_ref = x.legacy_ref)
+"""
+LINKS = """
+    INSERT INTO legacy_link (system, legacy_key, customer_id, method, score)
+    SELECT r.system, r.legacy_key, o.customer_id, o.method, o.score
+      FROM imp_owner o JOIN imp_record r USING (rec_id) WHERE o.method IS NOT NULL
+    ON CONFLICT DO NOTHING
+"""
+LINK_COUNTS = "SELECT method, count(*) FROM imp_owner WHERE method IS NOT NULL GROUP BY method"
+# Review pairs between two customers; a pair a clerk already decided stays decided.
+REVIEWS = """
+    INSERT INTO match_candidate (customer_a, customer_b, score, reasons)
+    SELECT DISTINCT ON (least(ca, cb), greatest(ca, cb)) least(ca, cb), greatest(ca, cb), score, reasons
+      FROM (SELECT COALESCE(oa.customer_id, -v.node_a) AS ca, COALESCE(ob.customer_id, -v.node_b) AS cb,
+                   v.score, v.reasons
+              FROM imp_review v
+              LEFT JOIN imp_owner oa ON v.node_a > 0 AND oa.rec_id = v.node_a
+              LEFT JOIN imp_owner ob ON v.node_b > 0 AND ob.rec_id = v.node_b) x
+     WHERE ca <> cb
+     ORDER BY least(ca, cb), greatest(ca, cb), score DESC
+    ON CONFLICT (customer_a, customer_b) DO NOTHING
+"""
+QUARANTINE = """
+    INSERT INTO quarantine (run_id, system, legacy_key, reason, raw)
+    SELECT %(run_id)s, system, legacy_key, reason, raw FROM imp_quarantine
+"""
+# The dropped ID number is noted on the customer, so a clerk can ask for the card at the next visit.
+REJECTED_IDS = """
+    INSERT INTO audit_log (entity, entity_key, action, changes, actor)
+    SELECT 'customer', c.customer_no, 'legacy_id_rejected',
+           jsonb_build_object('system', r.system, 'legacyKey', r.legacy_key, 'reason', r.id_rejected), %(actor)s
+      FROM imp_record r JOIN imp_owner o USING (rec_id) JOIN customer c ON c.id = o.customer_id
+     WHERE r.id_rejected IS NOT NULL AND o.method IS NOT NULL
+"""
+ORPHANS = """
+    SELECT (SELECT count(*) FROM imp_service) - (SELECT count(*) FROM imp_resolved)
+"""
+
+
+def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live_vip) -> None:
+    """Create and update golden records from the staged, matched rows.
+
+    `live_vip(subscriber_ids) -> set` answers the VIP mark of SMS subscribers this run did not read.
+    `changes`, when given, receives (customer_id, service_id | None, what, value) for every change to a
+    customer that existed before the run and for every new service."""
+    track = changes is not None
+    changes = changes if track else []
+    args = {"actor": actor, "run_id": run_id}
+    cur.execute(HEADS)
+    counts["customers_created"] = cur.rowcount
+    cur.execute(NEW_OWNERS)
+    _tiers(cur, live_vip)
+    cur.execute(CUSTOMERS, args)
+    for statement in (TIERS, ID_NUMBERS, PHONES, PREMISES):
+        cur.execute(statement, args)
+        changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
+    cur.execute(DEVICES)
+    counts["devices"] = cur.rowcount
+    cur.execute(RESOLVE_SERVICES)
+    cur.execute(NEW_ACCOUNTS)
+    cur.execute(ACCOUNTS)
+    counts["accounts_created"] = cur.rowcount
+    cur.execute(SERVICE_UPDATES, args)
+    updated = cur.fetchall()
+    counts["services_updated"] = len(updated)
+    changes.extend((customer_id, service_id, "state", (old, new)) for service_id, customer_id, old, new in updated)
+    if track:
+        cur.execute(SERVICE_INSERTS + " RETURNING id, customer_id, state", args)
+        changes.extend((customer_id, service_id, "state", (None, state)) for service_id, customer_id, state in cur)
+    else:
+        cur.execute(SERVICE_INSERTS, args)
+    counts["services"] = cur.rowcount
+    cur.execute(ORPHANS)
+    counts["services_without_owner"] = cur.fetchone()[0]
+    cur.execute(LINKS)
+    cur.execute(LINK_COUNTS)
+    methods = dict(cur.fetchall())
+    counts.update(linked_by_id=methods.get("id_no", 0), linked_by_score=methods.get("score", 0),
+                  linked_new=methods.get("new", 0))
+    cur.execute(REVIEWS)
+    counts["review_pairs"] = cur.rowcount
+    cur.execute(QUARANTINE, args)
+    cur.execute(REJECTED_IDS, args)
+
+
+def _tiers(cur, live_vip) -> None:
+    cur.execute(UNSTAGED_SMS_KEYS)
+    unstaged = cur.fetchall()
+    vip_elsewhere = set()
+    if unstaged:
+        marked = live_vip([key for key, _ in unstaged])
+        vip_elsewhere = {customer_id for key, customer_id in unstaged if key in marked}
+    with cur.connection.cursor(name="imp_tier_inputs") as inputs:
+        inputs.itersize = 50000
+        inputs.execute(TIER_INPUTS)
+        writer = CopyWriter(cur, "imp_tier", ("customer_id", "tier"))
+        for customer_id, vip, fees in inputs:
+            writer.add((customer_id, tier(vip or customer_id in vip_elsewhere, fees)))
+        writer.flush()

@@ -1,0 +1,30 @@
+"""Bulk import of both legacy systems into golden customers.
+
+Safe to run again: a record already in legacy_link is left as it is (the incremental sync follows its
+changes); only records not yet linked are matched (also against existing customers) and added.
+
+    python -m services.customer.importer.bulk
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+from services.common.settings import Settings, get_settings
+
+from .run import run_import
+
+
+def run_bulk_import(settings: Settings) -> dict:
+    """Import every legacy record not yet linked; returns the run's counts (also in import_run)."""
+    return run_import(settings, "bulk")
+
+
+def main() -> None:
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    print(json.dumps(run_bulk_import(settings), ensure_ascii=False, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""The digital TV subscriber management system (SMS): read subscribers, smart cards, set-top boxes and
+entitlements, and change entitlements through it (each change is a command to the CA system).
+
+Legacy codes are translated here, so the importer only sees the customer service's words.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Iterator
+
+from services.common.errors import InvalidArgument
+
+from .connection import legacy_connection, stream
+from .ports import WriteBackResult
+
+SUBSCRIBER_COLUMNS = ("subscriber_id", "cust_name", "cert_type", "cert_no", "mobile", "tel", "addr",
+                      "region_code", "vip", "status", "create_time", "update_time")
+ENTITLEMENT_COLUMNS = ("entitlement_id", "subscriber_id", "card_no", "kind", "product_id", "product_name",
+                       "price_fen", "state", "start_time", "end_time", "update_time")
+DEVICE_COLUMNS = ("kind", "serial", "subscriber_id", "paired_serial", "model", "status", "update_time")
+
+# Subscribers with anything changed after `since`: themselves, a card, an STB or an entitlement.
+# Their whole picture is read again, so the importer can upsert it.
+_CHANGED = """
+    WITH changed AS (
+        SELECT subscriber_id FROM subscriber WHERE update_time > %(since)s
+        UNION SELECT subscriber_id FROM smartcard WHERE update_time > %(since)s
+        UNION SELECT subscriber_id FROM stb WHERE update_time > %(since)s AND subscriber_id IS NOT NULL
+        UNION SELECT c.subscriber_id FROM entitlement e JOIN smartcard c ON c.card_no = e.card_no
+               WHERE e.update_time > %(since)s)
+"""
+_IN_CHANGED = "{key} IN (SELECT subscriber_id FROM changed)"
+
+_SUBSCRIBERS = """
+    SELECT s.subscriber_id, s.cust_name, s.cert_type, s.cert_no, s.mobile, s.tel, s.addr, trim(s.region_code),
+           s.cust_level = 'V', s.status, s.create_time, s.update_time
+      FROM subscriber s WHERE {scope}
+"""
+# An entitlement past its end time no longer gives the service, whatever its status says.
+_ENTITLEMENTS = """
+    SELECT e.entitlement_id, c.subscriber_id, e.card_no,
+           CASE WHEN p.product_type = 'BB' THEN 'broadband' ELSE 'digital_tv' END,
+           e.product_id, COALESCE(p.product_name, e.product_id), COALESCE(p.price_fen, 0),
+           CASE WHEN e.status = 'C' OR e.end_time <= now() THEN 'disconnected'
+                WHEN e.status = 'S' THEN 'suspended' ELSE 'active' END,
+           e.start_time, e.end_time, e.update_time
+      FROM entitlement e
+      JOIN smartcard c ON c.card_no = e.card_no
+      LEFT JOIN product p ON p.product_id = e.product_id
+     WHERE {scope}
+"""
+_DEVICE_STATUS = "CASE {col} WHEN 'A' THEN 'active' WHEN 'S' THEN 'suspended' ELSE 'retired' END"
+_DEVICES = f"""
+    SELECT 'smart_card', c.card_no, c.subscriber_id, t.serial_no, NULL, {_DEVICE_STATUS.format(col='c.status')},
+           c.update_time
+      FROM smartcard c
+      LEFT JOIN (SELECT card_no, max(serial_no) AS serial_no FROM stb GROUP BY card_no) t ON t.card_no = c.card_no
+     WHERE {{card_scope}}
+    UNION ALL
+    SELECT 'stb', t.serial_no, COALESCE(t.subscriber_id, c.subscriber_id), t.card_no, t.model,
+           {_DEVICE_STATUS.format(col="COALESCE(c.status, 'A')")}, t.update_time
+      FROM stb t LEFT JOIN smartcard c ON c.card_no = t.card_no
+     WHERE COALESCE(t.subscriber_id, c.subscriber_id) IS NOT NULL AND {{stb_scope}}
+"""
+
+# action -> (entitlement status it sets, statuses it may start from, CA command)
+ENTITLEMENT_ACTIONS = {
+    "suspend": ("S", ("A",), "SUSPEND"),
+    "restore": ("A", ("S",), "RESUME"),
+    "disconnect": ("C", ("A", "S"), "DEENTITLE"),
+}
+_STATUS_NAMES = {"A": "active", "S": "suspended", "C": "cancelled"}
+
+
+class SmsAdapter:
+    system = "sms"
+
+    def __init__(self, url: str):
+        self.url = url
+
+    def _stream(self, query: str, since: datetime | None, **scopes: str) -> Iterator[tuple]:
+        if since is None:
+            return stream(self.url, self.system, query.format(**{k: "true" for k in scopes}), {})
+        query = _CHANGED + query.format(**{k: _IN_CHANGED.format(key=key) for k, key in scopes.items()})
+        return stream(self.url, self.system, query, {"since": since})
+
+    def subscribers(self, since: datetime | None = None) -> Iterator[tuple]:
+        """Subscribers changed after `since` (all when None), in SUBSCRIBER_COLUMNS order."""
+        return self._stream(_SUBSCRIBERS, since, scope="s.subscriber_id")
+
+    def entitlements(self, since: datetime | None = None) -> Iterator[tuple]:
+        """The entitlements of those subscribers, in ENTITLEMENT_COLUMNS order."""
+        return self._stream(_ENTITLEMENTS, since, scope="c.subscriber_id")
+
+    def devices(self, since: datetime | None = None) -> Iterator[tuple]:
+        """Their smart cards and set-top boxes, in DEVICE_COLUMNS order."""
+        return self._stream(_DEVICES, since, card_scope="c.subscriber_id",
+                            stb_scope="COALESCE(t.subscriber_id, c.subscriber_id)")
+
+    def vip_subscribers(self, subscriber_ids: list[int]) -> set[int]:
+        """Which of these subscribers the SMS marks VIP: one query for the whole list."""
+        with legacy_connection(self.url, self.system) as conn, conn.cursor() as cur:
+            cur.execute("SELECT subscriber_id FROM subscriber WHERE cust_level = 'V' AND subscriber_id = ANY(%s)",
+                        (subscriber_ids,))
+            return {row[0] for row in cur}
+
+    def set_entitlement_status(self, entitlement_id: str, action: str, operator: str) -> WriteBackResult:
+        if action not in ENTITLEMENT_ACTIONS:
+            raise InvalidArgument(f"unknown entitlement action {action!r}", reason="unknown-action")
+        target, allowed_from, command = ENTITLEMENT_ACTIONS[action]
+        if not str(entitlement_id).isdigit():
+            return WriteBackResult(False, f"SMS entitlement {entitlement_id} does not exist")
+        with legacy_connection(self.url, self.system) as conn, conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT card_no, product_id, status FROM entitlement WHERE entitlement_id = %s FOR UPDATE",
+                            (int(entitlement_id),))
+                row = cur.fetchone()
+                if row is None:
+                    return WriteBackResult(False, f"SMS entitlement {entitlement_id} does not exist")
+                card_no, product_id, status = row
+                accepted = status in allowed_from
+                if accepted:
+                    cur.execute(
+                        "UPDATE entitlement SET status = %s,"
+                        " end_time = CASE WHEN %s = 'C' THEN localtimestamp ELSE end_time END"
+                        " WHERE entitlement_id = %s", (target, target, int(entitlement_id)))
+                command_id = _ca_command(cur, card_no, command, product_id, operator, accepted)
+        if not accepted:
+            return WriteBackResult(False, f"ca_command {command_id}: {command} rejected, "
+                                          f"entitlement is {_STATUS_NAMES.get(status, status)}")
+        return WriteBackResult(True, f"ca_command {command_id}: {command} OK")
+
+    def entitle(self, card_no: str, product_code: str, operator: str) -> WriteBackResult:
+        with legacy_connection(self.url, self.system) as conn, conn:
+            with conn.cursor() as cur:
+                cur.execute("SELECT status FROM smartcard WHERE card_no = %s FOR UPDATE", (card_no,))
+                card = cur.fetchone()
+                if card is None:
+                    return WriteBackResult(False, f"SMS smart card {card_no} does not exist")
+                cur.execute("SELECT 1 FROM product WHERE product_id = %s", (product_code,))
+                if cur.fetchone() is None:
+                    return WriteBackResult(False, f"SMS product {product_code} does not exist")
+                cur.execute("SELECT entitlement_id FROM entitlement WHERE card_no = %s AND product_id = %s"
+                            " AND status <> 'C' AND (end_time IS NULL OR end_time > localtimestamp)",
+                            (card_no, product_code))
+                existing = cur.fetchone()
+                refusal = (f"smart card {card_no} is {_STATUS_NAMES.get(card[0], card[0])}" if card[0] != "A"
+                           else f"already entitled (entitlement {existing[0]})" if existing else None)
+                entitlement_id = None
+                if refusal is None:
+                    cur.execute("INSERT INTO entitlement (card_no, product_id, start_time, status)"
+                                " VALUES (%s, %s, localtimestamp, 'A') RETURNING entitlement_id",
+                                (card_no, product_code))
+                    entitlement_id = cur.fetchone()[0]
+                command_id = _ca_command(cur, card_no, "ENTITLE", product_code, operator, refusal is None)
+        if refusal:
+            return WriteBackResult(False, f"ca_command {command_id}: ENTITLE rejected, {refusal}")
+        return WriteBackResult(True, f"ca_command {command_id}: ENTITLE OK", legacy_ref=str(entitlement_id))
+
+
+def _ca_command(cur, card_no: str, command: str, product_id: str, operator: str, ok: bool) -> int:
+    cur.execute("INSERT INTO ca_command (card_no, command, product_id, operator, result)"
+                " VALUES (%s, %s, %s, %s, %s) RETURNING command_id",
+                (card_no, command, product_id, operator[:30], "OK" if ok else "REJECTED"))
+    return cur.fetchone()[0]
