@@ -17,6 +17,8 @@ import pika
 import psycopg2
 import pytest
 
+from tests.integration.customer_env import valid_id_no
+
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 DATABASES = {"BSS_DB_URL": "bss_e2e", "BSS_LEGACY_CMS_URL": "legacy_cms_e2e", "BSS_LEGACY_SMS_URL": "legacy_sms_e2e"}
@@ -39,11 +41,6 @@ def drop_database(name: str) -> None:
         cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
         cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
     conn.close()
-
-
-def valid_id_no(first17: str) -> str:
-    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, weights)) % 11]
 
 
 class Suite:

@@ -11,14 +11,14 @@ import psycopg2
 from services.common.migrate import migrate
 from services.common.provision import ensure_database
 from services.customer import grpc_server
+from services.customer.domain.idcard import check_char
 
 ROOT = Path(__file__).resolve().parents[2]
-WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
 def valid_id_no() -> str:
     first17 = f"33010619850101{uuid.uuid4().int % 1000:03d}"
-    return first17 + "10X98765432"[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+    return first17 + check_char(first17)
 
 
 def unique_mobile() -> str:

@@ -10,7 +10,7 @@ from services.common.db import connect
 from services.common.provision import server_url
 from services.legacy_sim.changes import simulate_changes
 from services.legacy_sim.generate import DataExists, generate, has_data
-from services.legacy_sim.idcard import is_valid
+from services.customer.domain.idcard import parse_id_no
 from services.legacy_sim.variants import SIMILAR_GROUPS
 
 HOUSEHOLDS = 500
@@ -93,11 +93,11 @@ def test_a_few_percent_of_rows_are_malformed(legacy):
     rows = query(s.legacy_cms_url, "SELECT yhxm, sfzh, khrq, qydm, y.sflxdm, f.sflxdm FROM yhxx y "
                                    "LEFT JOIN sflx f USING (sflxdm)")
     bad = [r for r in rows if not (r[0] or "").strip() or not _is_date(r[2]) or r[3] is None or r[5] is None
-           or (r[1] and len(r[1]) != 15 and not is_valid(r[1].upper()))]
+           or (r[1] and len(r[1]) != 15 and parse_id_no(r[1])[0] is None)]
     assert 0 < len(bad) <= HOUSEHOLDS * 0.05
     subs = query(s.legacy_sms_url, "SELECT cust_name, cert_type, cert_no, region_code FROM subscriber")
     bad = [r for r in subs if not (r[0] or "").strip() or r[3] is None
-           or (r[1] == "01" and r[2] and not is_valid(r[2].upper()))]
+           or (r[1] == "01" and r[2] and parse_id_no(r[2])[0] is None)]
     assert 0 < len(bad) <= HOUSEHOLDS * 0.6 * 0.05
 
 
