@@ -1,0 +1,158 @@
+"""The CMS and SMS adapters against real legacy databases: streaming readers and write-back."""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import psycopg2
+import pytest
+
+from services.common.errors import InvalidArgument, Unavailable
+from services.common.provision import ensure_database, server_url
+from services.customer.legacy.cms import USER_COLUMNS, CmsAdapter
+from services.customer.legacy.sms import SmsAdapter
+
+LEGACY_SQL = Path(__file__).resolve().parents[2] / "services" / "legacy_sim"
+
+
+def execute(url: str, sql: str, params=None) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def throwaway_legacy(settings):
+    """Two fresh legacy databases with the legacy schemas, dropped afterwards; yields the settings
+    that point at them (and at a fresh customer database name, created by whoever needs it)."""
+    tag = uuid.uuid4().hex[:10]
+    base = settings.db_url.rsplit("/", 1)[0]
+    scoped = settings.model_copy(update={"db_url": f"{base}/bss_t_{tag}",
+                                         "legacy_cms_url": f"{base}/legacy_cms_t_{tag}",
+                                         "legacy_sms_url": f"{base}/legacy_sms_t_{tag}"})
+    for url, script in ((scoped.legacy_cms_url, "cms.sql"), (scoped.legacy_sms_url, "sms.sql")):
+        ensure_database(url)
+        execute(url, (LEGACY_SQL / script).read_text())
+    try:
+        yield scoped
+    finally:
+        for url in (scoped.db_url, scoped.legacy_cms_url, scoped.legacy_sms_url):
+            # FORCE terminates the connections still open on the database first.
+            execute(server_url(url), f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def legacy(settings):
+    with throwaway_legacy(settings) as scoped:
+        execute(scoped.legacy_cms_url, """
+            INSERT INTO sflx VALUES ('01', '城镇标准', 2200);
+            INSERT INTO yhxx (yhbh, yhxm, lxdh, azdz, qydm, xlzt, sflxdm, gxsj) VALUES
+                ('U1', '张三', '13812345678', '文三路1号', '0101', '1', '01', now()),
+                ('U2', '李四', NULL, '文三路2号', '0101', '1', '01', '2020-01-01');""")
+        execute(scoped.legacy_sms_url, """
+            INSERT INTO product VALUES ('BASIC', '数字基本包', 'BASIC', 2500), ('BB100', '宽带100M', 'BB', 8000);
+            INSERT INTO subscriber (subscriber_id, cust_name, mobile, cust_level, update_time) VALUES
+                (1, '张三', '13812345678', 'V', '2020-01-01'), (2, '王五', NULL, 'N', '2020-01-01');
+            INSERT INTO smartcard (card_no, subscriber_id, update_time) VALUES ('C1', 1, '2020-01-01'),
+                                                                               ('C2', 2, '2020-01-01');
+            INSERT INTO stb (serial_no, model, card_no, update_time) VALUES ('T1', 'DVB-100', 'C1', '2020-01-01');
+            INSERT INTO entitlement (entitlement_id, card_no, product_id, start_time, end_time, status, update_time)
+            VALUES (10, 'C1', 'BASIC', '2020-01-01', NULL, 'A', '2020-01-01'),
+                   (11, 'C1', 'BB100', '2020-01-01', '2021-01-01', 'A', '2020-01-01'),
+                   (12, 'C2', 'BASIC', '2020-01-01', NULL, 'A', '2020-01-01');
+            SELECT setval('entitlement_entitlement_id_seq', 100);""")
+        yield scoped
+
+
+def test_cms_users_stream_in_domain_words_and_follow_gxsj(legacy):
+    cms = CmsAdapter(legacy.legacy_cms_url)
+    rows = {row[0]: dict(zip(USER_COLUMNS, row)) for row in cms.users()}
+    assert rows.keys() == {"U1", "U2"}
+    assert rows["U1"]["state"] == "active" and rows["U1"]["yzf"] == 2200 and rows["U1"]["sflxmc"] == "城镇标准"
+    assert [row[0] for row in cms.users(datetime(2021, 1, 1))] == ["U1"]
+
+
+def test_sms_readers_translate_codes_and_scope_changes(legacy):
+    sms = SmsAdapter(legacy.legacy_sms_url)
+    assert {row[0]: row[8] for row in sms.subscribers()} == {1: True, 2: False}
+    entitlements = {row[0]: row for row in sms.entitlements()}
+    assert entitlements[10][3:8] == ("digital_tv", "BASIC", "数字基本包", 2500, "active")
+    assert entitlements[11][3] == "broadband" and entitlements[11][7] == "disconnected"  # past its end time
+    devices = {(row[0], row[1]): row for row in sms.devices()}
+    assert devices[("smart_card", "C1")][3] == "T1"
+    assert devices[("stb", "T1")][2:5] == (1, "C1", "DVB-100")
+    # Only subscriber 2's entitlement changes: its whole picture is read again, nobody else's.
+    execute(legacy.legacy_sms_url, "UPDATE entitlement SET status = 'A' WHERE entitlement_id = 12")
+    since = datetime.now() - timedelta(minutes=5)
+    assert [row[0] for row in sms.subscribers(since)] == [2]
+    assert [row[0] for row in sms.entitlements(since)] == [12]
+    assert [row[1] for row in sms.devices(since)] == ["C2"]
+    assert sms.vip_subscribers([1, 2, 3]) == {1}
+
+
+def test_cms_line_write_back_and_refusals(legacy):
+    cms = CmsAdapter(legacy.legacy_cms_url)
+    result = cms.set_line_status("U1", "suspend", "clerk01")
+    assert result.ok and "TJ accepted" in result.detail
+    assert execute(legacy.legacy_cms_url, "SELECT xlzt FROM yhxx WHERE yhbh = 'U1'") == [("2",)]
+    refused = cms.set_line_status("U1", "suspend", "clerk01")
+    assert not refused.ok and "suspended" in refused.detail
+    assert cms.set_line_status("U1", "restore", "clerk01").ok
+    assert cms.set_line_status("U1", "disconnect", "clerk01").ok
+    assert not cms.set_line_status("U1", "restore", "clerk01").ok
+    assert execute(legacy.legacy_cms_url, "SELECT czlx, czy, jg FROM czrz WHERE yhbh = 'U1' ORDER BY czxh") == [
+        ("TJ", "clerk01", "1"), ("TJ", "clerk01", "0"), ("FT", "clerk01", "1"), ("CJ", "clerk01", "1"),
+        ("FT", "clerk01", "0")]
+    missing = cms.set_line_status("NOPE", "suspend", "clerk01")
+    assert not missing.ok and "does not exist" in missing.detail
+    assert execute(legacy.legacy_cms_url, "SELECT count(*) FROM czrz WHERE yhbh = 'NOPE'") == [(0,)]
+    with pytest.raises(InvalidArgument):
+        cms.set_line_status("U2", "explode", "clerk01")
+
+
+def test_sms_entitlement_write_back_and_refusals(legacy):
+    sms = SmsAdapter(legacy.legacy_sms_url)
+    assert sms.set_entitlement_status("10", "suspend", "clerk01").ok
+    assert sms.set_entitlement_status("10", "restore", "clerk01").ok
+    assert not sms.set_entitlement_status("10", "restore", "clerk01").ok
+    done = sms.set_entitlement_status("10", "disconnect", "clerk01")
+    assert done.ok and "DEENTITLE OK" in done.detail
+    status, ended = execute(legacy.legacy_sms_url, "SELECT status, end_time FROM entitlement WHERE entitlement_id = 10")[0]
+    assert status == "C" and ended is not None
+    assert not sms.set_entitlement_status("10", "suspend", "clerk01").ok
+    assert execute(legacy.legacy_sms_url, "SELECT command, result FROM ca_command WHERE card_no = 'C1' ORDER BY command_id") == [
+        ("SUSPEND", "OK"), ("RESUME", "OK"), ("RESUME", "REJECTED"), ("DEENTITLE", "OK"), ("SUSPEND", "REJECTED")]
+    for missing in ("999", "abc"):
+        result = sms.set_entitlement_status(missing, "suspend", "clerk01")
+        assert not result.ok and "does not exist" in result.detail
+
+
+def test_sms_entitle(legacy):
+    sms = SmsAdapter(legacy.legacy_sms_url)
+    result = sms.entitle("C2", "BB100", "clerk01")
+    assert result.ok and result.legacy_ref.isdigit()
+    assert execute(legacy.legacy_sms_url, "SELECT card_no, product_id, status FROM entitlement WHERE entitlement_id = %s",
+                   (int(result.legacy_ref),)) == [("C2", "BB100", "A")]
+    again = sms.entitle("C2", "BB100", "clerk01")
+    assert not again.ok and "already entitled" in again.detail and again.legacy_ref == ""
+    assert "does not exist" in sms.entitle("NOCARD", "BB100", "clerk01").detail
+    assert "does not exist" in sms.entitle("C2", "NOPROD", "clerk01").detail
+    assert execute(legacy.legacy_sms_url, "SELECT command, result FROM ca_command WHERE card_no = 'C2' ORDER BY command_id") == [
+        ("ENTITLE", "OK"), ("ENTITLE", "REJECTED")]
+
+
+def test_unreachable_legacy_system_is_unavailable():
+    dead = "postgresql://postgres@127.0.0.1:1/legacy_cms"
+    with pytest.raises(Unavailable):
+        CmsAdapter(dead).set_line_status("U1", "suspend", "clerk01")
+    with pytest.raises(Unavailable):
+        list(SmsAdapter(dead).subscribers())
+    with pytest.raises(Unavailable):
+        SmsAdapter(dead).entitle("C1", "BASIC", "clerk01")
