@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import uuid
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 from services.common.errors import InvalidArgument, Unavailable
 from services.common.provision import ensure_database, server_url
 from services.customer.legacy.cms import USER_COLUMNS, CmsAdapter
-from services.customer.legacy.sms import SmsAdapter
+from services.customer.legacy.sms import DEVICE_COLUMNS, ENTITLEMENT_COLUMNS, SmsAdapter
 
 LEGACY_SQL = Path(__file__).resolve().parents[2] / "services" / "legacy_sim"
 
@@ -79,21 +80,33 @@ def test_cms_users_stream_in_domain_words_and_follow_gxsj(legacy):
     assert [row[0] for row in cms.users(datetime(2021, 1, 1))] == ["U1"]
 
 
+def copied(copy, since) -> list[list[str]]:
+    sink = io.BytesIO()
+    copy(since, sink)
+    return [line.split("\t") for line in sink.getvalue().decode().splitlines()]
+
+
 def test_sms_readers_translate_codes_and_scope_changes(legacy):
     sms = SmsAdapter(legacy.legacy_sms_url)
-    assert {row[0]: row[8] for row in sms.subscribers()} == {1: True, 2: False}
-    entitlements = {row[0]: row for row in sms.entitlements()}
-    assert entitlements[10][3:8] == ("digital_tv", "BASIC", "数字基本包", 2500, "active")
-    assert entitlements[11][3] == "broadband" and entitlements[11][7] == "disconnected"  # past its end time
-    devices = {(row[0], row[1]): row for row in sms.devices()}
-    assert devices[("smart_card", "C1")][3] == "T1"
-    assert devices[("stb", "T1")][2:5] == (1, "C1", "DVB-100")
+    with sms.snapshot() as snap:
+        assert {row[0]: row[8] for row in snap.subscribers()} == {1: True, 2: False}
+        entitlements = {row[1]: dict(zip(ENTITLEMENT_COLUMNS, row)) for row in copied(snap.copy_entitlements, None)}
+        devices = {(row[0], row[1]): dict(zip(DEVICE_COLUMNS, row)) for row in copied(snap.copy_devices, None)}
+    assert {k: entitlements["10"][k] for k in ("system", "legacy_key", "kind", "product_code", "product_name",
+                                               "monthly_fee_minor", "state")} == {
+        "system": "sms", "legacy_key": "1", "kind": "digital_tv", "product_code": "BASIC",
+        "product_name": "数字基本包", "monthly_fee_minor": "2500", "state": "active"}
+    assert (entitlements["11"]["kind"], entitlements["11"]["state"]) == ("broadband", "disconnected")  # ended
+    assert devices[("smart_card", "C1")]["paired_serial"] == "T1"
+    stb = devices[("stb", "T1")]
+    assert (stb["legacy_key"], stb["paired_serial"], stb["model"]) == ("1", "C1", "DVB-100")
     # Only subscriber 2's entitlement changes: its whole picture is read again, nobody else's.
     execute(legacy.legacy_sms_url, "UPDATE entitlement SET status = 'A' WHERE entitlement_id = 12")
     since = datetime.now() - timedelta(minutes=5)
-    assert [row[0] for row in sms.subscribers(since)] == [2]
-    assert [row[0] for row in sms.entitlements(since)] == [12]
-    assert [row[1] for row in sms.devices(since)] == ["C2"]
+    with sms.snapshot() as snap:
+        assert [row[0] for row in snap.subscribers(since)] == [2]
+        assert [row[1] for row in copied(snap.copy_entitlements, since)] == ["12"]
+        assert [row[1] for row in copied(snap.copy_devices, since)] == ["C2"]
     assert sms.vip_subscribers([1, 2, 3]) == {1}
 
 
@@ -153,6 +166,6 @@ def test_unreachable_legacy_system_is_unavailable():
     with pytest.raises(Unavailable):
         CmsAdapter(dead).set_line_status("U1", "suspend", "clerk01")
     with pytest.raises(Unavailable):
-        list(SmsAdapter(dead).subscribers())
+        list(CmsAdapter(dead).users())
     with pytest.raises(Unavailable):
         SmsAdapter(dead).entitle("C1", "BASIC", "clerk01")

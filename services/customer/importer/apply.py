@@ -18,7 +18,8 @@ LINKED_BEFORE = """
 DROP_LINKED = """
     WITH gone AS (
         DELETE FROM imp_record r USING legacy_link l WHERE l.system = r.system AND l.legacy_key = r.legacy_key
-        RETURNING r.system, r.legacy_key),
+        RETURNING r.rec_id, r.system, r.legacy_key),
+    phones AS (DELETE FROM imp_phone p USING gone WHERE p.rec_id = gone.rec_id),
     services AS (DELETE FROM imp_service s USING gone WHERE s.system = gone.system AND s.legacy_key = gone.legacy_key),
     devices AS (DELETE FROM imp_device d USING gone WHERE gone.system = 'sms' AND d.legacy_key = gone.legacy_key)
     SELECT count(*) FROM gone

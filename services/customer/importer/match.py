@@ -27,28 +27,30 @@ _ID_EXISTING = f"""
     SELECT r.rec_id, c.id, r.id_no FROM imp_record r JOIN customer c ON c.id_no = r.id_no
      WHERE c.status = 'active' AND {UNLINKED.format(r='r')}
 """
-# Pairs of unlinked records sharing a phone, or an address and a surname, that are not both
-# decided by their ID numbers; each side with what matching.score needs.
-_RECORD_PAIRS = f"""
-    WITH new AS (SELECT r.* FROM imp_record r WHERE {UNLINKED.format(r='r')}),
-    new_phone AS (SELECT p.* FROM imp_phone p JOIN new USING (rec_id)),
-    phone_block AS (SELECT phone FROM new_phone GROUP BY phone HAVING count(*) BETWEEN 2 AND %(block_max)s),
-    addr_block AS (SELECT address_norm, surname FROM new WHERE address_norm IS NOT NULL
-                    GROUP BY address_norm, surname HAVING count(*) BETWEEN 2 AND %(block_max)s),
-    pairs AS (
-        SELECT a.rec_id AS a, b.rec_id AS b FROM new_phone a JOIN new_phone b USING (phone)
-         WHERE a.rec_id < b.rec_id AND phone IN (SELECT phone FROM phone_block)
-        UNION
-        SELECT a.rec_id, b.rec_id FROM new a JOIN new b USING (address_norm, surname)
-         WHERE a.rec_id < b.rec_id AND (address_norm, surname) IN (SELECT * FROM addr_block)),
-    phones AS (SELECT rec_id, array_agg(phone) AS phones FROM new_phone
-                WHERE rec_id IN (SELECT a FROM pairs UNION SELECT b FROM pairs) GROUP BY rec_id)
+# Pairs of records sharing a phone, or an address and a surname. A table, not a CTE, so the joins
+# that score them have statistics to plan with.
+_RECORD_PAIRS = """
+    INSERT INTO imp_pair (a, b)
+    SELECT a.rec_id, b.rec_id FROM imp_phone a JOIN imp_phone b ON b.phone = a.phone AND a.rec_id < b.rec_id
+     WHERE a.phone IN (SELECT phone FROM imp_phone GROUP BY phone HAVING count(*) BETWEEN 2 AND %(block_max)s)
+    UNION
+    SELECT a.rec_id, b.rec_id FROM imp_record a
+      JOIN imp_record b ON b.address_norm = a.address_norm AND b.surname = a.surname AND a.rec_id < b.rec_id
+     WHERE (a.address_norm, a.surname) IN (SELECT address_norm, surname FROM imp_record WHERE address_norm IS NOT NULL
+                                            GROUP BY 1, 2 HAVING count(*) BETWEEN 2 AND %(block_max)s)
+"""
+# The pairs of unlinked records not both decided by their ID numbers, each side with what
+# matching.score needs.
+_RECORD_PAIR_SCORING = f"""
+    WITH phones AS (
+        SELECT rec_id, array_agg(phone) AS phones FROM imp_phone
+         WHERE rec_id IN (SELECT a FROM imp_pair UNION SELECT b FROM imp_pair) GROUP BY rec_id)
     SELECT a.rec_id, a.id_no, a.name_norm, pa.phones, a.address_norm,
            b.rec_id, b.id_no, b.name_norm, pb.phones, b.address_norm
-      FROM pairs
-      JOIN new a ON a.rec_id = pairs.a JOIN new b ON b.rec_id = pairs.b
-      LEFT JOIN phones pa ON pa.rec_id = a.rec_id LEFT JOIN phones pb ON pb.rec_id = b.rec_id
-     WHERE a.id_no IS NULL OR b.id_no IS NULL
+      FROM imp_pair p
+      JOIN imp_record a ON a.rec_id = p.a JOIN imp_record b ON b.rec_id = p.b
+      LEFT JOIN phones pa ON pa.rec_id = p.a LEFT JOIN phones pb ON pb.rec_id = p.b
+     WHERE (a.id_no IS NULL OR b.id_no IS NULL) AND {UNLINKED.format(r='a')} AND {UNLINKED.format(r='b')}
 """
 # Unlinked records against existing customers, blocked the same way (the customer's name must
 # start with the record's surname for the address block).
@@ -63,7 +65,7 @@ _CUSTOMER_PAIRS = f"""
         SELECT new.rec_id, pr.customer_id FROM new JOIN premises pr ON pr.address_norm = new.address_norm
           JOIN customer c ON c.id = pr.customer_id AND c.name_norm LIKE new.surname || '%%')
     SELECT r.rec_id, r.id_no, r.name_norm,
-           ARRAY(SELECT phone FROM imp_phone WHERE rec_id = r.rec_id), r.address_norm,
+           (SELECT array_agg(phone) FROM imp_phone p WHERE p.rec_id = r.rec_id), r.address_norm,
            c.id, c.id_no, c.name_norm,
            ARRAY(SELECT phone FROM customer_phone WHERE customer_id = c.id),
            COALESCE((SELECT address_norm FROM premises WHERE customer_id = c.id
@@ -146,7 +148,9 @@ def match(cur, counts: dict) -> None:
 
     links: list[tuple[float, int, int, list[str]]] = []
     pairs = 0
-    for query, other in ((_RECORD_PAIRS, 1), (_CUSTOMER_PAIRS, -1)):
+    cur.execute(_RECORD_PAIRS, {"block_max": BLOCK_MAX})
+    cur.execute("ANALYZE imp_pair")
+    for query, other in ((_RECORD_PAIR_SCORING, 1), (_CUSTOMER_PAIRS, -1)):
         cur.execute(query, {"block_max": BLOCK_MAX})
         for a, a_id, a_name, a_phones, a_addr, b, b_id, b_name, b_phones, b_addr in cur:
             pairs += 1

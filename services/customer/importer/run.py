@@ -16,12 +16,11 @@ from services.common.db import connect
 from services.common.errors import AlreadyExists, IllegalTransition
 from services.common.outbox import emit
 from services.common.settings import Settings
-from services.customer.legacy.cms import CmsAdapter
 from services.customer.legacy.sms import SmsAdapter
 
 from .apply import DROP_LINKED, LINKED_BEFORE, apply
 from .match import match
-from .stage import Stager
+from .stage import stage_both
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +28,15 @@ ACTORS = {"bulk": "legacy-import", "sync": "legacy-sync"}
 # Rows committed in the legacy database a little after a later-stamped row would be missed by a strict
 # "newer than the watermark"; reading this much again costs only idempotent upserts.
 SYNC_OVERLAP = timedelta(seconds=5)
-STAGING = ("imp_record", "imp_phone", "imp_service", "imp_device", "imp_quarantine", "imp_match", "imp_review",
-           "imp_head", "imp_owner", "imp_tier", "imp_account", "imp_resolved")
+STAGING = ("imp_record", "imp_phone", "imp_service", "imp_device", "imp_quarantine", "imp_pair", "imp_match",
+           "imp_review", "imp_head", "imp_owner", "imp_tier", "imp_account", "imp_resolved")
 RUN_LOCK = "SELECT pg_try_advisory_lock(hashtext('customer-legacy-import'))"
 SERVICE_EVENTS = {"active": "service_restored", "suspended": "service_suspended",
                   "disconnected": "service_disconnected"}
 
 
-def customer_connection(settings: Settings):
-    conn = connect(settings.service_db_url("customer"), options="-c search_path=customer,public")
+def customer_connection(url: str):
+    conn = connect(url, options="-c search_path=customer,public")
     with conn.cursor() as cur:
         # Whole-table hash joins and sorts over a million rows want more than the default 4 MB.
         cur.execute("SET work_mem = '256MB'")
@@ -47,8 +46,9 @@ def customer_connection(settings: Settings):
 
 def run_import(settings: Settings, kind: str) -> dict:
     actor = ACTORS[kind]
-    cms, sms = CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url)
-    conn = customer_connection(settings)
+    sms = SmsAdapter(settings.legacy_sms_url)
+    customer_url = settings.service_db_url("customer")
+    conn = customer_connection(customer_url)
     started = time.monotonic()
     try:
         with conn.cursor() as cur:
@@ -60,7 +60,13 @@ def run_import(settings: Settings, kind: str) -> dict:
             conn.commit()
         try:
             with conn.cursor() as cur:
-                counts = _run(cur, kind, run_id, actor, cms, sms, started)
+                since = _since(cur, kind)
+                cur.execute("TRUNCATE " + ", ".join(STAGING))
+                conn.commit()
+                counts, seen = stage_both(cur, customer_url, settings.legacy_cms_url, sms, since)
+                conn.commit()
+                _step("staged", started, counts)
+                _run(cur, kind, run_id, actor, counts, seen, sms, started)
             conn.commit()
         except BaseException as e:
             conn.rollback()
@@ -74,17 +80,9 @@ def run_import(settings: Settings, kind: str) -> dict:
         conn.close()  # also releases the advisory lock
 
 
-def _run(cur, kind: str, run_id: int, actor: str, cms: CmsAdapter, sms: SmsAdapter, started: float) -> dict:
-    since = _since(cur, kind)
-    cur.execute("TRUNCATE " + ", ".join(STAGING))
-    stager = Stager(cur)
-    stager.stage_sms(sms, since.get("sms"))
-    stager.stage_cms(cms, since.get("cms"))
-    stager.flush()
-    counts = stager.counts
-    for key in ("cms_rows", "sms_rows", "quarantined", "invalid_ids"):
-        counts.setdefault(key, 0)
-    _step("staged", started, counts)
+def _run(cur, kind: str, run_id: int, actor: str, counts: dict, seen: dict, sms: SmsAdapter,
+         started: float) -> None:
+    """Match and apply what is staged, and record the run; the caller commits."""
     for table in ("imp_record", "imp_phone", "imp_service", "imp_device"):
         cur.execute(f"ANALYZE {table}")
     if kind == "bulk":
@@ -94,21 +92,20 @@ def _run(cur, kind: str, run_id: int, actor: str, cms: CmsAdapter, sms: SmsAdapt
         cur.execute(LINKED_BEFORE)
         counts["already_linked"] = cur.rowcount
     match(cur, counts)
-    cur.execute("ANALYZE imp_match")
+    cur.execute("ANALYZE imp_match; ANALYZE imp_review")
     _step("matched", started, counts)
     changes = [] if kind == "sync" else None
     apply(cur, run_id, actor, counts, changes, sms.vip_subscribers)
     _step("applied", started, counts)
     if kind == "sync":
         _report_changes(cur, actor, changes)
-    _advance_watermarks(cur, kind, stager.watermarks)
+    _advance_watermarks(cur, kind, seen)
     counts["elapsed_s"] = round(time.monotonic() - started, 1)
     cur.execute("UPDATE import_run SET status = 'completed', finished_at = now(), counts = %s WHERE id = %s",
                 (Json(counts), run_id))
     if kind == "bulk":
         emit(cur, "customer", "legacy_import_completed", {"runId": run_id, "counts": counts})
     counts["run_id"] = run_id
-    return counts
 
 
 def _since(cur, kind: str) -> dict:

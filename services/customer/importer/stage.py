@@ -1,9 +1,15 @@
-"""Stream legacy rows into the staging tables: normalize and validate each record in Python on the
-way, send it on with COPY, and put what cannot be imported into quarantine with the reason."""
+"""Stream legacy rows into the staging tables.
+
+People (CMS users, SMS subscribers) are normalized and validated in Python on the way and sent on
+with COPY; what cannot be imported goes to quarantine with the reason. Entitlements and devices need
+no Python: they are piped from the SMS's COPY TO STDOUT into staging. The CMS is staged by a worker
+process while this one stages the SMS, so both CPU cores work.
+"""
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 
 from services.customer.domain.idcard import parse_id_no
@@ -11,7 +17,7 @@ from services.customer.domain.normalize import normalize_address, normalize_name
 from services.customer.legacy.cms import USER_COLUMNS, CmsAdapter
 from services.customer.legacy.sms import DEVICE_COLUMNS, ENTITLEMENT_COLUMNS, SUBSCRIBER_COLUMNS, SmsAdapter
 
-from .copy import CopyWriter
+from .copy import CopyWriter, pipe_copy
 
 RECORD_COLUMNS = ("rec_id", "system", "legacy_key", "name", "name_norm", "surname", "id_no", "id_rejected",
                   "address", "address_norm", "area_code", "vip")
@@ -19,36 +25,32 @@ SERVICE_COLUMNS = ("system", "legacy_ref", "legacy_key", "kind", "product_code",
                    "monthly_fee_minor", "state", "started_at", "ended_at", "card_no")
 RESIDENT_ID_CERT_TYPES = ("01", "", None)
 ANALOG_PRODUCT = ("ANALOG", "模拟电视")
+# Record numbers of the two systems never meet; the lower SMS numbers make an SMS record the anchor
+# (the name and number on the customer) when nothing else decides.
+CMS_FIRST_REC_ID = 10 ** 10
 
 
-@dataclass
 class Stager:
-    cur: object
-    next_rec_id: int = 1
-    counts: dict = field(default_factory=dict)
-    watermarks: dict = field(default_factory=dict)
-
-    def __post_init__(self):
-        self.records = CopyWriter(self.cur, "imp_record", RECORD_COLUMNS)
-        self.phones = CopyWriter(self.cur, "imp_phone", ("rec_id", "phone", "kind", "position"))
-        self.services = CopyWriter(self.cur, "imp_service", SERVICE_COLUMNS)
-        self.devices = CopyWriter(self.cur, "imp_device", ("legacy_key", "kind", "serial", "paired_serial",
-                                                           "model", "status"))
-        self.quarantine = CopyWriter(self.cur, "imp_quarantine", ("system", "legacy_key", "reason", "raw"))
+    def __init__(self, cur, first_rec_id: int):
+        self.cur = cur
+        self.next_rec_id = first_rec_id
+        self.counts: dict[str, int] = {"quarantined": 0, "invalid_ids": 0}
+        self.watermark: datetime | None = None
+        self.records = CopyWriter(cur, "imp_record", RECORD_COLUMNS)
+        self.phones = CopyWriter(cur, "imp_phone", ("rec_id", "phone", "kind", "position"))
+        self.services = CopyWriter(cur, "imp_service", SERVICE_COLUMNS)
+        self.quarantine = CopyWriter(cur, "imp_quarantine", ("system", "legacy_key", "reason", "raw"))
 
     def flush(self) -> None:
-        for writer in (self.records, self.phones, self.services, self.devices, self.quarantine):
+        for writer in (self.records, self.phones, self.services, self.quarantine):
             writer.flush()
 
-    def _seen(self, system: str, changed_at: datetime) -> None:
-        if changed_at and (system not in self.watermarks or changed_at > self.watermarks[system]):
-            self.watermarks[system] = changed_at
+    def seen(self, changed_at: datetime | None) -> None:
+        if changed_at and (self.watermark is None or changed_at > self.watermark):
+            self.watermark = changed_at
 
-    def _count(self, key: str) -> None:
-        self.counts[key] = self.counts.get(key, 0) + 1
-
-    def _person(self, system: str, key: str, name: str | None, id_raw: str | None, phones_raw: tuple,
-                address: str | None, area_code: str | None, vip: bool, raw: tuple, columns: tuple) -> bool:
+    def person(self, system: str, key: str, name: str | None, id_raw: str | None, phones_raw: tuple,
+               address: str | None, area_code: str | None, vip: bool, raw: tuple, columns: tuple) -> bool:
         """Stage one person record; False when it went to quarantine instead."""
         name_norm = normalize_name(name)
         id_no, id_rejected = parse_id_no(id_raw)
@@ -62,12 +64,12 @@ class Stager:
                   else "nothing identifies the person: no valid ID number, phone or address"
                   if not (id_no or phones or address_norm) else None)
         if reason:
-            self._count("quarantined")
+            self.counts["quarantined"] += 1
             self.quarantine.add((system, key, reason, json.dumps(dict(zip(columns, raw)), ensure_ascii=False,
                                                                  default=str)))
             return False
         if id_rejected:
-            self._count("invalid_ids")
+            self.counts["invalid_ids"] += 1
         rec_id = self.next_rec_id
         self.next_rec_id += 1
         self.records.add((rec_id, system, key, name.strip(), name_norm, surname(name_norm), id_no, id_rejected,
@@ -76,39 +78,64 @@ class Stager:
             self.phones.add((rec_id, phone.number, phone.kind, position))
         return True
 
-    def stage_sms(self, adapter: SmsAdapter, since: datetime | None) -> None:
-        for row in adapter.subscribers(since):
-            self._count("sms_rows")
-            (subscriber_id, name, cert_type, cert_no, mobile, tel, addr, region, vip, _status, _created,
-             changed_at) = row
-            self._seen("sms", changed_at)
+
+def stage_sms(cur, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datetime | None]:
+    stager = Stager(cur, 1)
+    rows = 0
+    with sms.snapshot() as legacy:
+        for row in legacy.subscribers(since):
+            rows += 1
+            subscriber_id, name, cert_type, cert_no, mobile, tel, addr, region, vip, _, _, changed_at = row
+            stager.seen(changed_at)
             # Only a resident ID card (cert type 01) has a GB 11643 number; a passport number is not one.
             id_raw = cert_no if cert_type in RESIDENT_ID_CERT_TYPES else None
-            self._person("sms", str(subscriber_id), name, id_raw, (mobile, tel), addr, region, bool(vip),
-                         row, SUBSCRIBER_COLUMNS)
-        for row in adapter.entitlements(since):
-            self._count("sms_entitlements")
-            (entitlement_id, subscriber_id, card_no, kind, product_id, product_name, price, state, start, end,
-             changed_at) = row
-            self._seen("sms", changed_at)
-            self.services.add(("sms", entitlement_id, subscriber_id, kind, product_id, product_name, price, state,
-                               start, end, card_no))
-        for row in adapter.devices(since):
-            self._count("sms_devices")
-            kind, serial, subscriber_id, paired, model, status, changed_at = row
-            self._seen("sms", changed_at)
-            self.devices.add((subscriber_id, kind, serial, paired, model, status))
+            stager.person("sms", str(subscriber_id), name, id_raw, (mobile, tel), addr, region, bool(vip),
+                          row, SUBSCRIBER_COLUMNS)
+        stager.flush()
+        pipe_copy(lambda sink: legacy.copy_entitlements(since, sink), cur, "imp_service", ENTITLEMENT_COLUMNS)
+        pipe_copy(lambda sink: legacy.copy_devices(since, sink), cur, "imp_device", DEVICE_COLUMNS)
+    cur.execute("SELECT (SELECT count(*) FROM imp_service WHERE system = 'sms'), (SELECT count(*) FROM imp_device),"
+                " greatest((SELECT max(changed_at) FROM imp_service), (SELECT max(changed_at) FROM imp_device))")
+    entitlements, devices, latest = cur.fetchone()
+    stager.seen(latest)
+    return {**stager.counts, "sms_rows": rows, "sms_entitlements": entitlements, "sms_devices": devices}, \
+        stager.watermark
 
-    def stage_cms(self, adapter: CmsAdapter, since: datetime | None) -> None:
-        for row in adapter.users(since):
-            self._count("cms_rows")
-            user_no, name, id_raw, phones, address, area, state, opened, fee_code, fee_name, fee, _remarks, \
-                changed_at = row
-            self._seen("cms", changed_at)
-            if self._person("cms", user_no, name, id_raw, (phones,), address, area, False, row, USER_COLUMNS):
-                product_code, product_name = (fee_code, fee_name) if fee_name else ANALOG_PRODUCT
-                self.services.add(("cms", user_no, user_no, "analog_tv", product_code, product_name, fee or 0,
-                                   state, _open_date(opened), None, None))
+
+def stage_cms(customer_url: str, cms_url: str, since: datetime | None) -> tuple[dict, datetime | None]:
+    """Runs in a worker process with its own connections; commits its staging rows."""
+    from .run import customer_connection
+    conn = customer_connection(customer_url)
+    try:
+        with conn.cursor() as cur:
+            stager = Stager(cur, CMS_FIRST_REC_ID)
+            rows = 0
+            for row in CmsAdapter(cms_url).users(since):
+                rows += 1
+                user_no, name, id_raw, phones, address, area, state, opened, fee_code, fee_name, fee, _, \
+                    changed_at = row
+                stager.seen(changed_at)
+                if stager.person("cms", user_no, name, id_raw, (phones,), address, area, False, row, USER_COLUMNS):
+                    product_code, product_name = (fee_code, fee_name) if fee_name else ANALOG_PRODUCT
+                    stager.services.add(("cms", user_no, user_no, "analog_tv", product_code, product_name,
+                                         fee or 0, state, _open_date(opened), None, None))
+            stager.flush()
+        conn.commit()
+    finally:
+        conn.close()
+    return {**stager.counts, "cms_rows": rows}, stager.watermark
+
+
+def stage_both(cur, customer_url: str, cms_url: str, sms: SmsAdapter, since: dict) -> tuple[dict, dict]:
+    """Stage the CMS in a worker process and the SMS here, at the same time; returns the counts and
+    the latest change time seen per system. The caller commits the SMS part."""
+    # spawn, not fork: a forked child would inherit (and on exit close) this process's connections.
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        cms_job = pool.submit(stage_cms, customer_url, cms_url, since.get("cms"))
+        sms_counts, sms_mark = stage_sms(cur, sms, since.get("sms"))
+        cms_counts, cms_mark = cms_job.result()
+    counts = {key: sms_counts.get(key, 0) + cms_counts.get(key, 0) for key in sms_counts.keys() | cms_counts.keys()}
+    return counts, {system: mark for system, mark in (("cms", cms_mark), ("sms", sms_mark)) if mark}
 
 
 def _open_date(khrq: str | None) -> date | None:

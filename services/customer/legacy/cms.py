@@ -9,7 +9,7 @@ from typing import Iterator
 
 from services.common.errors import InvalidArgument
 
-from .connection import legacy_connection, stream
+from .connection import legacy_connection, snapshot, stream
 from .ports import WriteBackResult
 
 USER_COLUMNS = ("yhbh", "yhxm", "sfzh", "lxdh", "azdz", "qydm", "state", "khrq", "sflxdm", "sflxmc", "yzf",
@@ -40,7 +40,8 @@ class CmsAdapter:
 
     def users(self, since: datetime | None = None) -> Iterator[tuple]:
         """Every user (line) changed after `since` (all when None), as tuples in USER_COLUMNS order."""
-        return stream(self.url, self.system, _USERS, {"since": since or datetime.min})
+        with snapshot(self.url, self.system) as conn:
+            yield from stream(conn, _USERS, {"since": since or datetime.min})
 
     def set_line_status(self, user_no: str, action: str, operator: str) -> WriteBackResult:
         if action not in LINE_ACTIONS:

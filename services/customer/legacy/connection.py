@@ -1,10 +1,11 @@
-"""What both legacy adapters share: connecting, streaming a query, and the error they raise."""
+"""What both legacy adapters share: connecting, reading a consistent snapshot, and the error they raise."""
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from typing import IO, Iterator
 
 import psycopg2
+import psycopg2.extensions
 
 from services.common.db import connect
 from services.common.errors import Unavailable
@@ -27,11 +28,24 @@ def legacy_connection(url: str, system: str) -> Iterator[psycopg2.extensions.con
         conn.close()
 
 
-def stream(url: str, system: str, query: str, params: dict) -> Iterator[tuple]:
-    """Rows of a query through a server-side cursor, a batch at a time, never the whole table."""
+@contextlib.contextmanager
+def snapshot(url: str, system: str) -> Iterator[psycopg2.extensions.connection]:
+    """One read-only repeatable-read transaction: every read in it sees the same moment, so a row
+    committed between two reads cannot be half seen (an entitlement without its subscriber)."""
     with legacy_connection(url, system) as conn:
-        conn.set_session(readonly=True)
-        with conn.cursor(name=f"bss_{system}_stream") as cur:
-            cur.itersize = STREAM_BATCH
-            cur.execute(query, params)
-            yield from cur
+        conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True)
+        yield conn
+
+
+def stream(conn, query: str, params: dict) -> Iterator[tuple]:
+    """Rows of a query through a server-side cursor, a batch at a time, never the whole table."""
+    with conn.cursor(name="bss_legacy_stream") as cur:
+        cur.itersize = STREAM_BATCH
+        cur.execute(query, params)
+        yield from cur
+
+
+def copy_out(conn, query: str, params: dict, sink: IO[bytes]) -> None:
+    """The rows of a query as COPY text into sink, for rows that need no Python on the way."""
+    with conn.cursor() as cur:
+        cur.copy_expert(cur.mogrify(f"COPY ({query}) TO STDOUT", params).decode(), sink)

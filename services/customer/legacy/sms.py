@@ -5,19 +5,21 @@ Legacy codes are translated here, so the importer only sees the customer service
 """
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
-from typing import Iterator
+from typing import IO, Iterator
 
 from services.common.errors import InvalidArgument
 
-from .connection import legacy_connection, stream
+from .connection import copy_out, legacy_connection, snapshot, stream
 from .ports import WriteBackResult
 
 SUBSCRIBER_COLUMNS = ("subscriber_id", "cust_name", "cert_type", "cert_no", "mobile", "tel", "addr",
                       "region_code", "vip", "status", "create_time", "update_time")
-ENTITLEMENT_COLUMNS = ("entitlement_id", "subscriber_id", "card_no", "kind", "product_id", "product_name",
-                       "price_fen", "state", "start_time", "end_time", "update_time")
-DEVICE_COLUMNS = ("kind", "serial", "subscriber_id", "paired_serial", "model", "status", "update_time")
+# Entitlements and devices come as COPY text; their columns are named as the importer stages them.
+ENTITLEMENT_COLUMNS = ("system", "legacy_ref", "legacy_key", "card_no", "kind", "product_code", "product_name",
+                       "monthly_fee_minor", "state", "started_at", "ended_at", "changed_at")
+DEVICE_COLUMNS = ("kind", "serial", "legacy_key", "paired_serial", "model", "status", "changed_at")
 
 # Subscribers with anything changed after `since`: themselves, a card, an STB or an entitlement.
 # Their whole picture is read again, so the importer can upsert it.
@@ -38,7 +40,7 @@ _SUBSCRIBERS = """
 """
 # An entitlement past its end time no longer gives the service, whatever its status says.
 _ENTITLEMENTS = """
-    SELECT e.entitlement_id, c.subscriber_id, e.card_no,
+    SELECT 'sms', e.entitlement_id, c.subscriber_id, e.card_no,
            CASE WHEN p.product_type = 'BB' THEN 'broadband' ELSE 'digital_tv' END,
            e.product_id, COALESCE(p.product_name, e.product_id), COALESCE(p.price_fen, 0),
            CASE WHEN e.status = 'C' OR e.end_time <= now() THEN 'disconnected'
@@ -72,30 +74,44 @@ ENTITLEMENT_ACTIONS = {
 _STATUS_NAMES = {"A": "active", "S": "suspended", "C": "cancelled"}
 
 
+class SmsSnapshot:
+    """Reads of one consistent moment of the SMS: subscribers changed after `since` (all when None),
+    and the entitlements and devices of exactly those subscribers."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def _scoped(self, query: str, since: datetime | None, scopes: dict[str, str]) -> tuple[str, dict]:
+        if since is None:
+            return query.format(**{k: "true" for k in scopes}), {}
+        return (_CHANGED + query.format(**{k: _IN_CHANGED.format(key=key) for k, key in scopes.items()}),
+                {"since": since})
+
+    def subscribers(self, since: datetime | None = None) -> Iterator[tuple]:
+        """Tuples in SUBSCRIBER_COLUMNS order."""
+        return stream(self.conn, *self._scoped(_SUBSCRIBERS, since, {"scope": "s.subscriber_id"}))
+
+    def copy_entitlements(self, since: datetime | None, sink: IO[bytes]) -> None:
+        """COPY text in ENTITLEMENT_COLUMNS order."""
+        copy_out(self.conn, *self._scoped(_ENTITLEMENTS, since, {"scope": "c.subscriber_id"}), sink)
+
+    def copy_devices(self, since: datetime | None, sink: IO[bytes]) -> None:
+        """COPY text in DEVICE_COLUMNS order: smart cards with their paired STB, and STBs."""
+        copy_out(self.conn, *self._scoped(_DEVICES, since, {"card_scope": "c.subscriber_id",
+                                                            "stb_scope": "COALESCE(t.subscriber_id, c.subscriber_id)"}),
+                 sink)
+
+
 class SmsAdapter:
     system = "sms"
 
     def __init__(self, url: str):
         self.url = url
 
-    def _stream(self, query: str, since: datetime | None, **scopes: str) -> Iterator[tuple]:
-        if since is None:
-            return stream(self.url, self.system, query.format(**{k: "true" for k in scopes}), {})
-        query = _CHANGED + query.format(**{k: _IN_CHANGED.format(key=key) for k, key in scopes.items()})
-        return stream(self.url, self.system, query, {"since": since})
-
-    def subscribers(self, since: datetime | None = None) -> Iterator[tuple]:
-        """Subscribers changed after `since` (all when None), in SUBSCRIBER_COLUMNS order."""
-        return self._stream(_SUBSCRIBERS, since, scope="s.subscriber_id")
-
-    def entitlements(self, since: datetime | None = None) -> Iterator[tuple]:
-        """The entitlements of those subscribers, in ENTITLEMENT_COLUMNS order."""
-        return self._stream(_ENTITLEMENTS, since, scope="c.subscriber_id")
-
-    def devices(self, since: datetime | None = None) -> Iterator[tuple]:
-        """Their smart cards and set-top boxes, in DEVICE_COLUMNS order."""
-        return self._stream(_DEVICES, since, card_scope="c.subscriber_id",
-                            stb_scope="COALESCE(t.subscriber_id, c.subscriber_id)")
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[SmsSnapshot]:
+        with snapshot(self.url, self.system) as conn:
+            yield SmsSnapshot(conn)
 
     def vip_subscribers(self, subscriber_ids: list[int]) -> set[int]:
         """Which of these subscribers the SMS marks VIP: one query for the whole list."""
