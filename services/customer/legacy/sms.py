@@ -120,6 +120,13 @@ class SmsAdapter:
                         (subscriber_ids,))
             return {row[0] for row in cur}
 
+    def product(self, product_code: str) -> dict | None:
+        with legacy_connection(self.url, self.system) as conn, conn.cursor() as cur:
+            cur.execute("SELECT product_name, product_type, price_fen FROM product WHERE product_id = %s",
+                        (product_code,))
+            row = cur.fetchone()
+        return None if row is None else {"name": row[0], "type": row[1], "price_minor": row[2]}
+
     def set_entitlement_status(self, entitlement_id: str, action: str, operator: str) -> WriteBackResult:
         if action not in ENTITLEMENT_ACTIONS:
             raise InvalidArgument(f"unknown entitlement action {action!r}", reason="unknown-action")
