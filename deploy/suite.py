@@ -6,6 +6,7 @@
 """
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import subprocess
@@ -71,6 +72,12 @@ def setup(settings: Settings) -> None:
     run_sync(settings)
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM the child if the suite itself dies without cleaning up (kill -9)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _pump(name: str, stream) -> None:
     for line in iter(stream.readline, b""):
         sys.stdout.write(f"{name:16} | {line.decode('utf-8', 'replace')}")
@@ -83,7 +90,7 @@ def run(settings: Settings) -> int:
     procs: dict[str, subprocess.Popen] = {}
     for name, cmd in PROCESSES.items():
         procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                       start_new_session=True)
+                                       start_new_session=True, preexec_fn=_die_with_parent)
         threading.Thread(target=_pump, args=(name, procs[name].stdout), daemon=True).start()
     print(f"suite: gateway on http://{settings.gateway_host}:{settings.gateway_port}/ "
           f"(API docs at /docs); Ctrl-C stops everything", flush=True)

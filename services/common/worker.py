@@ -3,7 +3,11 @@
 Eventlet must patch the standard library before anything else is imported, which is why workers
 start through this module and never share a process with a grpcio server.
 """
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 
@@ -12,8 +16,6 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
-import psycopg2.extensions  # noqa: E402
-import psycopg2.extras  # noqa: E402
 from nameko.extensions import DependencyProvider  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
@@ -21,14 +23,14 @@ from .db import Database  # noqa: E402
 from .logs import setup_logging  # noqa: E402
 from .settings import get_settings  # noqa: E402
 
-# Let other greenlets run while a query waits on the socket.
-psycopg2.extensions.set_wait_callback(psycopg2.extras.wait_select)
-
 log = logging.getLogger(__name__)
 
 
 class ServiceDatabase(DependencyProvider):
-    """Injects the service's connection pool (its own role and schema) into a nameko service."""
+    """Injects the service's connection pool (its own role and schema) into a nameko service.
+
+    psycopg2 blocks the eventlet hub while a query runs (a green wait callback would forbid COPY), so
+    handlers keep to short transactions and hand long jobs to `eventlet.tpool`."""
 
     def __init__(self, service: str):
         self.service = service

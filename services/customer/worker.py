@@ -4,15 +4,23 @@ Run: python -m services.common.worker services.customer.worker:CustomerWorker
 """
 from __future__ import annotations
 
+import json
 import logging
+import sys
 
+from eventlet.green import subprocess
 from nameko.timer import timer
 
 from services.common.settings import get_settings
 
-from .importer.sync import run_sync
-
 log = logging.getLogger(__name__)
+
+# The sync is a batch job with processes and threads of its own; as a child process it never meets
+# eventlet's patched standard library, and a crash in it cannot take the worker down.
+SYNC_COMMAND = [sys.executable, "-m", "services.customer.importer.sync"]
+SYNC_TIMEOUT_S = 600
+# The counts that mean the sync changed something (the rest describe what it read).
+CHANGE_COUNTS = ("customers_created", "services", "services_updated", "devices", "review_pairs", "quarantined")
 
 
 class CustomerWorker:
@@ -20,6 +28,12 @@ class CustomerWorker:
 
     @timer(interval=get_settings().legacy_sync_seconds)
     def follow_legacy_changes(self):
-        counts = run_sync(get_settings())
-        if any(v for k, v in counts.items() if k not in ("run_id", "elapsed_s")):
+        done = subprocess.run(SYNC_COMMAND, capture_output=True, timeout=SYNC_TIMEOUT_S)
+        if done.returncode != 0:
+            log.error("legacy sync failed", extra={"exitCode": done.returncode,
+                                                   "stderr": done.stderr.decode("utf-8", "replace")[-2000:]})
+            return
+        lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+        counts = json.loads(lines[-1]) if lines else {}
+        if any(counts.get(k) for k in CHANGE_COUNTS):
             log.info("legacy changes synchronised", extra={"counts": counts})

@@ -5,8 +5,10 @@
 from __future__ import annotations
 
 import json
-import logging
+import sys
 
+from services.common.errors import DomainError
+from services.common.logs import setup_logging
 from services.common.settings import Settings, get_settings
 
 from .run import run_import
@@ -17,11 +19,18 @@ def run_sync(settings: Settings) -> dict:
     return run_import(settings, "sync")
 
 
-def main() -> None:
+def main() -> int:
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level)
-    print(json.dumps(run_sync(settings), ensure_ascii=False, indent=2))
+    setup_logging("customer-sync", settings.log_level)
+    try:
+        counts = run_sync(settings)
+    except DomainError as e:
+        print(json.dumps({"skipped": e.reason, "detail": e.message}, ensure_ascii=False))
+        # Another run holding the lock is normal on a timer; anything else is worth a non-zero exit.
+        return 0 if e.reason == "import-running" else 1
+    print(json.dumps(counts, ensure_ascii=False))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
