@@ -33,6 +33,7 @@ def bench_settings() -> Settings:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("services.customer.importer").setLevel(logging.DEBUG)  # per-statement timings
     settings = bench_settings()
     generated = generate(settings, CMS_ROWS, cms=CMS_ROWS, sms=SMS_ROWS, if_empty=True)
     if not generated.get("skipped"):

@@ -3,6 +3,8 @@ the number of rows. `changes` collects what happened to records that existed bef
 audit log and per-change events (a sync); a bulk run asks for none and gets only counts."""
 from __future__ import annotations
 
+import contextlib
+
 from services.customer.domain.tier import tier
 
 from .copy import CopyWriter
@@ -208,6 +210,13 @@ REJECTED_IDS = """
       FROM imp_record r JOIN imp_owner o USING (rec_id) JOIN customer c ON c.id = o.customer_id
      WHERE r.id_rejected IS NOT NULL AND o.method IS NOT NULL
 """
+GOLDEN_TABLES = ("customer", "customer_phone", "premises", "account", "device", "service", "legacy_link")
+SECONDARY_INDEXES = """
+    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+      FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+     WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
+       AND NOT i.indisunique AND NOT i.indisprimary
+"""
 ORPHANS = """
     SELECT (SELECT count(*) FROM imp_service) - (SELECT count(*) FROM imp_resolved)
 """
@@ -257,6 +266,23 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     counts["review_pairs"] = cur.rowcount
     cur.execute(QUARANTINE, args)
     cur.execute(REJECTED_IDS, args)
+
+
+@contextlib.contextmanager
+def indexes_built_after(cur):
+    """On a first load the golden tables are empty, and building their secondary (non-unique, trigram)
+    indexes once at the end is several times faster than maintaining them row by row. Unique indexes
+    stay: they guard the data and ON CONFLICT needs them. Dropping is transactional: a failed run
+    gets its indexes back with the rollback (readers wait for the run, which is only the first one)."""
+    cur.execute(" UNION ALL ".join(f"SELECT '{t}' WHERE NOT EXISTS (SELECT 1 FROM {t})" for t in GOLDEN_TABLES))
+    empty = [t for t, in cur.fetchall()]
+    cur.execute(SECONDARY_INDEXES, (empty,))
+    deferred = cur.fetchall()
+    for name, _ in deferred:
+        cur.execute(f"DROP INDEX {name}")
+    yield
+    for _, definition in deferred:
+        cur.execute(definition)
 
 
 def _tiers(cur, live_vip) -> None:

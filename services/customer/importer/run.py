@@ -10,6 +10,7 @@ import logging
 import time
 from datetime import timedelta
 
+import psycopg2.extensions
 from psycopg2.extras import Json, execute_values
 
 from services.common.db import connect
@@ -18,7 +19,7 @@ from services.common.outbox import emit
 from services.common.settings import Settings
 from services.customer.legacy.sms import SmsAdapter
 
-from .apply import DROP_LINKED, LINKED_BEFORE, apply
+from .apply import DROP_LINKED, LINKED_BEFORE, apply, indexes_built_after
 from .match import match
 from .stage import stage_both
 
@@ -35,11 +36,23 @@ SERVICE_EVENTS = {"active": "service_restored", "suspended": "service_suspended"
                   "disconnected": "service_disconnected"}
 
 
+class TimedCursor(psycopg2.extensions.cursor):
+    """Logs each statement's duration at DEBUG: where a run spends its time, statement by statement."""
+
+    def execute(self, query, vars=None):
+        started = time.monotonic()
+        try:
+            return super().execute(query, vars)
+        finally:
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug("%6.1fs %s", time.monotonic() - started, " ".join(str(query).split())[:90])
+
+
 def customer_connection(url: str):
-    conn = connect(url, options="-c search_path=customer,public")
+    conn = connect(url, options="-c search_path=customer,public", cursor_factory=TimedCursor)
     with conn.cursor() as cur:
-        # Whole-table hash joins and sorts over a million rows want more than the default 4 MB.
-        cur.execute("SET work_mem = '256MB'")
+        # Whole-table hash joins, sorts and index builds over a million rows want more than the defaults.
+        cur.execute("SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'")
     conn.commit()
     return conn
 
@@ -95,7 +108,8 @@ def _run(cur, kind: str, run_id: int, actor: str, counts: dict, seen: dict, sms:
     cur.execute("ANALYZE imp_match; ANALYZE imp_review")
     _step("matched", started, counts)
     changes = [] if kind == "sync" else None
-    apply(cur, run_id, actor, counts, changes, sms.vip_subscribers)
+    with indexes_built_after(cur):
+        apply(cur, run_id, actor, counts, changes, sms.vip_subscribers)
     _step("applied", started, counts)
     if kind == "sync":
         _report_changes(cur, actor, changes)

@@ -2,8 +2,8 @@
 
 People (CMS users, SMS subscribers) are normalized and validated in Python on the way and sent on
 with COPY; what cannot be imported goes to quarantine with the reason. Entitlements and devices need
-no Python: they are piped from the SMS's COPY TO STDOUT into staging. The CMS is staged by a worker
-process while this one stages the SMS, so both CPU cores work.
+no Python: they are piped from the SMS's COPY TO STDOUT into staging. On a full read the CMS is
+staged by a worker process while this one stages the SMS, so both CPU cores work.
 """
 from __future__ import annotations
 
@@ -127,13 +127,18 @@ def stage_cms(customer_url: str, cms_url: str, since: datetime | None) -> tuple[
 
 
 def stage_both(cur, customer_url: str, cms_url: str, sms: SmsAdapter, since: dict) -> tuple[dict, dict]:
-    """Stage the CMS in a worker process and the SMS here, at the same time; returns the counts and
-    the latest change time seen per system. The caller commits the SMS part."""
-    # spawn, not fork: a forked child would inherit (and on exit close) this process's connections.
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        cms_job = pool.submit(stage_cms, customer_url, cms_url, since.get("cms"))
+    """Stage both systems; returns the counts and the latest change time seen per system. The caller
+    commits the SMS part (the CMS part commits on its own connection)."""
+    if since.get("cms") is None:
+        # A full read: the CMS goes to a worker process while this one stages the SMS. Spawned, not
+        # forked: a forked child would inherit (and on exit close) this process's connections.
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            cms_job = pool.submit(stage_cms, customer_url, cms_url, None)
+            sms_counts, sms_mark = stage_sms(cur, sms, since.get("sms"))
+            cms_counts, cms_mark = cms_job.result()
+    else:  # a sync reads a few changed rows: starting a process would cost more than it saves
         sms_counts, sms_mark = stage_sms(cur, sms, since.get("sms"))
-        cms_counts, cms_mark = cms_job.result()
+        cms_counts, cms_mark = stage_cms(customer_url, cms_url, since["cms"])
     counts = {key: sms_counts.get(key, 0) + cms_counts.get(key, 0) for key in sms_counts.keys() | cms_counts.keys()}
     return counts, {system: mark for system, mark in (("cms", cms_mark), ("sms", sms_mark)) if mark}
 
