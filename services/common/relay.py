@@ -12,7 +12,6 @@ import select
 import signal
 import sys
 import threading
-import time
 
 import pika
 import pika.exceptions

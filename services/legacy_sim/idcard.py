@@ -1,7 +1,7 @@
 """Fast GB 11643 check characters for the generator (the rule itself lives in the customer domain)."""
 from __future__ import annotations
 
-from services.customer.domain.idcard import CHECK_CHARS, WEIGHTS
+from services.customer.domain.idcard import WEIGHTS
 
 
 def weighted_sum(digits: str, position: int = 0) -> int:

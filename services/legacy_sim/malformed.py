@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import random
 
-from .idcard import CHECK_CHARS
+from services.customer.domain.idcard import CHECK_CHARS
 
 GARBAGE_PHONES = ("无", "待补", "1381234", "139123456789", "0000", "13812345678/", "?", "电话停机", "同上")
 

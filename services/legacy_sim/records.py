@@ -8,8 +8,10 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from services.customer.domain.idcard import CHECK_CHARS
+
 from . import malformed, variants
-from .idcard import CHECK_CHARS, weighted_sum
+from .idcard import weighted_sum
 from .pools import AREA_CODES, Pools
 
 NULL = "\\N"

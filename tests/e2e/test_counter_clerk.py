@@ -17,6 +17,7 @@ import pika
 import psycopg2
 import pytest
 
+from tests.databases import drop_database
 from tests.integration.customer_env import valid_id_no
 
 pytestmark = pytest.mark.e2e
@@ -34,15 +35,6 @@ def pg_base() -> str:
     return os.environ["BSS_DB_URL"].rsplit("/", 1)[0]
 
 
-def drop_database(name: str) -> None:
-    conn = psycopg2.connect(f"{pg_base()}/postgres")
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
-        cur.execute(f'DROP DATABASE IF EXISTS "{name}"')
-    conn.close()
-
-
 class Suite:
     def __init__(self):
         self.port = free_port()
@@ -56,8 +48,8 @@ class Suite:
         self.url = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        for name in DATABASES.values():
-            drop_database(name)
+        for var in DATABASES:
+            drop_database(self.env[var])
         self.proc = subprocess.Popen([sys.executable, "-m", "deploy.suite", "run"], cwd=ROOT, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 300

@@ -22,7 +22,7 @@ from services.customer.domain.idcard import check_char
 from services.customer.importer.bulk import run_bulk_import
 from services.customer.importer.sync import run_sync
 
-from .test_legacy_adapters import execute, throwaway_legacy
+from tests.databases import execute, throwaway_legacy
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "customer" / "migrations"
 

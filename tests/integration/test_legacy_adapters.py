@@ -1,53 +1,15 @@
 """The CMS and SMS adapters against real legacy databases: streaming readers and write-back."""
 from __future__ import annotations
 
-import contextlib
 import io
-import uuid
 from datetime import datetime, timedelta
-from pathlib import Path
 
-import psycopg2
 import pytest
 
 from services.common.errors import InvalidArgument, Unavailable
-from services.common.provision import ensure_database, server_url
 from services.customer.legacy.cms import USER_COLUMNS, CmsAdapter
 from services.customer.legacy.sms import DEVICE_COLUMNS, ENTITLEMENT_COLUMNS, SmsAdapter
-
-LEGACY_SQL = Path(__file__).resolve().parents[2] / "services" / "legacy_sim"
-
-
-def execute(url: str, sql: str, params=None) -> list[tuple]:
-    conn = psycopg2.connect(url)
-    conn.autocommit = True
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall() if cur.description else []
-    finally:
-        conn.close()
-
-
-@contextlib.contextmanager
-def throwaway_legacy(settings):
-    """Two fresh legacy databases with the legacy schemas, dropped afterwards; yields the settings
-    that point at them (and at a fresh customer database name, created by whoever needs it)."""
-    tag = uuid.uuid4().hex[:10]
-    base = settings.db_url.rsplit("/", 1)[0]
-    scoped = settings.model_copy(update={"db_url": f"{base}/bss_t_{tag}",
-                                         "legacy_cms_url": f"{base}/legacy_cms_t_{tag}",
-                                         "legacy_sms_url": f"{base}/legacy_sms_t_{tag}"})
-    for url, script in ((scoped.legacy_cms_url, "cms.sql"), (scoped.legacy_sms_url, "sms.sql")):
-        ensure_database(url)
-        execute(url, (LEGACY_SQL / script).read_text())
-    try:
-        yield scoped
-    finally:
-        for url in (scoped.db_url, scoped.legacy_cms_url, scoped.legacy_sms_url):
-            # FORCE terminates the connections still open on the database first.
-            execute(server_url(url), f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
-
+from tests.databases import execute, throwaway_legacy
 
 @pytest.fixture(scope="module")
 def legacy(settings):

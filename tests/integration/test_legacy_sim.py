@@ -1,36 +1,23 @@
 """The simulator against real PostgreSQL: two throwaway legacy databases, filled and then changed."""
-import uuid
 from collections import Counter, defaultdict
 from datetime import date
 
 import pytest
-from psycopg2 import sql
 
 from services.common.db import connect
-from services.common.provision import server_url
 from services.legacy_sim.changes import simulate_changes
 from services.legacy_sim.generate import DataExists, generate, has_data
 from services.customer.domain.idcard import parse_id_no
 from services.legacy_sim.variants import SIMILAR_GROUPS
+from tests.databases import throwaway_legacy
 
 HOUSEHOLDS = 500
 
 
 @pytest.fixture(scope="module")
 def legacy(settings):
-    suffix = uuid.uuid4().hex[:10]
-    base = server_url(settings.legacy_cms_url).rsplit("/", 1)[0]
-    names = (f"legacy_cms_t_{suffix}", f"legacy_sms_t_{suffix}")
-    legacy_settings = settings.model_copy(update={"legacy_cms_url": f"{base}/{names[0]}",
-                                                  "legacy_sms_url": f"{base}/{names[1]}"})
-    counts = generate(legacy_settings, HOUSEHOLDS, seed=11)
-    yield legacy_settings, counts
-    conn = connect(server_url(settings.legacy_cms_url))
-    conn.autocommit = True
-    with conn.cursor() as cur:
-        for name in names:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    conn.close()
+    with throwaway_legacy(settings) as legacy_settings:
+        yield legacy_settings, generate(legacy_settings, HOUSEHOLDS, seed=11)
 
 
 def query(url, statement, args=()):

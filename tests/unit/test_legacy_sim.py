@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 
 from services.legacy_sim import malformed, variants
-from services.customer.domain.idcard import check_char, parse_id_no
+from services.customer.domain.idcard import parse_id_no
 from services.legacy_sim.idcard import weighted_sum
 from services.legacy_sim.plan import make_plan
 from services.legacy_sim.pools import AREA_CODES, build_pools

@@ -12,12 +12,23 @@ import logging
 
 from services.common.settings import Settings, get_settings
 
-from .run import run_import
+from .run import customer_connection, run_import
 
 
 def run_bulk_import(settings: Settings) -> dict:
     """Import every legacy record not yet linked; returns the run's counts (also in import_run)."""
     return run_import(settings, "bulk")
+
+
+def bulk_import_done(settings: Settings) -> bool:
+    """Whether a bulk import has completed: after that, starting up only needs the incremental sync."""
+    conn = customer_connection(settings.service_db_url("customer"))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT EXISTS (SELECT 1 FROM import_run WHERE kind = 'bulk' AND status = 'completed')")
+            return cur.fetchone()[0]
+    finally:
+        conn.close()
 
 
 def main() -> None:

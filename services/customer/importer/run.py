@@ -31,6 +31,8 @@ ACTORS = {"bulk": "legacy-import", "sync": "legacy-sync"}
 SYNC_OVERLAP = timedelta(seconds=5)
 STAGING = ("imp_record", "imp_phone", "imp_service", "imp_device", "imp_quarantine", "imp_pair", "imp_match",
            "imp_review", "imp_head", "imp_owner", "imp_tier", "imp_account", "imp_resolved")
+GOLDEN_TABLES = ("customer", "customer_phone", "premises", "account", "device", "service", "legacy_link",
+                 "match_candidate")
 RUN_LOCK = "SELECT pg_try_advisory_lock(hashtext('customer-legacy-import'))"
 SERVICE_EVENTS = {"active": "service_restored", "suspended": "service_suspended",
                   "disconnected": "service_disconnected"}
@@ -81,6 +83,11 @@ def run_import(settings: Settings, kind: str) -> dict:
                 _step("staged", started, counts)
                 _run(cur, kind, run_id, actor, counts, seen, sms, started)
             conn.commit()
+            if kind == "bulk":
+                # Fresh statistics, or the request path plans its lookups for the empty tables it saw last.
+                with conn.cursor() as cur:
+                    cur.execute("ANALYZE " + ", ".join(GOLDEN_TABLES))
+                conn.commit()
         except BaseException as e:
             conn.rollback()
             with conn.cursor() as cur:

@@ -1,0 +1,48 @@
+"""Throwaway databases for tests that need a world of their own (fresh legacy systems, a customer
+database nobody else writes to), created with unique names and dropped afterwards."""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from pathlib import Path
+
+import psycopg2
+
+from services.common.provision import ensure_database, server_url
+
+LEGACY_SQL = Path(__file__).resolve().parents[1] / "services" / "legacy_sim"
+
+
+def execute(url: str, sql: str, params=None) -> list[tuple]:
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+    finally:
+        conn.close()
+
+
+def drop_database(url: str) -> None:
+    # FORCE terminates the connections still open on the database first.
+    execute(server_url(url), f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+@contextlib.contextmanager
+def throwaway_legacy(settings):
+    """Two fresh legacy databases with the legacy schemas, dropped afterwards; yields the settings
+    that point at them (and at a fresh customer database name, created by whoever needs it)."""
+    tag = uuid.uuid4().hex[:10]
+    base = settings.db_url.rsplit("/", 1)[0]
+    scoped = settings.model_copy(update={"db_url": f"{base}/bss_t_{tag}",
+                                         "legacy_cms_url": f"{base}/legacy_cms_t_{tag}",
+                                         "legacy_sms_url": f"{base}/legacy_sms_t_{tag}"})
+    for url, script in ((scoped.legacy_cms_url, "cms.sql"), (scoped.legacy_sms_url, "sms.sql")):
+        ensure_database(url)
+        execute(url, (LEGACY_SQL / script).read_text())
+    try:
+        yield scoped
+    finally:
+        for url in (scoped.db_url, scoped.legacy_cms_url, scoped.legacy_sms_url):
+            drop_database(url)
