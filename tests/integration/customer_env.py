@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg2
@@ -17,7 +18,10 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def valid_id_no() -> str:
-    first17 = f"33010619850101{uuid.uuid4().int % 1000:03d}"
+    """A valid number nobody else in the shared test database has (18 million to draw from)."""
+    n = uuid.uuid4().int
+    birth = date(1950, 1, 1) + timedelta(days=n % 18000)
+    first17 = f"330106{birth:%Y%m%d}{n // 18000 % 1000:03d}"
     return first17 + check_char(first17)
 
 
