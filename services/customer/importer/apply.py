@@ -217,6 +217,11 @@ SECONDARY_INDEXES = """
      WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
        AND NOT i.indisunique AND NOT i.indisprimary
 """
+FOREIGN_KEYS = """
+    SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
+      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
+     WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
+"""
 ORPHANS = """
     SELECT (SELECT count(*) FROM imp_service) - (SELECT count(*) FROM imp_resolved)
 """
@@ -269,20 +274,27 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
 
 
 @contextlib.contextmanager
-def indexes_built_after(cur):
+def built_after_first_load(cur):
     """On a first load the golden tables are empty, and building their secondary (non-unique, trigram)
-    indexes once at the end is several times faster than maintaining them row by row. Unique indexes
-    stay: they guard the data and ON CONFLICT needs them. Dropping is transactional: a failed run
-    gets its indexes back with the rollback (readers wait for the run, which is only the first one)."""
+    indexes and checking their foreign keys once at the end is several times faster than doing both
+    row by row (a re-added foreign key is validated by one join). Unique indexes stay: they guard the
+    data and ON CONFLICT needs them. DDL is transactional: a failed run gets everything back with the
+    rollback (readers wait for the run, which is only the first one)."""
     cur.execute(" UNION ALL ".join(f"SELECT '{t}' WHERE NOT EXISTS (SELECT 1 FROM {t})" for t in GOLDEN_TABLES))
     empty = [t for t, in cur.fetchall()]
+    cur.execute(FOREIGN_KEYS, (empty,))
+    foreign_keys = cur.fetchall()
+    for table, name, _ in foreign_keys:
+        cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
     cur.execute(SECONDARY_INDEXES, (empty,))
-    deferred = cur.fetchall()
-    for name, _ in deferred:
+    indexes = cur.fetchall()
+    for name, _ in indexes:
         cur.execute(f"DROP INDEX {name}")
     yield
-    for _, definition in deferred:
+    for _, definition in indexes:
         cur.execute(definition)
+    for table, name, definition in foreign_keys:
+        cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
 
 
 def _tiers(cur, live_vip) -> None:

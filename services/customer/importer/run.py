@@ -19,7 +19,7 @@ from services.common.outbox import emit
 from services.common.settings import Settings
 from services.customer.legacy.sms import SmsAdapter
 
-from .apply import DROP_LINKED, LINKED_BEFORE, apply, indexes_built_after
+from .apply import DROP_LINKED, GOLDEN_TABLES, LINKED_BEFORE, apply, built_after_first_load
 from .match import match
 from .stage import stage_both
 
@@ -31,8 +31,6 @@ ACTORS = {"bulk": "legacy-import", "sync": "legacy-sync"}
 SYNC_OVERLAP = timedelta(seconds=5)
 STAGING = ("imp_record", "imp_phone", "imp_service", "imp_device", "imp_quarantine", "imp_pair", "imp_match",
            "imp_review", "imp_head", "imp_owner", "imp_tier", "imp_account", "imp_resolved")
-GOLDEN_TABLES = ("customer", "customer_phone", "premises", "account", "device", "service", "legacy_link",
-                 "match_candidate")
 RUN_LOCK = "SELECT pg_try_advisory_lock(hashtext('customer-legacy-import'))"
 SERVICE_EVENTS = {"active": "service_restored", "suspended": "service_suspended",
                   "disconnected": "service_disconnected"}
@@ -83,11 +81,6 @@ def run_import(settings: Settings, kind: str) -> dict:
                 _step("staged", started, counts)
                 _run(cur, kind, run_id, actor, counts, seen, sms, started)
             conn.commit()
-            if kind == "bulk":
-                # Fresh statistics, or the request path plans its lookups for the empty tables it saw last.
-                with conn.cursor() as cur:
-                    cur.execute("ANALYZE " + ", ".join(GOLDEN_TABLES))
-                conn.commit()
         except BaseException as e:
             conn.rollback()
             with conn.cursor() as cur:
@@ -95,6 +88,11 @@ def run_import(settings: Settings, kind: str) -> dict:
                             (f"{type(e).__name__}: {e}"[:2000], run_id))
             conn.commit()
             raise
+        if kind == "bulk":
+            # Fresh statistics, or the request path plans its lookups for the empty tables it saw last.
+            with conn.cursor() as cur:
+                cur.execute("ANALYZE " + ", ".join(GOLDEN_TABLES))
+            conn.commit()
         return counts
     finally:
         conn.close()  # also releases the advisory lock
@@ -115,7 +113,7 @@ def _run(cur, kind: str, run_id: int, actor: str, counts: dict, seen: dict, sms:
     cur.execute("ANALYZE imp_match; ANALYZE imp_review")
     _step("matched", started, counts)
     changes = [] if kind == "sync" else None
-    with indexes_built_after(cur):
+    with built_after_first_load(cur):
         apply(cur, run_id, actor, counts, changes, sms.vip_subscribers)
     _step("applied", started, counts)
     if kind == "sync":
