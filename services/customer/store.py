@@ -316,11 +316,15 @@ def merge_customers(cur, survivor: int, merged: int, actor: str) -> None:
                     WHERE old.customer_id = %s AND keep.customer_id = %s AND keep.address_norm = old.address_norm""",
                 (merged, survivor))
     cur.execute("UPDATE premises SET customer_id = %s WHERE customer_id = %s", (survivor, merged))
-    cur.execute("""UPDATE customer s SET id_no = coalesce(s.id_no, m.id_no), email = coalesce(s.email, m.email),
+    # The ID number is unique, so it leaves the merged record before the survivor takes it.
+    cur.execute("""UPDATE customer m SET status = 'merged', merged_into = %s, id_no = NULL,
                           updated_at = now(), updated_by = %s
-                     FROM customer m WHERE s.id = %s AND m.id = %s""", (actor, survivor, merged))
-    cur.execute("""UPDATE customer SET status = 'merged', merged_into = %s, id_no = NULL,
-                          updated_at = now(), updated_by = %s WHERE id = %s""", (survivor, actor, merged))
+                     FROM (SELECT id_no, email FROM customer WHERE id = %s) old
+                    WHERE m.id = %s RETURNING old.id_no, old.email""", (survivor, actor, merged, merged))
+    old = cur.fetchone()
+    cur.execute("""UPDATE customer SET id_no = coalesce(id_no, %s), email = coalesce(email, %s),
+                          updated_at = now(), updated_by = %s WHERE id = %s""",
+                (old["id_no"], old["email"], actor, survivor))
     # Other open pairs that named the merged customer now name the survivor, unless that pair exists.
     other = "CASE WHEN m.customer_a = %(merged)s THEN m.customer_b ELSE m.customer_a END"
     involved = "m.status = 'pending' AND %(merged)s IN (m.customer_a, m.customer_b)"

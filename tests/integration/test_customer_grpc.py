@@ -118,3 +118,54 @@ def test_refused_write_back_is_recorded_and_changes_nothing(stub, customer, sett
         cur.execute("""SELECT s.state, w.outcome FROM customer.service s JOIN customer.write_back w
                          ON w.service_id = s.id WHERE s.service_no = %s""", (service_no,))
         assert cur.fetchall() == [("active", "failed")]
+
+
+def pending_match(settings, left: pb.CustomerView, right: pb.CustomerView) -> int:
+    """A review-queue pair as the importer leaves it for two customers that may be one person."""
+    with autocommit(settings.service_db_url("customer")) as conn, conn.cursor() as cur:
+        cur.execute("""INSERT INTO customer.match_candidate (customer_a, customer_b, score, reasons)
+                       SELECT least(a.id, b.id), greatest(a.id, b.id), 0.75, '{name_exact,address_equal}'
+                         FROM customer.customer a, customer.customer b
+                        WHERE a.customer_no = %s AND b.customer_no = %s RETURNING id""",
+                    (left.customer_no, right.customer_no))
+        return cur.fetchone()[0]
+
+
+def test_accepting_a_match_merges_into_the_older_customer(stub, settings):
+    client, _ = stub
+    older = client.CreateCustomer(pb.CreateCustomerRequest(name="李娜", phone=unique_mobile(), actor=ACTOR,
+                                                           address="解放路1号", area_code="0201"))
+    newer = client.CreateCustomer(pb.CreateCustomerRequest(name="李娜", id_no=valid_id_no(), phone=unique_mobile(),
+                                                           address="解放路1号", actor=ACTOR))
+    match_id = pending_match(settings, older, newer)
+    assert client.ListMatches(pb.ListMatchesRequest(status="pending", limit=1)).total >= 1
+
+    decided = client.AcceptMatch(pb.DecideMatchRequest(match_id=match_id, actor=ACTOR))
+    assert (decided.status, decided.decided_by) == ("accepted", "clerk-t")
+    survivor = client.GetCustomer(pb.GetCustomerRequest(customer_no=older.customer_no))
+    assert survivor.id_no == newer.id_no  # the survivor takes the ID number it lacked
+    assert {p.number for p in survivor.phones} == {older.phones[0].number, newer.phones[0].number}
+    assert len(survivor.premises) == 1  # the same normalized address is one premises
+    assert len(survivor.accounts) == 2
+    merged = client.GetCustomer(pb.GetCustomerRequest(customer_no=newer.customer_no))
+    assert (merged.status, merged.merged_into, merged.id_no) == ("merged", older.customer_no, "")
+
+    with pytest.raises(grpc.RpcError) as err:
+        client.RejectMatch(pb.DecideMatchRequest(match_id=match_id, actor=ACTOR))
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    with pytest.raises(grpc.RpcError) as err:
+        client.UpdateContact(pb.UpdateContactRequest(customer_no=newer.customer_no, email="a@b.cn", actor=ACTOR))
+    assert err.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+
+
+def test_rejecting_a_match_keeps_both(stub, settings):
+    client, _ = stub
+    a = client.CreateCustomer(pb.CreateCustomerRequest(name="赵强", phone=unique_mobile(), actor=ACTOR))
+    b = client.CreateCustomer(pb.CreateCustomerRequest(name="赵强", phone=unique_mobile(), actor=ACTOR))
+    decided = client.RejectMatch(pb.DecideMatchRequest(match_id=pending_match(settings, a, b), actor=ACTOR))
+    assert decided.status == "rejected"
+    for c in (a, b):
+        assert client.GetCustomer(pb.GetCustomerRequest(customer_no=c.customer_no)).status == "active"
+    with pytest.raises(grpc.RpcError) as err:
+        client.AcceptMatch(pb.DecideMatchRequest(match_id=10**12, actor=ACTOR))
+    assert err.value.code() == grpc.StatusCode.NOT_FOUND
