@@ -1,7 +1,7 @@
 """Use cases of the customer service: a command in, one transaction, events out through the outbox."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 
 from services.common.db import Database
@@ -20,14 +20,29 @@ CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
 MAX_PAGE = 200
 
 
+def _plain(field: str, value: object) -> None:
+    # PostgreSQL text cannot hold NUL (psycopg2 raises, jsonb refuses \u0000): it is bad input, not a crash.
+    if isinstance(value, str) and "\x00" in value:
+        raise InvalidArgument(f"{field} must not contain NUL characters", reason="invalid-text")
+
+
+class _Checked:
+    """Base of every command: text that cannot be stored is refused before anything happens, so a legacy
+    system is never told of a change that then fails to be recorded here."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            _plain(f.name, getattr(self, f.name))
+
+
 @dataclass(frozen=True)
-class Actor:
+class Actor(_Checked):
     username: str
     role: str = ""
 
 
 @dataclass(frozen=True)
-class CreateCustomer:
+class CreateCustomer(_Checked):
     name: str
     actor: Actor
     id_no: str = ""
@@ -39,7 +54,7 @@ class CreateCustomer:
 
 
 @dataclass(frozen=True)
-class UpdateContact:
+class UpdateContact(_Checked):
     customer_no: str
     actor: Actor
     phone: str | None = None
@@ -50,7 +65,7 @@ class UpdateContact:
 
 
 @dataclass(frozen=True)
-class ChangeServiceState:
+class ChangeServiceState(_Checked):
     customer_no: str
     service_no: str
     action: str
@@ -59,7 +74,7 @@ class ChangeServiceState:
 
 
 @dataclass(frozen=True)
-class EntitleSmartCard:
+class EntitleSmartCard(_Checked):
     customer_no: str
     card_no: str
     product_code: str
@@ -67,7 +82,7 @@ class EntitleSmartCard:
 
 
 @dataclass(frozen=True)
-class RecordContact:
+class RecordContact(_Checked):
     customer_no: str
     channel: str
     kind: str
@@ -130,10 +145,12 @@ class CustomerHandlers:
 
     # -- queries --------------------------------------------------------------------------------
     def get(self, customer_no: str, recent_contacts: int = 10) -> dict:
+        _plain("customer_no", customer_no)
         with self.db.transaction() as cur:
             return store.customer_view(cur, customer_no.strip().upper(), recent_contacts or 10)
 
     def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, str]:
+        _plain("q", q)
         offset, limit = _page(offset, limit)
         try:
             query = classify(q)
@@ -149,6 +166,7 @@ class CustomerHandlers:
         return rows, total, query.field
 
     def services(self, customer_no: str) -> list[dict]:
+        _plain("customer_no", customer_no)
         with self.db.transaction() as cur:
             c = store.customer_by_no(cur, customer_no)
             return store.services_of(cur, c["id"])

@@ -120,6 +120,29 @@ def test_refused_write_back_is_recorded_and_changes_nothing(stub, customer, sett
         assert cur.fetchall() == [("active", "failed")]
 
 
+
+def test_nul_in_a_reason_is_refused_before_the_cms_is_told(stub, customer, settings):
+    # PostgreSQL cannot record a NUL: the CMS line used to be suspended, then the recording failed.
+    client, _ = stub
+    user_no, service_no = attach_cms_line(settings, customer.customer_no)
+    with pytest.raises(grpc.RpcError) as err:
+        client.ChangeServiceState(pb.ChangeServiceStateRequest(
+            customer_no=customer.customer_no, service_no=service_no, action="suspend", reason="a\x00b",
+            actor=ACTOR))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert dict(err.value.trailing_metadata())["bss-reason"] == "invalid-text"
+    with autocommit(settings.legacy_cms_url) as conn, conn.cursor() as cur:
+        cur.execute("SELECT xlzt, (SELECT count(*) FROM czrz WHERE yhbh = %s) FROM yhxx WHERE yhbh = %s",
+                    (user_no, user_no))
+        assert cur.fetchone() == ("1", 0)
+    for call, request in ((client.SearchCustomers, pb.SearchCustomersRequest(q="\x00")),
+                          (client.GetCustomer, pb.GetCustomerRequest(customer_no="C1\x00")),
+                          (client.CreateCustomer, pb.CreateCustomerRequest(name="王\x00明", actor=ACTOR))):
+        with pytest.raises(grpc.RpcError) as err:
+            call(request)
+        assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT, request
+
+
 def pending_match(settings, left: pb.CustomerView, right: pb.CustomerView) -> int:
     """A review-queue pair as the importer leaves it for two customers that may be one person."""
     with autocommit(settings.service_db_url("customer")) as conn, conn.cursor() as cur:

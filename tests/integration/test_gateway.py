@@ -462,3 +462,7 @@ def test_real_service_errors_become_problems(real):
     assert_problem(real.get("/api/v1/customers/C99999999999", headers=clerk), 404, "customer-not-found")
     bad_checksum = {"name": "张三", "idNo": "330106198501010000", "phone": unique_mobile(), "address": "x路1号"}
     assert_problem(real.post("/api/v1/customers", json=bad_checksum, headers=clerk), 422, "invalid-id-number")
+    # NUL cannot be stored in PostgreSQL; it used to come back as 502 from a crashed call.
+    assert_problem(real.get("/api/v1/customers", params={"q": "138\x00"}, headers=clerk), 422, "invalid-text")
+    nul_name = {"name": "张\x00三", "phone": unique_mobile(), "address": "x路1号"}
+    assert_problem(real.post("/api/v1/customers", json=nul_name, headers=clerk), 422, "invalid-text")
