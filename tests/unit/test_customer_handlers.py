@@ -33,3 +33,10 @@ def test_nul_in_a_query_is_invalid_text(call):
     with pytest.raises(InvalidArgument) as err:
         call()
     assert err.value.reason == "invalid-text"
+
+
+@pytest.mark.parametrize("recent_contacts", [-1, 201])
+def test_recent_contacts_out_of_range_is_invalid_page(recent_contacts):
+    with pytest.raises(InvalidArgument) as err:
+        NO_IO.get("C1", recent_contacts)
+    assert err.value.reason == "invalid-page"
