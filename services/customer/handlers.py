@@ -18,6 +18,7 @@ SOURCE = "customer"
 TIERS = ("VIP", "household", "regular")
 CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
 MAX_PAGE = 200
+MAX_ADDRESS = 300  # as the gateway; a much longer one cannot even be indexed (btree row limit)
 
 
 def _plain(field: str, value: object) -> None:
@@ -127,6 +128,13 @@ def _valid_email(email: str) -> str | None:
     return email
 
 
+def _valid_address(raw: str) -> str | None:
+    address = raw.strip()
+    if len(address) > MAX_ADDRESS:
+        raise InvalidArgument(f"an address has at most {MAX_ADDRESS} characters", reason="invalid-address")
+    return address or None
+
+
 def _address_norm(address: str) -> str:
     return normalize.normalize_address(address) or address.strip()
 
@@ -192,6 +200,7 @@ class CustomerHandlers:
         id_no = _valid_id(cmd.id_no)
         phone = _valid_phone(cmd.phone)
         email = _valid_email(cmd.email)
+        address = _valid_address(cmd.address)
         tier = _valid_tier(cmd.tier or "regular")
         with self.db.transaction() as cur:
             if dup := store.find_duplicate(cur, id_no, name_norm, phone[0] if phone else None):
@@ -202,9 +211,8 @@ class CustomerHandlers:
                                       tier=tier, actor=cmd.actor.username)
             if phone:
                 store.add_phone(cur, c["id"], phone[0], phone[1], True, "bss")
-            if cmd.address.strip():
-                store.add_premises(cur, c["id"], cmd.address.strip(), _address_norm(cmd.address),
-                                   cmd.area_code or None)
+            if address:
+                store.add_premises(cur, c["id"], address, _address_norm(address), cmd.area_code or None)
             store.add_account(cur, c["id"], name)
             store.audit(cur, "customer", c["customer_no"], "create",
                         {"name": name, "idNo": id_no, "phone": phone and phone[0]}, cmd.actor.username)
@@ -216,6 +224,7 @@ class CustomerHandlers:
     def update_contact(self, cmd: UpdateContact) -> dict:
         phone = _valid_phone(cmd.phone) if cmd.phone is not None else None
         email = _valid_email(cmd.email) if cmd.email is not None else None
+        address = _valid_address(cmd.address) if cmd.address is not None else None
         tier = _valid_tier(cmd.tier) if cmd.tier is not None else None
         actor = cmd.actor.username
         with self.db.transaction() as cur:
@@ -232,12 +241,11 @@ class CustomerHandlers:
             if tier:
                 changes["tier"] = tier
             store.update_customer(cur, c["id"], {k: v for k, v in changes.items() if k in ("email", "tier")}, actor)
-            if cmd.address is not None and cmd.address.strip():
+            if address:
                 if cmd.area_code and not store.area_known(cur, cmd.area_code):
                     raise InvalidArgument(f"unknown area code {cmd.area_code}", reason="unknown-area")
-                store.add_premises(cur, c["id"], cmd.address.strip(), _address_norm(cmd.address),
-                                   cmd.area_code or None)
-                changes["address"] = cmd.address.strip()
+                store.add_premises(cur, c["id"], address, _address_norm(address), cmd.area_code or None)
+                changes["address"] = address
             if not changes:
                 raise InvalidArgument("nothing to change", reason="nothing-to-change")
             store.audit(cur, "customer", c["customer_no"], "update_contact", changes, actor)

@@ -40,3 +40,13 @@ def test_recent_contacts_out_of_range_is_invalid_page(recent_contacts):
     with pytest.raises(InvalidArgument) as err:
         NO_IO.get("C1", recent_contacts)
     assert err.value.reason == "invalid-page"
+
+
+@pytest.mark.parametrize("call", [
+    lambda: NO_IO.create(CreateCustomer(name="张三", address="路" * 301, actor=ACTOR)),
+    lambda: NO_IO.update_contact(UpdateContact(customer_no="C1", address="路" * 301, actor=ACTOR)),
+])
+def test_an_address_too_long_to_index_is_invalid_address(call):
+    with pytest.raises(InvalidArgument) as err:
+        call()
+    assert err.value.reason == "invalid-address"
