@@ -36,8 +36,10 @@ def verify_password(password_hash: str, password: str) -> bool:
 
 
 def authenticate(db: Database, username: str, password: str) -> User | None:
-    with db.transaction() as cur:
-        row = store.find_active_user(cur, username)
+    row = None
+    if "\x00" not in username:  # no name holds one, and PostgreSQL text cannot even be asked about it
+        with db.transaction() as cur:
+            row = store.find_active_user(cur, username)
     # An unknown user costs the same hash as a known one, so timing does not reveal who exists.
     if row is None:
         verify_password(_dummy_hash(), password)

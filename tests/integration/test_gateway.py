@@ -86,7 +86,8 @@ def test_sign_in_returns_a_bearer_token_with_the_role(lone):
     assert body["expires_in"] == 480 * 60 and body["access_token"].count(".") == 2
 
 
-@pytest.mark.parametrize("username, password", [("counter", "wrong"), ("nobody", "demo"), ("counter", "")])
+@pytest.mark.parametrize("username, password", [("counter", "wrong"), ("nobody", "demo"), ("counter", ""),
+                                                ("counter\x00", "demo")])
 def test_wrong_credentials_are_401(lone, username, password):
     response = sign_in(lone, username, password)
     if password:

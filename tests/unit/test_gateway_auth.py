@@ -6,7 +6,7 @@ import pytest
 
 from gateway.app.auth import PERMISSIONS, Role, User, decode_token, issue_token
 from gateway.app.problems import Problem
-from gateway.app.users import hash_password, verify_password
+from gateway.app.users import authenticate, hash_password, verify_password
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
 
@@ -58,3 +58,8 @@ def test_technician_reads_but_does_not_write_customers():
 
 def test_only_supervisors_and_admins_review_matches():
     assert PERMISSIONS["matches:review"] == {Role.SUPERVISOR, Role.ADMIN}
+
+
+def test_a_name_with_nul_is_simply_unknown():
+    # It used to reach PostgreSQL, which cannot hold NUL in text: a 500 at sign-in (no database here).
+    assert authenticate(db=None, username="admin\x00", password="demo") is None
