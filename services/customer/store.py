@@ -111,8 +111,14 @@ _MATCH_SQL = {
 }
 
 
+def _like_literal(text: str) -> str:
+    # A typed % or _ is a character to find, not a wildcard: q=% would otherwise list (and count) everyone.
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
 def search(cur, query: SearchQuery, offset: int, limit: int) -> tuple[list[dict], int]:
-    params = {"v": query.value, "prefix": query.value + "%", "contains": "%" + query.value + "%",
+    literal = _like_literal(query.value)
+    params = {"v": query.value, "prefix": literal + "%", "contains": "%" + literal + "%",
               "trgm": len(query.value) >= 3}
     cur.execute(f"""
         WITH hits AS ({_MATCH_SQL[query.field]}),

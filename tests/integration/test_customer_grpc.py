@@ -50,6 +50,13 @@ def test_create_then_find_by_each_key(stub, customer):
         assert customer.customer_no in [c.customer_no for c in found.customers], q
 
 
+
+def test_like_wildcards_in_a_search_are_plain_characters(stub, customer):
+    # They used to be wildcards: q=% matched (and counted) every customer.
+    client, _ = stub
+    for q in ("%", "_", "%路%"):
+        assert client.SearchCustomers(pb.SearchCustomersRequest(q=q, limit=10)).total == 0, q
+
 def test_duplicate_and_invalid_inputs_are_clear_errors(stub, customer):
     client, _ = stub
     with pytest.raises(grpc.RpcError) as err:
