@@ -46,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     app.add_middleware(CorrelationMiddleware)
     for router in (auth.router, customers.router, matches.router, import_runs.router):
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=problems.documented())
     app.include_router(health.router)
     app.include_router(console.router)
     return app

@@ -31,6 +31,21 @@ GRPC_TO_HTTP: dict[grpc.StatusCode, int] = {
 }
 PEER_FAILURE_STATUS = 502
 
+# What an API route may answer besides success, declared in the OpenAPI document so that clients (and
+# contract tests) know errors come as problem+json, not as FastAPI's default application/json 422.
+API_PROBLEM_STATUSES = (400, 401, 403, 404, 409, 422, 502, 503)
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem", "type": "object", "required": ["type", "title", "status", "detail", "instance"],
+    "properties": {
+        "type": {"type": "string", "description": "stable URI of the problem kind; branch on this"},
+        "title": {"type": "string"}, "status": {"type": "integer"}, "detail": {"type": "string"},
+        "instance": {"type": "string"}, "correlationId": {"type": "string"},
+        "errors": {"type": "array", "description": "what did not match the API (validation errors only)",
+                   "items": {"type": "object", "properties": {
+                       "loc": {"type": "string"}, "msg": {"type": "string"}, "type": {"type": "string"}}}},
+    },
+}
+
 log = logging.getLogger(__name__)
 
 
@@ -112,6 +127,12 @@ async def _on_grpc(request: Request, exc: grpc.RpcError) -> JSONResponse:
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
     return _respond(request, 500, "internal-error", "an unexpected error occurred")
+
+
+def documented(statuses: Iterable[int] = API_PROBLEM_STATUSES) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` for these statuses, each an RFC 9457 problem."""
+    return {status: {"description": HTTPStatus(status).phrase, "content": {MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}}
+            for status in statuses}
 
 
 def install(app: FastAPI) -> None:

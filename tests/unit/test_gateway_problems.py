@@ -118,3 +118,20 @@ def test_unknown_route_and_method(client):
 def test_unexpected_error_is_a_problem_too(client):
     body = assert_problem(client.get("/bug"), 500, "internal-error")
     assert "a bug" not in body["detail"]
+
+
+def test_openapi_declares_every_api_error_as_problem_json():
+    # It declared only FastAPI's application/json 422, so clients and contract tests met undocumented
+    # 401/403/404/409/502/503 answers and an undocumented content type.
+    from gateway.app.deps import API_PREFIX
+    from gateway.app.main import create_app
+    from services.common.settings import get_settings
+
+    doc = create_app(get_settings()).openapi()
+    operations = [op for path, item in doc["paths"].items() if path.startswith(API_PREFIX) for op in item.values()]
+    assert operations
+    for op in operations:
+        for status in problems.API_PROBLEM_STATUSES:
+            assert list(op["responses"][str(status)]["content"]) == [problems.MEDIA_TYPE], op["operationId"]
+    update = doc["components"]["schemas"]["ContactUpdate"]
+    assert update["minProperties"] == 1  # as its validator demands

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
 from bss.customer.v1 import customer_pb2 as pb
 
@@ -46,6 +46,7 @@ class CustomerCreate(InputModel):
 
 class ContactUpdate(InputModel):
     """Only the fields sent are changed; a field sent as null is left as it is."""
+    model_config = ConfigDict(json_schema_extra={"minProperties": 1})  # the docs say what the validator does
     phone: Phone | None = None
     email: Email | None = None
     address: Address | None = None
