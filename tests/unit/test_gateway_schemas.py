@@ -47,6 +47,7 @@ def test_create_accepts_camel_case_and_fills_the_request():
     {"name": "a", "phone": "not a phone", "address": "x"},
     {"name": "a", "phone": "13812345678", "address": "x", "tier": "gold"},
     {"name": "a", "phone": "13812345678", "address": "x", "email": "no-at-sign"},
+    {"name": "王" * 61, "phone": "13812345678", "address": "x"},                    # longer than the service takes
 ])
 def test_create_refuses_bad_input(body):
     with pytest.raises(ValidationError):

@@ -15,7 +15,7 @@ from ..masking import mask
 from .base import ApiModel, InputModel, Money, Page, opt
 
 Tier = Literal["VIP", "household", "regular"]
-Name = Annotated[str, Field(min_length=1, max_length=100)]
+Name = Annotated[str, Field(min_length=1, max_length=60)]  # as the customer service allows
 IdNo = Annotated[str, Field(pattern=r"^(\d{15}|\d{17}[\dXx])$", description="Mainland ID card number")]
 Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
 Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
