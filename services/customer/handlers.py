@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from typing import ClassVar
 from datetime import datetime, timezone
 
 from services.common.db import Database
@@ -21,23 +22,33 @@ MAX_PAGE = 200
 MAX_ADDRESS = 300  # as the gateway; a much longer one cannot even be indexed (btree row limit)
 
 
-def _plain(field: str, value: object) -> None:
+MAX_TEXT = 2000  # the longest free text (a contact summary); every other field is shorter
+MAX_LABEL = 50  # a contact kind, a product code: words, not prose
+MAX_REASON = 500
+
+
+def _plain(field: str, value: object, limit: int = MAX_TEXT) -> None:
     # PostgreSQL text cannot hold NUL (psycopg2 raises, jsonb refuses \u0000): it is bad input, not a crash.
     if isinstance(value, str) and "\x00" in value:
         raise InvalidArgument(f"{field} must not contain NUL characters", reason="invalid-text")
+    if isinstance(value, str) and len(value) > limit:
+        raise InvalidArgument(f"{field} has at most {limit} characters", reason="invalid-text")
 
 
 class _Checked:
     """Base of every command: text that cannot be stored is refused before anything happens, so a legacy
     system is never told of a change that then fails to be recorded here."""
 
+    limits: ClassVar[dict[str, int]] = {}
+
     def __post_init__(self) -> None:
         for f in fields(self):
-            _plain(f.name, getattr(self, f.name))
+            _plain(f.name, getattr(self, f.name), self.limits.get(f.name, MAX_TEXT))
 
 
 @dataclass(frozen=True)
 class Actor(_Checked):
+    limits: ClassVar[dict[str, int]] = {"username": MAX_LABEL, "role": MAX_LABEL}
     username: str
     role: str = ""
 
@@ -67,6 +78,7 @@ class UpdateContact(_Checked):
 
 @dataclass(frozen=True)
 class ChangeServiceState(_Checked):
+    limits: ClassVar[dict[str, int]] = {"reason": MAX_REASON}
     customer_no: str
     service_no: str
     action: str
@@ -76,6 +88,7 @@ class ChangeServiceState(_Checked):
 
 @dataclass(frozen=True)
 class EntitleSmartCard(_Checked):
+    limits: ClassVar[dict[str, int]] = {"product_code": MAX_LABEL}
     customer_no: str
     card_no: str
     product_code: str
@@ -84,6 +97,7 @@ class EntitleSmartCard(_Checked):
 
 @dataclass(frozen=True)
 class RecordContact(_Checked):
+    limits: ClassVar[dict[str, int]] = {"kind": MAX_LABEL}
     customer_no: str
     channel: str
     kind: str

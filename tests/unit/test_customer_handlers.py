@@ -24,6 +24,18 @@ def test_nul_in_any_command_field_is_invalid_text(make):
     assert err.value.reason == "invalid-text"
 
 
+@pytest.mark.parametrize("make", [
+    lambda: RecordContact(customer_no="C1", channel="phone", kind="k" * 51, summary="hi", actor=ACTOR),
+    lambda: ChangeServiceState(customer_no="C1", service_no="S1", action="suspend", reason="r" * 501, actor=ACTOR),
+    lambda: Actor(username="u" * 51),
+    lambda: CreateCustomer(name="张三", email="a" * 2001, actor=ACTOR),
+])
+def test_overlong_text_is_invalid_text(make):
+    with pytest.raises(InvalidArgument) as err:
+        make()
+    assert err.value.reason == "invalid-text"
+
+
 @pytest.mark.parametrize("call", [
     lambda: NO_IO.search("138\x00"),
     lambda: NO_IO.get("C1\x00"),
