@@ -13,8 +13,8 @@ from services.common.provision import ensure_database, server_url
 LEGACY_SQL = Path(__file__).resolve().parents[1] / "services" / "legacy_sim"
 
 
-def execute(url: str, sql: str, params=None) -> list[tuple]:
-    conn = psycopg2.connect(url)
+def execute(url: str, sql: str, params=None, schema: str | None = None) -> list[tuple]:
+    conn = psycopg2.connect(url, options=f"-c search_path={schema},public" if schema else None)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:

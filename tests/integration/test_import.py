@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import psycopg2
 import pytest
 
 from services.common.errors import IllegalTransition
@@ -76,13 +75,7 @@ def env(settings):
 
 
 def q(env, sql: str, params=None) -> list[tuple]:
-    conn = psycopg2.connect(env.db_url, options="-c search_path=customer,public")
-    try:
-        with conn.cursor() as cur:
-            cur.execute(sql, params)
-            return cur.fetchall()
-    finally:
-        conn.close()
+    return execute(env.db_url, sql, params, schema="customer")
 
 
 def customer_of(env, system: str, key: str) -> int:
