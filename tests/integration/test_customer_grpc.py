@@ -2,6 +2,8 @@
 legacy databases: create, search, 360 view, state changes written back, errors as status codes."""
 from __future__ import annotations
 
+import uuid
+
 import grpc
 import pytest
 from bss.customer.v1 import customer_pb2 as pb
@@ -14,6 +16,7 @@ from tests.integration.customer_env import (attach_cms_line, autocommit, custome
 
 pytestmark = pytest.mark.integration
 ACTOR = pb.Actor(username="clerk-t", role="counter")
+GIVEN = "娜婷伟芳敏静丽强磊军洋勇艳杰娟涛明超秀霞"
 
 
 @pytest.fixture(scope="module")
@@ -199,3 +202,25 @@ def test_rejecting_a_match_keeps_both(stub, settings):
     with pytest.raises(grpc.RpcError) as err:
         client.AcceptMatch(pb.DecideMatchRequest(match_id=10**12, actor=ACTOR))
     assert err.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_search_by_smart_card_name_and_address(stub, settings):
+    client, _ = stub
+    street = f"测试路{uuid.uuid4().int % 10**6}号"
+    n = uuid.uuid4().int
+    name = "欧阳" + "".join(GIVEN[n // 20**i % 20] for i in range(3))  # rare enough for a shared database
+    c = client.CreateCustomer(pb.CreateCustomerRequest(name=name, phone=unique_mobile(), actor=ACTOR,
+                                                       address=f"{street}3栋2单元501室", area_code="0301"))
+    card_no = f"8{uuid.uuid4().int % 10**15:015d}"
+    with autocommit(settings.service_db_url("customer")) as conn, conn.cursor() as cur:
+        cur.execute("""INSERT INTO customer.device (customer_id, kind, serial, origin)
+                       SELECT id, 'smart_card', %s, 'sms' FROM customer.customer WHERE customer_no = %s""",
+                    (card_no, c.customer_no))
+
+    def found(q):
+        reply = client.SearchCustomers(pb.SearchCustomersRequest(q=q, limit=200))
+        return {x.customer_no: x.matched_on for x in reply.customers}
+
+    assert found(card_no) == {c.customer_no: "smart_card"}
+    assert found(f"{street}3幢2单元501").get(c.customer_no) == "address"  # written differently, same place
+    assert found(name).get(c.customer_no) == "name"
