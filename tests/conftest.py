@@ -14,8 +14,8 @@ TEST_DATABASES = {
 
 
 def _start_containers() -> tuple[str, str]:
-    from testcontainers.postgres import PostgresContainer
-    from testcontainers.rabbitmq import RabbitMqContainer
+    from testcontainers.community.postgres import PostgresContainer
+    from testcontainers.community.rabbitmq import RabbitMqContainer
 
     pg = PostgresContainer("postgres:15", username="postgres", password="postgres", dbname="postgres")
     mq = RabbitMqContainer("rabbitmq:3.13-management")
@@ -32,7 +32,10 @@ _containers: list = []
 
 def pytest_configure(config):
     if os.environ.get("BSS_TEST_CONTAINERS") == "1":
-        pg_base, amqp = _start_containers()
+        try:
+            pg_base, amqp = _start_containers()
+        except Exception as exc:  # noqa: BLE001 - docker raises many kinds of "no engine here"
+            raise pytest.UsageError(f"BSS_TEST_CONTAINERS=1 needs a running Docker engine: {exc}") from None
         os.environ["BSS_AMQP_URI"] = amqp
         os.environ["BSS_TEST_BROKER"] = "container"
     else:
