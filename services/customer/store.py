@@ -102,6 +102,9 @@ _MATCH_SQL = {
     "customer_no": "SELECT id FROM customer WHERE customer_no = %(v)s",
     "id_no": "SELECT id FROM customer WHERE id_no = %(v)s",
     "phone": "SELECT customer_id AS id FROM customer_phone WHERE phone = %(v)s",
+    # Stored landlines carry their area code; the reversed-number index finds them by their tail.
+    "local_phone": """SELECT customer_id AS id FROM customer_phone
+                       WHERE kind = 'landline' AND reverse(phone) LIKE reverse(%(v)s) || '%%'""",
     "smart_card": "SELECT customer_id AS id FROM device WHERE kind = 'smart_card' AND serial = %(v)s",
     # A name is exact first; a partial name falls back to trigram similarity.
     "name": """SELECT id FROM customer WHERE name_norm = %(v)s

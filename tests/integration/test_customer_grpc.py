@@ -224,3 +224,12 @@ def test_search_by_smart_card_name_and_address(stub, settings):
     assert found(card_no) == {c.customer_no: "smart_card"}
     assert found(f"{street}3幢2单元501").get(c.customer_no) == "address"  # written differently, same place
     assert found(name).get(c.customer_no) == "name"
+
+
+def test_landline_found_without_its_area_code(stub):
+    client, _ = stub
+    local = f"8{uuid.uuid4().int % 10**7:07d}"
+    c = client.CreateCustomer(pb.CreateCustomerRequest(name="钱多多", phone=f"0571-{local}", actor=ACTOR))
+    reply = client.SearchCustomers(pb.SearchCustomersRequest(q=f"{local[:4]} {local[4:]}", limit=50))
+    assert c.customer_no in [x.customer_no for x in reply.customers]
+    assert {x.matched_on for x in reply.customers} == {"local_phone"}

@@ -14,7 +14,7 @@ _ADDRESS_HINT = re.compile(r"[\d０-９]|[路街道巷弄号號栋幢单元室�
 
 @dataclass(frozen=True)
 class SearchQuery:
-    field: str  # customer_no | id_no | smart_card | phone | name | address
+    field: str  # customer_no | id_no | smart_card | phone | local_phone | name | address
     value: str
 
 
@@ -35,6 +35,9 @@ def classify(q: str) -> SearchQuery:
             digits = digits[4:]
         elif digits.startswith("86") and len(digits) == 13:
             digits = digits[2:]
+        if len(digits) in (7, 8) and digits[0] not in "01":
+            # A landline as people say it, without the area code everyone in town shares.
+            return SearchQuery("local_phone", digits)
         if 7 <= len(digits) <= 12:
             return SearchQuery("phone", digits)
     if _ID_NO.match(compact):
