@@ -49,6 +49,13 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
     return User(row["username"], Role(row["role"]))
 
 
+def still_current(db: Database, user: User) -> bool:
+    """Whether the account behind a token is still active with the role the token claims."""
+    with db.transaction() as cur:
+        row = store.find_active_user(cur, user.username)
+    return row is not None and row["role"] == user.role.value
+
+
 def ensure_demo_users(settings: Settings) -> None:
     """One user per role, named after it, password `demo`: only in development and demo mode.
 

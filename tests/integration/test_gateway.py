@@ -176,6 +176,21 @@ def test_request_id_is_echoed_or_made(lone):
     assert body["correlationId"] and len(body["correlationId"]) == 36
 
 
+def test_token_of_a_deactivated_or_demoted_account_is_refused(gateway_db, lone):
+    name = f"clerk-{uuid.uuid4().hex[:8]}"
+    with gateway_db.transaction() as cur:
+        cur.execute("INSERT INTO users (username, role, password_hash) VALUES (%s, 'supervisor', %s)",
+                    (name, hash_password("pass")))
+    token = {"Authorization": f"Bearer {sign_in(lone, name, 'pass').json()['access_token']}"}
+    assert lone.get("/api/v1/customerMatches", headers=token).status_code != 401
+    with gateway_db.transaction() as cur:
+        cur.execute("UPDATE users SET role = 'counter' WHERE username = %s", (name,))
+    assert_problem(lone.get("/api/v1/customerMatches", headers=token), 401, "token-revoked")
+    with gateway_db.transaction() as cur:
+        cur.execute("UPDATE users SET role = 'supervisor', active = false WHERE username = %s", (name,))
+    assert_problem(lone.get("/api/v1/customerMatches", headers=token), 401, "token-revoked")
+
+
 def test_production_mode_disables_demo_users_but_not_real_ones(settings, gateway_db, lone):
     real = f"clerk-{uuid.uuid4().hex[:8]}"
     with gateway_db.transaction() as cur:
