@@ -50,7 +50,8 @@ def customer_pb(c: dict) -> pb.CustomerView:
         phones=[pb.Phone(number=p["phone"], kind=p["kind"], primary=p["is_primary"], source=p["source"])
                 for p in c["phones"]],
         accounts=[pb.Account(account_no=a["account_no"], name=a["name"], status=a["status"],
-                             service_nos=a["service_nos"]) for a in c["accounts"]],
+                             service_nos=a["service_nos"], premises_id=str(a["premises_id"] or ""))
+                  for a in c["accounts"]],
         premises=[pb.Premises(premises_id=str(p["premises_id"]), address=p["address"], area_code=p["area_code"] or "",
                               station_code=p["station_code"] or "", station_name=p["station_name"] or "")
                   for p in c["premises"]],

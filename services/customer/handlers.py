@@ -225,9 +225,9 @@ class CustomerHandlers:
                                       tier=tier, actor=cmd.actor.username)
             if phone:
                 store.add_phone(cur, c["id"], phone[0], phone[1], True, "bss")
-            if address:
-                store.add_premises(cur, c["id"], address, _address_norm(address), cmd.area_code or None)
-            store.add_account(cur, c["id"], name)
+            premises_id = (store.add_premises(cur, c["id"], address, _address_norm(address), cmd.area_code or None)
+                           if address else None)
+            store.add_account(cur, c["id"], name, premises_id)
             store.audit(cur, "customer", c["customer_no"], "create",
                         {"name": name, "idNo": id_no, "phone": phone and phone[0]}, cmd.actor.username)
             store.add_contact(cur, c["id"], "counter", "customer_created", "customer record opened",

@@ -35,7 +35,7 @@ def customer_view(cur, customer_no: str, recent_contacts: int = 10) -> dict:
                 "ORDER BY is_primary DESC, phone", (cid,))
     c["phones"] = cur.fetchall()
     cur.execute("""
-        SELECT a.account_no, a.name, a.status,
+        SELECT a.account_no, a.name, a.status, a.premises_id,
                coalesce(array_agg(s.service_no ORDER BY s.service_no) FILTER (WHERE s.id IS NOT NULL), '{}')
                    AS service_nos
           FROM account a LEFT JOIN service s ON s.account_id = a.id
@@ -193,8 +193,9 @@ def area_known(cur, area_code: str) -> bool:
     return cur.fetchone() is not None
 
 
-def add_account(cur, customer_id: int, name: str) -> int:
-    cur.execute("INSERT INTO account (customer_id, name) VALUES (%s, %s) RETURNING id", (customer_id, name))
+def add_account(cur, customer_id: int, name: str, premises_id: int | None) -> int:
+    cur.execute("INSERT INTO account (customer_id, premises_id, name) VALUES (%s, %s, %s) RETURNING id",
+                (customer_id, premises_id, name))
     return cur.fetchone()["id"]
 
 
@@ -229,12 +230,9 @@ def insert_service(cur, **values) -> int:
 
 
 def account_for_premises(cur, customer_id: int, premises_id: int | None) -> int | None:
-    cur.execute("""SELECT account_id FROM service WHERE customer_id = %s AND premises_id IS NOT DISTINCT FROM %s
-                     AND account_id IS NOT NULL ORDER BY id LIMIT 1""", (customer_id, premises_id))
-    row = cur.fetchone()
-    if row:
-        return row["account_id"]
-    cur.execute("SELECT id FROM account WHERE customer_id = %s ORDER BY id LIMIT 1", (customer_id,))
+    """The household account paying at these premises, else the customer's first account."""
+    cur.execute("""SELECT id FROM account WHERE customer_id = %s AND status = 'active'
+                    ORDER BY premises_id IS NOT DISTINCT FROM %s DESC, id LIMIT 1""", (customer_id, premises_id))
     row = cur.fetchone()
     return row["id"] if row else None
 
@@ -317,6 +315,10 @@ def merge_customers(cur, survivor: int, merged: int, actor: str) -> None:
                      FROM premises old JOIN premises keep
                           ON keep.customer_id = %s AND keep.address_norm = old.address_norm
                     WHERE old.customer_id = %s AND s.premises_id = old.id""", (survivor, merged))
+    cur.execute("""UPDATE account a SET premises_id = keep.id
+                     FROM premises old JOIN premises keep
+                          ON keep.customer_id = %s AND keep.address_norm = old.address_norm
+                    WHERE old.customer_id = %s AND a.premises_id = old.id""", (survivor, merged))
     cur.execute("""UPDATE device d SET premises_id = keep.id
                      FROM premises old JOIN premises keep
                           ON keep.customer_id = %s AND keep.address_norm = old.address_norm

@@ -47,6 +47,7 @@ def test_create_then_find_by_each_key(stub, customer):
     client, _ = stub
     assert customer.customer_no.startswith("C")
     assert customer.premises[0].station_code == "ST01"
+    assert customer.accounts[0].premises_id == customer.premises[0].premises_id
     assert customer.recent_contacts[0].kind == "customer_created"
     for q in (customer.phones[0].number, customer.id_no, customer.customer_no):
         found = client.SearchCustomers(pb.SearchCustomersRequest(q=q, limit=10))

@@ -122,6 +122,8 @@ def test_same_id_in_both_systems_and_twice_in_cms_is_one_customer(env, bulk):
     # One household account per premises: the home pays for three services, the shop for one.
     assert q(env, "SELECT count(DISTINCT account_id), count(DISTINCT (account_id, premises_id)) FROM service "
                   "WHERE customer_id = %s", (zhang,)) == [(2, 2)]
+    assert q(env, "SELECT count(*) FROM service s JOIN account a ON a.id = s.account_id "
+                  "WHERE s.customer_id = %s AND a.premises_id IS DISTINCT FROM s.premises_id", (zhang,)) == [(0,)]
     assert q(env, "SELECT kind, serial, paired_serial, model FROM device WHERE customer_id = %s ORDER BY kind", (zhang,)) == [
         ("smart_card", "C1", "T1", None), ("stb", "T1", "C1", "DVB-100")]
 

@@ -132,10 +132,12 @@ class AccountPublic(ApiModel):
     name: str
     status: str
     service_nos: list[str]
+    premises_id: str | None
 
     @classmethod
     def from_proto(cls, m: pb.Account) -> "AccountPublic":
-        return cls(account_no=m.account_no, name=m.name, status=m.status, service_nos=list(m.service_nos))
+        return cls(account_no=m.account_no, name=m.name, status=m.status, service_nos=list(m.service_nos),
+                   premises_id=m.premises_id or None)
 
 
 class StationPublic(ApiModel):

@@ -142,9 +142,9 @@ RESOLVE_SERVICES = """
       LEFT JOIN premises pr ON pr.customer_id = o.customer_id AND pr.address_norm = r.address_norm
       LEFT JOIN device dv ON dv.kind = 'smart_card' AND dv.serial = s.card_no
       LEFT JOIN (SELECT DISTINCT ON (customer_id, COALESCE(premises_id, 0)) customer_id,
-                        COALESCE(premises_id, 0) AS premises_key, account_id
-                   FROM service WHERE account_id IS NOT NULL AND customer_id IN (SELECT customer_id FROM imp_owner)
-                  ORDER BY customer_id, COALESCE(premises_id, 0), account_id) acc
+                        COALESCE(premises_id, 0) AS premises_key, id AS account_id
+                   FROM account WHERE status = 'active' AND customer_id IN (SELECT customer_id FROM imp_owner)
+                  ORDER BY customer_id, COALESCE(premises_id, 0), id) acc
              ON acc.customer_id = o.customer_id AND acc.premises_key = COALESCE(pr.id, 0)
 """
 NEW_ACCOUNTS = """
@@ -153,8 +153,9 @@ NEW_ACCOUNTS = """
       FROM (SELECT DISTINCT customer_id, premises_id FROM imp_resolved WHERE account_id IS NULL) x
 """
 ACCOUNTS = """
-    INSERT INTO account (id, customer_id, name)
-    SELECT a.account_id, a.customer_id, c.name FROM imp_account a JOIN customer c ON c.id = a.customer_id
+    INSERT INTO account (id, customer_id, premises_id, name)
+    SELECT a.account_id, a.customer_id, a.premises_id, c.name
+      FROM imp_account a JOIN customer c ON c.id = a.customer_id
 """
 SERVICE_UPDATES = """
     UPDATE service s
