@@ -51,16 +51,14 @@ def check(settings: Settings) -> list[str]:
 
 
 def setup(settings: Settings) -> None:
-    from gateway.app.users import ensure_demo_users
     from services.common.migrate import migrate
     from services.customer.importer.bulk import bulk_import_done, run_bulk_import
     from services.customer.importer.sync import run_sync
     from services.legacy_sim.generate import generate, has_data
     from services.legacy_sim.schema import create_schemas
 
+    # The gateway migrates its own schema and creates the demo users when it starts.
     migrate(settings, "customer", ROOT / "services/customer/migrations")
-    migrate(settings, "gateway", ROOT / "gateway/migrations")
-    ensure_demo_users(settings)
     if settings.demo:
         create_schemas(settings)
         if not has_data(settings):

@@ -11,7 +11,7 @@ from services.common.outbox import emit
 
 from . import store
 from .domain import idcard, normalize
-from .domain.search import classify
+from .domain.search import search_query
 from .domain.states import EVENTS, next_state
 from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
 
@@ -176,14 +176,10 @@ class CustomerHandlers:
         _plain("q", q)
         offset, limit = _page(offset, limit)
         try:
-            query = classify(q)
+            query = search_query(q)
         except ValueError:
             raise InvalidArgument("a search needs q: phone, ID number, name, customer number, "
                                   "smart card number or address", reason="empty-search") from None
-        if query.field == "name":
-            query = type(query)("name", normalize.normalize_name(query.value) or query.value)
-        elif query.field == "address":
-            query = type(query)("address", normalize.normalize_address(query.value) or query.value)
         with self.db.transaction() as cur:
             rows, total = store.search(cur, query, offset, limit)
         return rows, total, query.field

@@ -61,16 +61,16 @@ def customer_view(cur, customer_no: str, recent_contacts: int = 10) -> dict:
     return c
 
 
-_SERVICE_COLUMNS = """
-    s.id, s.service_no, s.kind, s.origin, s.legacy_ref, s.product_code, s.product_name,
-    s.monthly_fee_minor, s.currency, s.state, s.started_at, s.ended_at, s.updated_at, s.updated_by,
-    a.account_no, s.premises_id, d.serial AS device_serial"""
+_SERVICES = """
+    SELECT s.id, s.service_no, s.kind, s.origin, s.legacy_ref, s.product_code, s.product_name,
+           s.monthly_fee_minor, s.currency, s.state, s.started_at, s.ended_at, s.updated_at, s.updated_by,
+           a.account_no, s.premises_id, d.serial AS device_serial
+      FROM service s LEFT JOIN account a ON a.id = s.account_id LEFT JOIN device d ON d.id = s.device_id"""
 
 
 def services_of(cur, customer_id: int) -> list[dict]:
     cur.execute(f"""
-        SELECT {_SERVICE_COLUMNS}
-          FROM service s LEFT JOIN account a ON a.id = s.account_id LEFT JOIN device d ON d.id = s.device_id
+        {_SERVICES}
          WHERE s.customer_id = %s
          ORDER BY s.state = 'disconnected', s.kind, s.service_no""", (customer_id,))
     return cur.fetchall()
@@ -78,8 +78,7 @@ def services_of(cur, customer_id: int) -> list[dict]:
 
 def service_for_update(cur, customer_id: int, service_no: str) -> dict:
     cur.execute(f"""
-        SELECT {_SERVICE_COLUMNS}
-          FROM service s LEFT JOIN account a ON a.id = s.account_id LEFT JOIN device d ON d.id = s.device_id
+        {_SERVICES}
          WHERE s.customer_id = %s AND s.service_no = %s
            FOR UPDATE OF s""", (customer_id, service_no))
     row = cur.fetchone()
@@ -90,8 +89,7 @@ def service_for_update(cur, customer_id: int, service_no: str) -> dict:
 
 def service_by_id(cur, service_id: int) -> dict:
     cur.execute(f"""
-        SELECT {_SERVICE_COLUMNS}
-          FROM service s LEFT JOIN account a ON a.id = s.account_id LEFT JOIN device d ON d.id = s.device_id
+        {_SERVICES}
          WHERE s.id = %s""", (service_id,))
     return cur.fetchone()
 

@@ -93,10 +93,15 @@ def make_thing(db) -> tuple[str, str]:
     return thing_id, event_id
 
 
+def relay_until_effect(relay: OutboxRelay, db, thing_id: str, what: str, timeout: float = 60.0) -> None:
+    """Run the relay until the consumer has recorded the effect of the thing's event."""
+    wait_for(lambda: relay.publish_pending() >= 0 and effects(db, thing_id) == 1, timeout=timeout, what=what)
+
+
 def test_event_reaches_consumer_once(settings, db, consumer):
     thing_id, event_id = make_thing(db)
     relay = OutboxRelay(SERVICE, settings)
-    wait_for(lambda: relay.publish_pending() >= 0 and effects(db, thing_id) == 1, what="the effect")
+    relay_until_effect(relay, db, thing_id, "the effect")
     with db.transaction() as cur:
         cur.execute("SELECT published_at FROM outbox WHERE event_id = %s", (event_id,))
         assert cur.fetchone()["published_at"] is not None
@@ -105,7 +110,7 @@ def test_event_reaches_consumer_once(settings, db, consumer):
 def test_redelivered_event_changes_nothing(settings, db, consumer):
     thing_id, event_id = make_thing(db)
     relay = OutboxRelay(SERVICE, settings)
-    wait_for(lambda: relay.publish_pending() >= 0 and effects(db, thing_id) == 1, what="the first effect")
+    relay_until_effect(relay, db, thing_id, "the first effect")
     with db.transaction() as cur:
         cur.execute("SELECT payload FROM outbox WHERE event_id = %s", (event_id,))
         payload = cur.fetchone()["payload"]
@@ -117,7 +122,7 @@ def test_redelivered_event_changes_nothing(settings, db, consumer):
     conn.close()
     # A later event proves the duplicates were consumed before we look.
     marker, _ = make_thing(db)
-    wait_for(lambda: relay.publish_pending() >= 0 and effects(db, marker) == 1, what="the marker effect")
+    relay_until_effect(relay, db, marker, "the marker effect")
     time.sleep(1.0)
     assert effects(db, thing_id) == 1
     with db.transaction() as cur:
@@ -143,6 +148,5 @@ def test_event_written_while_broker_down_is_delivered_after_restart(settings, db
     finally:
         subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
     wait_for(lambda: broker_up(settings), timeout=60, what="the broker to start")
-    wait_for(lambda: relay.publish_pending() >= 0 and effects(db, thing_id) == 1, timeout=90,
-             what="the effect after the broker came back")
+    relay_until_effect(relay, db, thing_id, "the effect after the broker came back", timeout=90)
     assert consumer.poll() is None

@@ -4,6 +4,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .normalize import normalize_address, normalize_name
+
 _CUSTOMER_NO = re.compile(r"^[Cc]\d{6,12}$")
 _ID_NO = re.compile(r"^(\d{17}[\dXx]|\d{15})$")
 _SMART_CARD = re.compile(r"^8\d{15}$")
@@ -45,3 +47,13 @@ def classify(q: str) -> SearchQuery:
     if _HAS_CJK.search(compact) and (len(compact) > 5 or _ADDRESS_HINT.search(compact)):
         return SearchQuery("address", compact)
     return SearchQuery("name", compact)
+
+
+def search_query(q: str) -> SearchQuery:
+    """The query as stored data is written: names and addresses normalized like the imported ones."""
+    query = classify(q)
+    if query.field == "name":
+        return SearchQuery("name", normalize_name(query.value) or query.value)
+    if query.field == "address":
+        return SearchQuery("address", normalize_address(query.value) or query.value)
+    return query
