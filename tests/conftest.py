@@ -40,8 +40,10 @@ def pytest_configure(config):
         os.environ["BSS_TEST_BROKER"] = "container"
     else:
         pg_base = os.environ.get("BSS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+    # BSS_TEST_DB_TAG keeps two checkouts testing at once on one server out of each other's databases.
+    tag = os.environ.get("BSS_TEST_DB_TAG", "")
     for var, name in TEST_DATABASES.items():
-        os.environ[var] = f"{pg_base}/{name}"
+        os.environ[var] = f"{pg_base}/{name}{tag}"
     os.environ.setdefault("BSS_MODE", "development")
     os.environ.setdefault("BSS_LOG_LEVEL", "WARNING")
     from services.common.settings import get_settings
