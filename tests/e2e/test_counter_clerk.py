@@ -22,7 +22,9 @@ from tests.integration.customer_env import valid_id_no
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-DATABASES = {"BSS_DB_URL": "bss_e2e", "BSS_LEGACY_CMS_URL": "legacy_cms_e2e", "BSS_LEGACY_SMS_URL": "legacy_sms_e2e"}
+_TAG = os.environ.get("BSS_TEST_DB_TAG", "")
+DATABASES = {"BSS_DB_URL": f"bss_e2e{_TAG}", "BSS_LEGACY_CMS_URL": f"legacy_cms_e2e{_TAG}",
+             "BSS_LEGACY_SMS_URL": f"legacy_sms_e2e{_TAG}"}
 
 
 def free_port() -> int:
@@ -85,8 +87,8 @@ def suite():
     s = Suite()
     s.start()
     yield s
-    if s.proc.poll() is None:
-        s.stop()
+    # Checked after every test of the module, whatever order they ran in: Ctrl-C stops it all cleanly.
+    assert s.stop() == 0, f"the suite did not stop cleanly on Ctrl-C; see {s.log.name}"
 
 
 def login(suite, role: str) -> httpx.Client:
@@ -97,19 +99,25 @@ def login(suite, role: str) -> httpx.Client:
 
 
 def both_systems_customer(suite) -> tuple[str, str, str, str]:
-    """A golden customer linked to a CMS line and an SMS subscriber, with an active analog service."""
-    with suite.db("BSS_DB_URL") as conn, conn.cursor() as cur:
-        cur.execute("""
-            SELECT c.customer_no, p.phone, s.service_no, s.legacy_ref
-              FROM customer.customer c
-              JOIN customer.customer_phone p ON p.customer_id = c.id AND p.kind = 'mobile'
-              JOIN customer.service s ON s.customer_id = c.id AND s.origin = 'cms' AND s.state = 'active'
-             WHERE EXISTS (SELECT 1 FROM customer.legacy_link l WHERE l.customer_id = c.id AND l.system = 'sms')
-               AND EXISTS (SELECT 1 FROM customer.legacy_link l WHERE l.customer_id = c.id AND l.system = 'cms')
-             ORDER BY c.id LIMIT 1""")
-        row = cur.fetchone()
-    assert row, "the demo data should have customers in both legacy systems"
-    return row
+    """A golden customer linked to a CMS line and an SMS subscriber, with an active analog service, found
+    as a clerk finds one: by the phone number the customer gives, then the 360 view. The numbers come
+    from the legacy SMS (where a caller's number would come from); which one is drawn at random, so the
+    tests do not all work on one customer and none depends on what another did to it."""
+    with suite.db("BSS_LEGACY_SMS_URL") as conn, conn.cursor() as cur:
+        cur.execute("SELECT mobile FROM subscriber WHERE mobile ~ '^1[0-9]{10}$' ORDER BY random() LIMIT 60")
+        phones = [row[0] for row in cur.fetchall()]
+    clerk = login(suite, "counter")
+    for phone in phones:
+        found = clerk.get("/customers", params={"q": phone})
+        assert found.status_code == 200, found.text
+        for hit in found.json()["data"]:
+            view = clerk.get(f"/customers/{hit['customerNo']}").json()
+            if view["status"] != "active" or {link["system"] for link in view["links"]} != {"cms", "sms"}:
+                continue
+            analog = [s for s in view["services"] if s["origin"] == "cms" and s["state"] == "active"]
+            if analog:
+                return view["customerNo"], phone, analog[0]["serviceNo"], analog[0]["legacyRef"]
+    raise AssertionError("the demo data should have customers in both legacy systems")
 
 
 def line_status(suite, user_no: str) -> str:
@@ -226,7 +234,3 @@ def test_legacy_change_is_followed(suite):
             return
         time.sleep(1)
     raise AssertionError("the CMS phone change did not reach the customer record")
-
-
-def test_ctrl_c_stops_everything_cleanly(suite):
-    assert suite.stop() == 0

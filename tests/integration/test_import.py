@@ -65,13 +65,18 @@ SMS_ROWS = f"""
 """
 
 
-@pytest.fixture(scope="module")
-def env(settings):
+def _legacy_world(settings):
     with throwaway_legacy(settings) as scoped:
         migrate(scoped, "customer", MIGRATIONS)
         execute(scoped.legacy_cms_url, CMS_ROWS)
         execute(scoped.legacy_sms_url, SMS_ROWS)
         yield scoped
+
+
+# The tests of what one bulk import leaves share a world; the tests that change it afterwards (a re-run,
+# a sync) each get one of their own, so no test sees another's changes whatever order they run in.
+env = pytest.fixture(scope="module", name="env")(_legacy_world)
+own_env = pytest.fixture(name="own_env")(_legacy_world)
 
 
 def q(env, sql: str, params=None) -> list[tuple]:
@@ -175,7 +180,9 @@ def test_run_is_recorded_with_one_batch_event_and_watermarks(env, bulk):
     assert {s for s, in q(env, "SELECT system FROM sync_watermark")} == {"cms", "sms"}
 
 
-def test_bulk_rerun_adds_only_what_is_not_linked(env, bulk):
+def test_bulk_rerun_adds_only_what_is_not_linked(own_env):
+    env = own_env
+    run_bulk_import(env)
     execute(env.legacy_cms_url, "INSERT INTO yhxx (yhbh, yhxm, lxdh, azdz, qydm, sflxdm) VALUES "
                                 "('U09', '张卫', '13811110001', '西湖区文三路12号3栋2单元1201', '0101', '01')")
     watermarks = q(env, "SELECT system, watermark FROM sync_watermark ORDER BY 1")
@@ -186,7 +193,9 @@ def test_bulk_rerun_adds_only_what_is_not_linked(env, bulk):
     assert q(env, "SELECT system, watermark FROM sync_watermark ORDER BY 1") == watermarks
 
 
-def test_sync_applies_legacy_changes_with_events_and_audit(env, bulk):
+def test_sync_applies_legacy_changes_with_events_and_audit(own_env):
+    env = own_env
+    run_bulk_import(env)
     before = q(env, "SELECT max(id) FROM outbox")[0][0]
     execute(env.legacy_cms_url, """
         UPDATE yhxx SET lxdh = '13822220002，13977770007', xlzt = '2' WHERE yhbh = 'U03';

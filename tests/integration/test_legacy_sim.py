@@ -13,10 +13,15 @@ from tests.databases import execute, throwaway_legacy
 HOUSEHOLDS = 500
 
 
-@pytest.fixture(scope="module")
-def legacy(settings):
+def _generated(settings):
     with throwaway_legacy(settings) as legacy_settings:
         yield legacy_settings, generate(legacy_settings, HOUSEHOLDS, seed=11)
+
+
+# The tests that read a fresh load and the one that changes it get loads of their own, so what each
+# sees does not depend on the order they run in.
+legacy = pytest.fixture(scope="module", name="legacy")(_generated)
+changing = pytest.fixture(scope="module", name="changing")(_generated)
 
 
 def test_counts(legacy):
@@ -97,8 +102,8 @@ def test_an_existing_load_is_kept_unless_truncated(legacy):
     assert execute(s.legacy_cms_url, "SELECT count(*) FROM yhxx")[0][0] == HOUSEHOLDS
 
 
-def test_changes_move_the_change_stamps(legacy):
-    s, _ = legacy
+def test_changes_move_the_change_stamps(changing):
+    s, _ = changing
     cms_mark = execute(s.legacy_cms_url, "SELECT max(gxsj) FROM yhxx")[0][0]
     sub_mark, ent_mark = execute(s.legacy_sms_url, "SELECT (SELECT max(update_time) FROM subscriber), "
                                                  "(SELECT max(update_time) FROM entitlement)")[0]
