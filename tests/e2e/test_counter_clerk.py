@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,17 +17,12 @@ import psycopg2
 import pytest
 
 from tests.databases import drop_database
+from tests.harness import free_port
 from tests.integration.customer_env import valid_id_no
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 DATABASES = {"BSS_DB_URL": "bss_e2e", "BSS_LEGACY_CMS_URL": "legacy_cms_e2e", "BSS_LEGACY_SMS_URL": "legacy_sms_e2e"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pg_base() -> str:
