@@ -36,7 +36,8 @@ class Suite:
                     "BSS_GATEWAY_PORT": str(self.port), "BSS_CUSTOMER_GRPC": f"127.0.0.1:{free_port()}",
                     "BSS_LEGACY_SYNC_SECONDS": "1"}
         for var, name in DATABASES.items():
-            self.env[var] = f"{pg_base()}/{name}"
+            # The tag keeps checkouts testing at once on one server out of each other's suite databases.
+            self.env[var] = f"{pg_base()}/{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
         self.log = open(ROOT / "build" / "e2e-suite.log", "wb")
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
