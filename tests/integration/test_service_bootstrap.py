@@ -3,6 +3,10 @@ fresh database and in one migrated before the audit trail was shared, its gRPC s
 health and reflection, and the shared audit trail in its schema."""
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import grpc
@@ -22,6 +26,7 @@ from tests.databases import execute, throwaway_legacy
 from tests.harness import free_port, service_server
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[2]
 
 # A service that brings nothing but a table of its own: what the platform gives every service.
 BARE = ServiceSpec(name="bootstraptest", settings=Settings,
@@ -73,6 +78,29 @@ def test_a_service_starts_from_its_spec_on_a_free_port(fresh):
             iter([reflection_pb2.ServerReflectionRequest(list_services="")]), timeout=5)
         listed = {s.name for r in replies for s in r.list_services_response.service}
         assert SERVICE_NAME in listed
+
+
+@pytest.mark.parametrize("command", [["services.common.grpc_main", "customer"], ["services.customer.grpc_server"]],
+                         ids=["by-name", "customer-module"])
+def test_the_grpc_process_serves_until_sigterm(settings, command):
+    """Both command lines (the second is the one docker-compose and deploy/k8s call) run the same server."""
+    migrate_service(settings, CUSTOMER)
+    address = f"127.0.0.1:{free_port()}"
+    proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT,
+                            env={**os.environ, "BSS_CUSTOMER_GRPC": address},
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        with grpc.insecure_channel(address) as channel:
+            grpc.channel_ready_future(channel).result(timeout=30)
+            reply = health_pb2_grpc.HealthStub(channel).Check(
+                health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
+            assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(30) == 0, proc.stdout.read().decode()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def test_any_service_gets_the_platform_tables_and_the_audit_trail(settings):

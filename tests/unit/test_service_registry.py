@@ -94,3 +94,9 @@ def test_production_refuses_the_development_jwt_secret_at_the_gateway():
         GatewaySettings(mode="production", db_service_password=REAL_PASSWORD, jwt_secret=DEV_JWT_SECRET)
     assert GatewaySettings(mode="production", db_service_password=REAL_PASSWORD,
                            jwt_secret="k" * 40).mode == "production"
+
+
+def test_the_grpc_entry_point_names_the_services_it_knows():
+    from services.common.grpc_main import main
+    with pytest.raises(SystemExit, match="customer"):
+        main(["billing"])
