@@ -7,6 +7,7 @@ import pytest
 
 from deploy.suite import processes
 from gateway.app.settings import DEV_JWT_SECRET, GatewaySettings
+from services.common.grpc_main import main as grpc_main
 from services.common.service import ServiceSpec, load
 from services.common.settings import DEV_SERVICE_PASSWORD, Settings
 from services.customer.settings import CustomerSettings
@@ -97,6 +98,5 @@ def test_production_refuses_the_development_jwt_secret_at_the_gateway():
 
 
 def test_the_grpc_entry_point_names_the_services_it_knows():
-    from services.common.grpc_main import main
     with pytest.raises(SystemExit, match="customer"):
-        main(["billing"])
+        grpc_main(["billing"])
