@@ -15,21 +15,35 @@ import threading
 import time
 from pathlib import Path
 
-import pika
 import psycopg2
 
+from gateway.app.settings import GatewaySettings, gateway_settings
+from services.common.broker import broker_problem
+from services.common.migrate import migrate_service
 from services.common.provision import server_url
+from services.common.service import ServiceSpec, load
 from services.common.settings import Settings, get_settings
+from services.registry import SERVICES
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# name -> command; each runs in its own process (grpcio and eventlet never share one).
-PROCESSES = {
-    "customer-grpc": [sys.executable, "-m", "services.customer.grpc_server"],
-    "customer-worker": [sys.executable, "-m", "services.common.worker", "services.customer.worker:CustomerWorker"],
-    "customer-relay": [sys.executable, "-m", "services.common.relay", "customer"],
-    "gateway": [sys.executable, "-m", "gateway.app.main"],
-}
+
+def processes(specs: tuple[ServiceSpec, ...]) -> dict[str, list[str]]:
+    """name -> command of every process the services need, and the gateway; each runs in its own
+    process (grpcio and eventlet never share one)."""
+    procs: dict[str, list[str]] = {}
+    for spec in specs:
+        if spec.grpc:
+            procs[f"{spec.name}-grpc"] = [sys.executable, "-m", "services.common.grpc_main", spec.name]
+        if spec.workers:
+            procs[f"{spec.name}-worker"] = [sys.executable, "-m", "services.common.worker", spec.name]
+        if spec.publishes:
+            procs[f"{spec.name}-relay"] = [sys.executable, "-m", "services.common.relay", spec.name]
+    procs["gateway"] = [sys.executable, "-m", "gateway.app.main"]
+    return procs
+
+
+PROCESSES = processes(SERVICES)
 
 
 def check(settings: Settings) -> list[str]:
@@ -40,36 +54,28 @@ def check(settings: Settings) -> list[str]:
     except psycopg2.Error as exc:
         problems.append(f"PostgreSQL is not reachable at {server_url(settings.db_url)} (BSS_DB_URL): "
                         f"{str(exc).strip().splitlines()[0]}")
-    try:
-        params = pika.URLParameters(settings.amqp_uri)
-        params.connection_attempts, params.socket_timeout = 1, 3
-        pika.BlockingConnection(params).close()
-    except Exception as exc:  # noqa: BLE001 - pika raises many unrelated types for "not there"
-        problems.append(f"RabbitMQ is not reachable at {settings.amqp_uri} (BSS_AMQP_URI): "
-                        f"{type(exc).__name__} {exc}".strip())
+    problem = broker_problem(settings.amqp_uri)
+    if problem:
+        problems.append(f"RabbitMQ is not reachable at {settings.amqp_uri} (BSS_AMQP_URI): {problem}")
     return problems
 
 
-def setup(settings: Settings) -> None:
-    from services.common.migrate import migrate
-    from services.customer.importer.bulk import bulk_import_done, run_bulk_import
-    from services.customer.importer.sync import run_sync
-    from services.legacy_sim.generate import generate, has_data
-    from services.legacy_sim.schema import create_schemas
+def read_settings() -> GatewaySettings:
+    """Every service's settings, read now so a bad value stops the suite before anything starts; the
+    gateway's are returned for what the suite itself needs (the shared ones and where the gateway is)."""
+    for spec in SERVICES:
+        get_settings(spec.settings)
+    return gateway_settings()
 
-    # The gateway migrates its own schema and creates the demo users when it starts.
-    migrate(settings, "customer", ROOT / "services/customer/migrations")
-    if settings.demo:
-        create_schemas(settings)
-        if not has_data(settings):
-            print(f"suite: filling the simulated legacy systems with {settings.demo_households} households",
-                  flush=True)
-            print(f"suite: {generate(settings, settings.demo_households)}", flush=True)
-    # The first start reads both legacy systems whole; later starts only catch up on their changes.
-    if bulk_import_done(settings):
-        print(f"suite: legacy changes since the last start {run_sync(settings)}", flush=True)
-    else:
-        print(f"suite: legacy bulk import {run_bulk_import(settings)}", flush=True)
+
+def setup() -> None:
+    """Each service's provisioning and migrations, then its own start-up work, in registry order.
+    The gateway migrates its own schema and creates the demo users when it starts."""
+    for spec in SERVICES:
+        settings = get_settings(spec.settings)
+        migrate_service(settings, spec)
+        if spec.setup:
+            load(spec.setup)(settings)
 
 
 def _die_with_parent() -> None:
@@ -84,8 +90,8 @@ def _pump(name: str, stream) -> None:
         sys.stdout.flush()
 
 
-def run(settings: Settings) -> int:
-    setup(settings)
+def run(settings: GatewaySettings) -> int:
+    setup()
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     procs: dict[str, subprocess.Popen] = {}
     for name, cmd in PROCESSES.items():
@@ -125,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     try:
-        settings = get_settings()
+        settings = read_settings()
     except ValueError as exc:
         print(f"suite: invalid settings: {exc}", file=sys.stderr)
         return 2
@@ -139,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
         print("suite: PostgreSQL and RabbitMQ are reachable")
         return 0
     if command == "setup":
-        setup(settings)
+        setup()
         return 0
     return run(settings)
 

@@ -57,5 +57,6 @@ def pytest_unconfigure(config):
 
 @pytest.fixture(scope="session")
 def settings():
-    from services.common.settings import get_settings
-    return get_settings()
+    """The whole suite's settings (every service's and the gateway's fields), from the test environment."""
+    from tests.harness import suite_settings
+    return suite_settings()

@@ -8,11 +8,11 @@ from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from services.common.db import Database
-from services.common.settings import Settings
 
 from .auth import User, decode_token
 from .grpc_clients import Client
 from .problems import Problem
+from .settings import GatewaySettings
 from .users import still_current
 
 API_PREFIX = "/api/v1"
@@ -23,7 +23,7 @@ MAX_PAGE = 100
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
-async def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> GatewaySettings:
     return request.app.state.settings
 
 
@@ -31,7 +31,7 @@ async def _db(request: Request) -> Database:
     return request.app.state.db
 
 
-SettingsDep = Annotated[Settings, Depends(_settings)]
+SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
 DbDep = Annotated[Database, Depends(_db)]
 
 

@@ -10,7 +10,8 @@ import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bss.customer.v1 import customer_pb2, customer_pb2_grpc
-from services.common.settings import Settings
+
+from .settings import GatewaySettings
 
 CALL_TIMEOUT_SECONDS = 5.0
 HEALTH_TIMEOUT_SECONDS = 2.0
@@ -19,7 +20,7 @@ HEALTH_TIMEOUT_SECONDS = 2.0
 @dataclass(frozen=True)
 class Peer:
     name: str
-    address: Callable[[Settings], str]
+    address: Callable[[GatewaySettings], str]
     stub: type
     service: str  # the full gRPC service name its health check reports on
 
@@ -43,7 +44,7 @@ class Client:
 
 
 class Channels:
-    def __init__(self, settings: Settings, timeout: float = CALL_TIMEOUT_SECONDS):
+    def __init__(self, settings: GatewaySettings, timeout: float = CALL_TIMEOUT_SECONDS):
         self.timeout = timeout
         self._channels = {peer.name: grpc.aio.insecure_channel(peer.address(settings)) for peer in PEERS}
         self._stubs = {peer.name: peer.stub(self._channels[peer.name]) for peer in PEERS}

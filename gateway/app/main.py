@@ -11,20 +11,20 @@ from fastapi import FastAPI
 from services.common.db import Database
 from services.common.logs import setup_logging
 from services.common.migrate import migrate
-from services.common.settings import Settings, get_settings
 
 from . import problems
 from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
 from .routes import auth, console, customers, health, import_runs, matches
+from .settings import GatewaySettings, gateway_settings
 from .users import ensure_demo_users
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or get_settings()
+def create_app(settings: GatewaySettings | None = None) -> FastAPI:
+    settings = settings or gateway_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = gateway_settings()
     setup_logging("gateway", settings.log_level)
     uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_config=None)
 

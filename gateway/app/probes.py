@@ -4,26 +4,12 @@ from __future__ import annotations
 import asyncio
 from typing import Awaitable
 
-import pika
-import pika.exceptions
-
+from services.common.broker import broker_reachable
 from services.common.db import Database
 
 from .grpc_clients import PEERS, Channels
 
 PROBE_TIMEOUT_SECONDS = 3.0
-
-
-def broker_reachable(amqp_uri: str) -> bool:
-    params = pika.URLParameters(amqp_uri)
-    params.socket_timeout = params.blocked_connection_timeout = 2
-    params.stack_timeout = PROBE_TIMEOUT_SECONDS
-    params.connection_attempts = 1
-    try:
-        pika.BlockingConnection(params).close()
-        return True
-    except (pika.exceptions.AMQPError, OSError):
-        return False
 
 
 async def _within_timeout(check: Awaitable[bool]) -> bool:

@@ -1,5 +1,6 @@
 """One gRPC server factory for every service: health and reflection, an interceptor that maps domain
-errors to status codes and logs each call, readiness that follows the database, graceful stop."""
+errors to status codes and logs each call, readiness that follows the database, graceful stop; and
+`build`/`run`, which make a service's server from its spec (services/common/service.py)."""
 from __future__ import annotations
 
 import logging
@@ -7,14 +8,18 @@ import signal
 import threading
 import time
 from concurrent import futures
+from dataclasses import dataclass
 from typing import Callable, Iterable
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from .db import Database
 from .errors import REASON_METADATA_KEY, DomainError
-from .logs import correlation_id
+from .logs import correlation_id, setup_logging
+from .service import ServiceSpec, load
+from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
 
@@ -86,17 +91,16 @@ class Readiness:
         self.health.enter_graceful_shutdown()
 
 
-def create_server(register: Callable[[grpc.Server], None], service_names: Iterable[str],
-                  check: Callable[[], bool], address: str = "127.0.0.1:0",
-                  max_workers: int = 16) -> tuple[grpc.Server, int, Readiness]:
-    """Build (not start) a server; returns it with the bound port, so tests can use port 0."""
+def create_server(register: Callable[[grpc.Server], Iterable[str]], check: Callable[[], bool],
+                  address: str = "127.0.0.1:0", max_workers: int = 16) -> tuple[grpc.Server, int, Readiness]:
+    """Build (not start) a server; `register` adds the servicers and returns their full service names.
+    Returns the server with the bound port, so tests can use port 0."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max_workers),
                          interceptors=[DomainErrorInterceptor()],
                          options=[("grpc.so_reuseport", 0)])
-    register(server)
+    names = list(register(server))
     health_servicer = health.HealthServicer(experimental_non_blocking=True)
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    names = list(service_names)
     reflection.enable_server_reflection([*names, health.SERVICE_NAME, reflection.SERVICE_NAME], server)
     port = server.add_insecure_port(address)
     if port == 0:
@@ -104,13 +108,49 @@ def create_server(register: Callable[[grpc.Server], None], service_names: Iterab
     return server, port, Readiness(health_servicer, names, check)
 
 
-def serve_forever(server: grpc.Server, readiness: Readiness, grace: float = 5.0) -> None:
+@dataclass
+class ServiceServer:
+    """A service's server, the port it is bound to, its readiness and its database pool."""
+    server: grpc.Server
+    port: int
+    readiness: Readiness
+    db: Database
+
+    def start(self) -> None:
+        self.server.start()
+        self.readiness.start()
+
+    def stop(self, grace: float | None = None) -> None:
+        """Report NOT_SERVING, drain in-flight calls for `grace` seconds, close the pool."""
+        self.readiness.stop()
+        self.server.stop(grace).wait()
+        self.db.close()
+
+
+def build(spec: ServiceSpec, settings: Settings, address: str | None = None) -> ServiceServer:
+    """The service's server wired to its database (its role and schema), on `address` or where its
+    settings say it listens."""
+    db = Database(settings.service_db_url(spec.name), schema=spec.name, maxconn=settings.db_pool_max)
+    register = load(spec.grpc)
+    server, port, readiness = create_server(lambda s: register(s, settings, db), check=db.ping,
+                                            address=address or spec.grpc_address(settings))
+    return ServiceServer(server, port, readiness, db)
+
+
+def serve_forever(service: ServiceServer, grace: float = 5.0) -> None:
     """Start and block until SIGINT/SIGTERM, then drain in-flight calls for `grace` seconds."""
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
-    server.start()
-    readiness.start()
+    service.start()
     done.wait()
-    readiness.stop()
-    server.stop(grace).wait()
+    service.stop(grace)
+
+
+def run(spec: ServiceSpec) -> None:
+    """A service's gRPC process: its settings, JSON logs, its server until SIGTERM."""
+    settings = get_settings(spec.settings)
+    setup_logging(f"{spec.name}-grpc", settings.log_level)
+    service = build(spec, settings)
+    log.info("gRPC server listening", extra={"service": spec.name, "port": service.port})
+    serve_forever(service)

@@ -1,6 +1,6 @@
 """Numbered SQL migrations per service, applied with yoyo-migrations into the service's own schema.
 
-Every service first gets the shared migrations (outbox and inbox tables), then its own folder.
+Every service first gets the shared migrations (outbox, inbox and audit tables), then its own folder.
 """
 from __future__ import annotations
 
@@ -10,16 +10,22 @@ from pathlib import Path
 from yoyo import get_backend, read_migrations
 
 from .provision import ensure_database, ensure_service_schema
+from .service import ServiceSpec
 from .settings import Settings
 
 COMMON_MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger(__name__)
 
 
-def migrate(settings: Settings, service: str, folder: Path) -> int:
-    """Provision and migrate one service; returns how many migrations were applied now."""
+def migrate_service(settings: Settings, spec: ServiceSpec) -> int:
+    """Provision and migrate a registered service; returns how many migrations were applied now."""
+    return migrate(settings, spec.name, spec.migrations, spec.extensions)
+
+
+def migrate(settings: Settings, service: str, folder: Path, extensions: tuple[str, ...] = ()) -> int:
+    """Provision and migrate one schema from a folder; returns how many migrations were applied now."""
     ensure_database(settings.db_url)
-    ensure_service_schema(settings, service)
+    ensure_service_schema(settings, service, extensions)
     url = settings.service_db_url(service)
     url += ("&" if "?" in url else "?") + f"schema={service}"
     backend = get_backend(url, migration_table="_migrations")

@@ -12,8 +12,6 @@ from psycopg2 import sql
 from .db import connect
 from .settings import Settings, service_role
 
-EXTENSIONS = ("pg_trgm",)
-
 
 def server_url(url: str, database: str = "postgres") -> str:
     parts = urlsplit(url)
@@ -36,15 +34,16 @@ def ensure_database(url: str) -> None:
         conn.close()
 
 
-def ensure_service_schema(settings: Settings, service: str) -> None:
-    """The service's role owns its schema; other service roles get no grant on it."""
+def ensure_service_schema(settings: Settings, service: str, extensions: tuple[str, ...] = ()) -> None:
+    """The service's role owns its schema; other service roles get no grant on it. The extensions its
+    migrations need are created here, since only the administrative account may create them."""
     role = service_role(service)
     conn = connect(settings.db_url)
     conn.autocommit = True
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT pg_advisory_lock(hashtext('bss-provision'))")
-            for ext in EXTENSIONS:
+            for ext in extensions:
                 cur.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA public").format(sql.Identifier(ext)))
             cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
             if cur.fetchone() is None:

@@ -1,23 +1,27 @@
 """Typed settings from the environment, with defaults that work on a developer machine.
 
+This class holds only what every process shares (the database, the broker, the mode, logs). Each
+service adds its own settings in its own class (`services/<name>/settings.py`, the gateway's in
+`gateway/app/settings.py`), subclassing this one, so a service reads only the variables it uses.
+
 Production mode refuses the development secrets so a forgotten variable stops start-up instead of
 running with a password everyone knows.
 """
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import Literal
+from typing import Literal, TypeVar
 from urllib.parse import urlsplit, urlunsplit, quote
 
 from pydantic import model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SERVICE_PASSWORD = "bss-dev"
-DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="BSS_", extra="ignore")
+    # Other services' variables in the environment are not read; a keyword this class lacks is an error.
+    model_config = SettingsConfigDict(env_prefix="BSS_", extra="forbid")
 
     mode: Literal["development", "demo", "production"] = "development"
     # An account allowed to create the database, roles and schemas (provisioning and migrations).
@@ -26,25 +30,12 @@ class Settings(BaseSettings):
     db_service_password: str = DEV_SERVICE_PASSWORD
     db_pool_max: int = 10
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
-    # The legacy systems live in databases of their own, as a real operator's do on other servers.
-    legacy_cms_url: str = "postgresql://postgres@127.0.0.1:5432/legacy_cms"
-    legacy_sms_url: str = "postgresql://postgres@127.0.0.1:5432/legacy_sms"
-    customer_grpc: str = "127.0.0.1:50051"
-    gateway_host: str = "127.0.0.1"
-    gateway_port: int = 8080
-    jwt_secret: str = DEV_JWT_SECRET
-    jwt_ttl_minutes: int = 480
-    demo_households: int = 3000
-    legacy_sync_seconds: float = 10.0
     log_level: str = "INFO"
 
     @model_validator(mode="after")
-    def _refuse_dev_secrets_in_production(self) -> "Settings":
-        if self.mode == "production":
-            if self.jwt_secret == DEV_JWT_SECRET:
-                raise ValueError("BSS_JWT_SECRET must be set in production mode")
-            if self.db_service_password == DEV_SERVICE_PASSWORD:
-                raise ValueError("BSS_DB_SERVICE_PASSWORD must be set in production mode")
+    def _refuse_dev_service_password_in_production(self) -> "Settings":
+        if self.mode == "production" and self.db_service_password == DEV_SERVICE_PASSWORD:
+            raise ValueError("BSS_DB_SERVICE_PASSWORD must be set in production mode")
         return self
 
     @property
@@ -69,6 +60,10 @@ def service_role(service: str) -> str:
     return f"bss_{service}"
 
 
-@lru_cache(maxsize=1)
-def get_settings() -> Settings:
-    return Settings()
+S = TypeVar("S", bound=Settings)
+
+
+@lru_cache(maxsize=None)
+def get_settings(cls: type[S] = Settings) -> S:
+    """The process's settings of one class, read from the environment once."""
+    return cls()

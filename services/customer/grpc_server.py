@@ -1,26 +1,25 @@
 """gRPC entry point of the customer service: translates messages to handler calls and back, nothing more.
 
-Run: python -m services.customer.grpc_server   (listens on BSS_CUSTOMER_GRPC, default 127.0.0.1:50051)
+Run: python -m services.customer.grpc_server   (or python -m services.common.grpc_main customer; listens on
+BSS_CUSTOMER_GRPC, default 127.0.0.1:50051)
 """
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from bss.customer.v1 import customer_pb2 as pb
 from bss.customer.v1 import customer_pb2_grpc as pb_grpc
 
 from services.common.db import Database
-from services.common.grpc_server import create_server, serve_forever
-from services.common.logs import setup_logging
-from services.common.settings import Settings, get_settings
+from services.common.grpc_server import run
 
 from .handlers import (Actor, ChangeServiceState, CreateCustomer, CustomerHandlers, EntitleSmartCard,
                        RecordContact, UpdateContact)
 from .legacy.cms import CmsAdapter
 from .legacy.sms import SmsAdapter
+from .service import SPEC
+from .settings import CustomerSettings
 
-log = logging.getLogger(__name__)
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CustomerService"].full_name
 
 
@@ -150,23 +149,15 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
                             counts={k: int(v) for k, v in run["counts"].items() if isinstance(v, (int, float))})
 
 
-def build(settings: Settings, address: str | None = None):
-    """The server, its port and readiness, wired to the database and the legacy adapters."""
-    db = Database(settings.service_db_url("customer"), schema="customer", maxconn=settings.db_pool_max)
+def register(server, settings: CustomerSettings, db: Database) -> list[str]:
+    """The servicer on the server, wired to the service's database and the legacy adapters."""
     handlers = CustomerHandlers(db, CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url))
-    server, port, readiness = create_server(
-        lambda s: pb_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(handlers), s),
-        [SERVICE_NAME], check=db.ping, address=address or settings.customer_grpc)
-    return server, port, readiness, db
+    pb_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(handlers), server)
+    return [SERVICE_NAME]
 
 
 def main() -> None:
-    settings = get_settings()
-    setup_logging("customer-grpc", settings.log_level)
-    server, port, readiness, db = build(settings)
-    log.info("customer gRPC server listening", extra={"port": port})
-    serve_forever(server, readiness)
-    db.close()
+    run(SPEC)
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ from .domain import idcard, normalize
 from .domain.search import search_query
 from .domain.states import EVENTS, next_state
 from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
+from .service import NAME
 
-SOURCE = "customer"
+SOURCE = NAME
 TIERS = ("VIP", "household", "regular")
 CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
 MAX_PAGE = 200
@@ -324,7 +325,7 @@ class CustomerHandlers:
                 service_id = store.insert_service(
                     cur, customer_id=c["id"], account_id=store.account_for_premises(cur, c["id"], card["premises_id"]),
                     premises_id=card["premises_id"], device_id=card["id"],
-                    kind="broadband" if product["type"] == "BB" else "digital_tv", origin="sms",
+                    kind=product["kind"], origin="sms",
                     legacy_ref=result.legacy_ref, product_code=cmd.product_code, product_name=product["name"],
                     monthly_fee_minor=product["price_minor"], state="active", started_at=datetime.now(timezone.utc),
                     updated_by=actor)

@@ -4,10 +4,9 @@ Functions take an open cursor so the caller decides the transaction; rows come b
 """
 from __future__ import annotations
 
-import json
-
 from psycopg2.extras import Json
 
+from services.common.audit import audit  # noqa: F401 - the shared trail, written as store.audit by handlers
 from services.common.errors import NotFound
 
 from .domain.search import SearchQuery
@@ -249,14 +248,6 @@ def add_contact(cur, customer_id: int, channel: str, kind: str, summary: str, ac
                 (customer_id, channel, kind, summary, actor))
     return cur.fetchone()
 
-
-def audit(cur, entity: str, key: str, action: str, changes: dict, actor: str) -> None:
-    cur.execute("INSERT INTO audit_log (entity, entity_key, action, changes, actor) VALUES (%s, %s, %s, %s, %s)",
-                (entity, key, action, Json(changes, dumps=_json_dumps), actor))
-
-
-def _json_dumps(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 # -- match review ------------------------------------------------------------------------------

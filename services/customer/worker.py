@@ -1,6 +1,6 @@
 """Nameko worker of the customer service: follows the legacy systems' changes on a timer.
 
-Run: python -m services.common.worker services.customer.worker:CustomerWorker
+Run: python -m services.common.worker customer   (or ... services.customer.worker:CustomerWorker)
 """
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import sys
 from eventlet.green import subprocess
 from nameko.timer import timer
 
-from services.common.settings import get_settings
+from .service import NAME
+from .settings import customer_settings
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +25,9 @@ CHANGE_COUNTS = ("customers_created", "services", "services_updated", "devices",
 
 
 class CustomerWorker:
-    name = "customer"
+    name = NAME
 
-    @timer(interval=get_settings().legacy_sync_seconds)
+    @timer(interval=customer_settings().legacy_sync_seconds)
     def follow_legacy_changes(self):
         done = subprocess.run(SYNC_COMMAND, capture_output=True, timeout=SYNC_TIMEOUT_S)
         if done.returncode != 0:

@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 
 from services.common.db import connect
-from services.common.settings import Settings, get_settings
+from services.customer.settings import CustomerSettings, customer_settings
 
 from .pools import AREA_CODES, Pools, build_pools
 from .records import RecordMaker
@@ -32,7 +32,7 @@ def _pools() -> Pools:
     return build_pools(seed=0)  # the words only; which of them a change uses comes from `rng`
 
 
-def simulate_changes(settings: Settings, n: int, seed: int | None = None) -> dict:
+def simulate_changes(settings: CustomerSettings, n: int, seed: int | None = None) -> dict:
     """Make `n` changes of random kinds; returns how many of each were made (a kind is skipped when
     no row qualifies, e.g. no suspended line to restore)."""
     rng = random.Random(seed)
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=20, help="how many changes")
     parser.add_argument("--seed", type=int)
     args = parser.parse_args(argv)
-    print(json.dumps(simulate_changes(get_settings(), args.n, args.seed)))
+    print(json.dumps(simulate_changes(customer_settings(), args.n, args.seed)))
 
 
 if __name__ == "__main__":

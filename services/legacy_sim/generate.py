@@ -15,7 +15,7 @@ import time
 from datetime import date
 
 from services.common.db import connect
-from services.common.settings import Settings, get_settings
+from services.customer.settings import CustomerSettings, customer_settings
 
 from . import variants
 from .copy_writer import CopyWriter
@@ -44,7 +44,7 @@ class DataExists(RuntimeError):
     pass
 
 
-def generate(settings: Settings, households: int, seed: int = 7, truncate: bool = False, *,
+def generate(settings: CustomerSettings, households: int, seed: int = 7, truncate: bool = False, *,
              cms: int | None = None, sms: int | None = None, if_empty: bool = False,
              today: date | None = None) -> dict:
     """Create the schemas and fill them; `cms`/`sms` fix the exact CMS row and SMS subscriber counts.
@@ -81,7 +81,7 @@ def generate(settings: Settings, households: int, seed: int = 7, truncate: bool 
     return counts
 
 
-def has_data(settings: Settings) -> bool:
+def has_data(settings: CustomerSettings) -> bool:
     """Whether either legacy database already holds records (after `create_schemas`)."""
     for url, table in ((settings.legacy_cms_url, "yhxx"), (settings.legacy_sms_url, "subscriber")):
         conn = connect(url)
@@ -184,7 +184,7 @@ def _sms_duplicate(maker: RecordMaker, rng: random.Random, who: Person) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
-    settings = get_settings()
+    settings = customer_settings()
     parser = argparse.ArgumentParser(prog="python -m services.legacy_sim.generate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--households", type=int, default=settings.demo_households)

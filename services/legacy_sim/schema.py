@@ -5,7 +5,7 @@ from pathlib import Path
 
 from services.common.db import connect
 from services.common.provision import ensure_database
-from services.common.settings import Settings
+from services.customer.settings import CustomerSettings
 
 HERE = Path(__file__).parent
 
@@ -32,7 +32,7 @@ PRODUCTS = (
 )
 
 
-def create_schemas(settings: Settings) -> None:
+def create_schemas(settings: CustomerSettings) -> None:
     for url, script, seed_sql, rows in (
         (settings.legacy_cms_url, "cms.sql",
          "INSERT INTO sflx (sflxdm, sflxmc, yzf) VALUES (%s, %s, %s) "

@@ -11,23 +11,22 @@ import json
 import logging
 import os
 import time
-from pathlib import Path
 
 from services.common.db import connect
-from services.common.migrate import migrate
+from services.common.migrate import migrate_service
 from services.common.provision import server_url
-from services.common.settings import Settings
 from services.customer.importer.bulk import run_bulk_import
+from services.customer.service import SPEC
+from services.customer.settings import CustomerSettings
 from services.legacy_sim.generate import generate
 
 CMS_ROWS, SMS_ROWS = 1_000_000, 600_000
 TARGET_S = 300
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "customer" / "migrations"
 
 
-def bench_settings() -> Settings:
+def bench_settings() -> CustomerSettings:
     base = os.environ.get("BSS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
-    return Settings(db_url=f"{base}/bss_bench", legacy_cms_url=f"{base}/legacy_cms_bench",
+    return CustomerSettings(db_url=f"{base}/bss_bench", legacy_cms_url=f"{base}/legacy_cms_bench",
                     legacy_sms_url=f"{base}/legacy_sms_bench")
 
 
@@ -43,7 +42,7 @@ def main() -> None:
     with admin.cursor() as cur:
         cur.execute("DROP DATABASE IF EXISTS bss_bench WITH (FORCE)")
     admin.close()
-    migrate(settings, "customer", MIGRATIONS)
+    migrate_service(settings, SPEC)
 
     started = time.perf_counter()
     counts = run_bulk_import(settings)

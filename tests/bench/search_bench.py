@@ -11,8 +11,9 @@ from bss.customer.v1 import customer_pb2 as pb
 from bss.customer.v1 import customer_pb2_grpc as pb_grpc
 
 from services.common.db import Database
-from services.common.settings import Settings
-from services.customer import grpc_server
+from services.common.grpc_server import build
+from services.customer.settings import CustomerSettings
+from services.customer.service import SPEC
 
 SAMPLES = 2000
 
@@ -22,7 +23,7 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def sample_phones(settings: Settings, n: int) -> tuple[int, list[str]]:
+def sample_phones(settings: CustomerSettings, n: int) -> tuple[int, list[str]]:
     db = Database(settings.service_db_url("customer"), schema="customer", maxconn=1)
     try:
         with db.transaction() as cur:
@@ -34,9 +35,9 @@ def sample_phones(settings: Settings, n: int) -> tuple[int, list[str]]:
         db.close()
 
 
-def run(settings: Settings) -> dict:
+def run(settings: CustomerSettings) -> dict:
     customers, phones = sample_phones(settings, SAMPLES)
-    server, port, readiness, db = grpc_server.build(settings, address="127.0.0.1:0")
+    server = build(SPEC, settings, address="127.0.0.1:0")
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     stub = pb_grpc.CustomerServiceStub(channel)
@@ -58,7 +59,6 @@ def run(settings: Settings) -> dict:
     finally:
         channel.close()
         server.stop(0)
-        db.close()
     return {
         "customers": customers,
         "searches": len(phones),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import psycopg2
 import pytest
 
 from tests.databases import drop_database
+from tests.harness import free_port
 from tests.integration.customer_env import valid_id_no
 
 pytestmark = pytest.mark.e2e
@@ -25,12 +25,6 @@ ROOT = Path(__file__).resolve().parents[2]
 _TAG = os.environ.get("BSS_TEST_DB_TAG", "")
 DATABASES = {"BSS_DB_URL": f"bss_e2e{_TAG}", "BSS_LEGACY_CMS_URL": f"legacy_cms_e2e{_TAG}",
              "BSS_LEGACY_SMS_URL": f"legacy_sms_e2e{_TAG}"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def pg_base() -> str:
@@ -44,7 +38,8 @@ class Suite:
                     "BSS_GATEWAY_PORT": str(self.port), "BSS_CUSTOMER_GRPC": f"127.0.0.1:{free_port()}",
                     "BSS_LEGACY_SYNC_SECONDS": "1"}
         for var, name in DATABASES.items():
-            self.env[var] = f"{pg_base()}/{name}"
+            # The tag keeps checkouts testing at once on one server out of each other's suite databases.
+            self.env[var] = f"{pg_base()}/{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
         self.log = open(ROOT / "build" / "e2e-suite.log", "wb")
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"

@@ -2,17 +2,17 @@
 needs, a real server on a free port, and unique test identities so tests can share a database."""
 from __future__ import annotations
 
-import contextlib
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg2
 
-from services.common.migrate import migrate
+from services.common.migrate import migrate_service
 from services.common.provision import ensure_database
-from services.customer import grpc_server
 from services.customer.domain.idcard import check_char
+from services.customer.service import SPEC
+from tests.harness import service_server
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,7 +37,7 @@ def autocommit(url: str):
 
 def prepare_databases(settings) -> None:
     """The customer schema and the two legacy databases (schemas only; tests add their own rows)."""
-    migrate(settings, "customer", ROOT / "services/customer/migrations")
+    migrate_service(settings, SPEC)
     for url, ddl in ((settings.legacy_cms_url, "cms.sql"), (settings.legacy_sms_url, "sms.sql")):
         ensure_database(url)
         with autocommit(url) as conn, conn.cursor() as cur:
@@ -46,18 +46,9 @@ def prepare_databases(settings) -> None:
             cur.execute("SELECT pg_advisory_unlock(42)")
 
 
-@contextlib.contextmanager
 def customer_server(settings):
     """A real customer gRPC server on a free port; yields the port."""
-    server, port, readiness, db = grpc_server.build(settings, address="127.0.0.1:0")
-    server.start()
-    readiness.start()
-    try:
-        yield port
-    finally:
-        readiness.stop()
-        server.stop(0)
-        db.close()
+    return service_server(SPEC, settings)
 
 
 def attach_cms_line(settings, customer_no: str) -> tuple[str, str]:

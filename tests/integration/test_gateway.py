@@ -4,7 +4,6 @@ canned answers, to check exactly what the gateway sends and how it translates er
 real customer service."""
 from __future__ import annotations
 
-import socket
 import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -23,6 +22,7 @@ from services.common.errors import IllegalTransition, NotFound
 from services.common.grpc_server import create_server
 from services.common.migrate import migrate
 from services.customer import grpc_server
+from tests.harness import free_port
 from tests.integration.customer_env import (attach_cms_line, customer_server, prepare_databases, unique_mobile,
                                             valid_id_no)
 
@@ -39,12 +39,6 @@ def gateway_db(settings):
     db = Database(settings.service_db_url("gateway"), schema="gateway", maxconn=2)
     yield db
     db.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def client_for(settings, **changes) -> TestClient:
@@ -299,9 +293,12 @@ class StandInCustomerService(pb_grpc.CustomerServiceServicer):
 @pytest.fixture(scope="module")
 def stand_in():
     service = StandInCustomerService()
-    server, port, readiness = create_server(
-        lambda s: pb_grpc.add_CustomerServiceServicer_to_server(service, s), [grpc_server.SERVICE_NAME],
-        check=lambda: True)
+
+    def register(server):
+        pb_grpc.add_CustomerServiceServicer_to_server(service, server)
+        return [grpc_server.SERVICE_NAME]
+
+    server, port, readiness = create_server(register, check=lambda: True)
     server.start()
     readiness.start()
     yield service, port

@@ -11,20 +11,16 @@ The people (CMS user numbers / SMS subscriber ids):
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from services.common.errors import IllegalTransition
-from services.common.migrate import migrate
+from services.common.migrate import migrate_service
 from services.customer.domain.idcard import check_char
 from services.customer.importer.bulk import run_bulk_import
 from services.customer.importer.sync import run_sync
+from services.customer.service import SPEC
 
 from tests.databases import execute, throwaway_legacy
-
-MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "customer" / "migrations"
-
 
 def _id(first17: str) -> str:
     return first17 + check_char(first17)
@@ -67,7 +63,7 @@ SMS_ROWS = f"""
 
 def _legacy_world(settings):
     with throwaway_legacy(settings) as scoped:
-        migrate(scoped, "customer", MIGRATIONS)
+        migrate_service(scoped, SPEC)
         execute(scoped.legacy_cms_url, CMS_ROWS)
         execute(scoped.legacy_sms_url, SMS_ROWS)
         yield scoped

@@ -134,6 +134,13 @@ def test_sms_entitle(network):
         ("ENTITLE", "OK"), ("ENTITLE", "REJECTED")]
 
 
+def test_sms_product_gives_the_service_kind_its_entitlements_stream_with(legacy):
+    sms = SmsAdapter(legacy.legacy_sms_url)
+    assert sms.product("BB100") == {"name": "宽带100M", "kind": "broadband", "price_minor": 8000}
+    assert sms.product("BASIC")["kind"] == "digital_tv"
+    assert sms.product("NOPROD") is None
+
+
 def test_unreachable_legacy_system_is_unavailable():
     dead = "postgresql://postgres@127.0.0.1:1/legacy_cms"
     with pytest.raises(Unavailable):

@@ -14,6 +14,7 @@ from pathlib import Path
 import pika
 import pytest
 
+from services.common.broker import broker_reachable
 from services.common.db import Database
 from services.common.migrate import migrate
 from services.common.outbox import emit
@@ -32,16 +33,6 @@ def wait_for(predicate, timeout=60.0, what="condition"):
             return
         time.sleep(0.2)
     raise AssertionError(f"timed out waiting for {what}")
-
-
-def broker_up(settings) -> bool:
-    try:
-        params = pika.URLParameters(settings.amqp_uri)
-        params.connection_attempts, params.socket_timeout = 1, 2
-        pika.BlockingConnection(params).close()
-        return True
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def queue_exists(settings) -> bool:
@@ -138,7 +129,7 @@ def test_event_written_while_broker_down_is_delivered_after_restart(settings, db
     relay.publish_pending()  # connect first, so the outage hits an established channel
     subprocess.run(["rabbitmqctl", "stop_app"], check=True, capture_output=True, timeout=120)
     try:
-        wait_for(lambda: not broker_up(settings), timeout=30, what="the broker to stop")
+        wait_for(lambda: not broker_reachable(settings.amqp_uri), timeout=30, what="the broker to stop")
         thing_id, event_id = make_thing(db)
         assert relay.publish_pending() == 0
         with db.transaction() as cur:
@@ -147,6 +138,6 @@ def test_event_written_while_broker_down_is_delivered_after_restart(settings, db
         assert row["published_at"] is None and row["attempts"] == 1
     finally:
         subprocess.run(["rabbitmqctl", "start_app"], check=True, capture_output=True, timeout=120)
-    wait_for(lambda: broker_up(settings), timeout=60, what="the broker to start")
+    wait_for(lambda: broker_reachable(settings.amqp_uri), timeout=60, what="the broker to start")
     relay_until_effect(relay, db, thing_id, "the effect after the broker came back", timeout=90)
     assert consumer.poll() is None

@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import logging
 
-from services.common.settings import Settings, get_settings
+from services.customer.settings import CustomerSettings, customer_settings
 
 from .run import customer_connection, run_import
 
 
-def run_bulk_import(settings: Settings) -> dict:
+def run_bulk_import(settings: CustomerSettings) -> dict:
     """Import every legacy record not yet linked; returns the run's counts (also in import_run)."""
     return run_import(settings, "bulk")
 
 
-def bulk_import_done(settings: Settings) -> bool:
+def bulk_import_done(settings: CustomerSettings) -> bool:
     """Whether a bulk import has completed: after that, starting up only needs the incremental sync."""
     conn = customer_connection(settings.service_db_url("customer"))
     try:
@@ -32,7 +32,7 @@ def bulk_import_done(settings: Settings) -> bool:
 
 
 def main() -> None:
-    settings = get_settings()
+    settings = customer_settings()
     logging.basicConfig(level=settings.log_level)
     print(json.dumps(run_bulk_import(settings), ensure_ascii=False, indent=2))
 

@@ -17,6 +17,7 @@ from services.common.db import connect
 from services.common.errors import AlreadyExists, IllegalTransition
 from services.common.outbox import emit
 from services.common.settings import Settings
+from services.customer.domain.states import EVENTS as SERVICE_EVENTS
 from services.customer.legacy.sms import SmsAdapter
 
 from .apply import DROP_LINKED, GOLDEN_TABLES, LINKED_BEFORE, apply, built_after_first_load
@@ -32,8 +33,6 @@ SYNC_OVERLAP = timedelta(seconds=5)
 STAGING = ("imp_record", "imp_phone", "imp_service", "imp_device", "imp_quarantine", "imp_pair", "imp_match",
            "imp_review", "imp_head", "imp_owner", "imp_tier", "imp_account", "imp_resolved")
 RUN_LOCK = "SELECT pg_try_advisory_lock(hashtext('customer-legacy-import'))"
-SERVICE_EVENTS = {"active": "service_restored", "suspended": "service_suspended",
-                  "disconnected": "service_disconnected"}
 
 
 class TimedCursor(psycopg2.extensions.cursor):

@@ -9,18 +9,18 @@ import sys
 
 from services.common.errors import DomainError
 from services.common.logs import setup_logging
-from services.common.settings import Settings, get_settings
+from services.customer.settings import CustomerSettings, customer_settings
 
 from .run import run_import
 
 
-def run_sync(settings: Settings) -> dict:
+def run_sync(settings: CustomerSettings) -> dict:
     """Apply legacy changes since the watermark; refuses (IllegalTransition) before a bulk import."""
     return run_import(settings, "sync")
 
 
 def main() -> int:
-    settings = get_settings()
+    settings = customer_settings()
     setup_logging("customer-sync", settings.log_level)
     try:
         counts = run_sync(settings)

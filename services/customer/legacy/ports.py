@@ -26,7 +26,8 @@ class SmsNetwork(Protocol):
         """action: suspend | restore | disconnect (de-entitle) a product on a smart card."""
 
     def product(self, product_code: str) -> dict | None:
-        """The SMS catalogue entry {"name", "type", "price_minor"} of a product, or None if unknown."""
+        """The SMS catalogue entry {"name", "kind" (the service kind it gives), "price_minor"} of a
+        product, or None if unknown."""
 
     def entitle(self, card_no: str, product_code: str, operator: str) -> WriteBackResult:
         """Add a product to a smart card; legacy_ref of the result is the new entitlement id."""

@@ -38,10 +38,11 @@ _SUBSCRIBERS = """
            s.cust_level = 'V', s.status, s.create_time, s.update_time
       FROM subscriber s WHERE {scope}
 """
+# The service kind of an SMS product type: broadband products are BB, every other type is television.
+_SERVICE_KIND = "CASE WHEN {col} = 'BB' THEN 'broadband' ELSE 'digital_tv' END"
 # An entitlement past its end time no longer gives the service, whatever its status says.
-_ENTITLEMENTS = """
-    SELECT 'sms', e.entitlement_id, c.subscriber_id, e.card_no,
-           CASE WHEN p.product_type = 'BB' THEN 'broadband' ELSE 'digital_tv' END,
+_ENTITLEMENTS = f"""
+    SELECT 'sms', e.entitlement_id, c.subscriber_id, e.card_no, {_SERVICE_KIND.format(col='p.product_type')},
            e.product_id, COALESCE(p.product_name, e.product_id), COALESCE(p.price_fen, 0),
            CASE WHEN e.status = 'C' OR e.end_time <= now() THEN 'disconnected'
                 WHEN e.status = 'S' THEN 'suspended' ELSE 'active' END,
@@ -49,7 +50,7 @@ _ENTITLEMENTS = """
       FROM entitlement e
       JOIN smartcard c ON c.card_no = e.card_no
       LEFT JOIN product p ON p.product_id = e.product_id
-     WHERE {scope}
+     WHERE {{scope}}
 """
 _DEVICE_STATUS = "CASE {col} WHEN 'A' THEN 'active' WHEN 'S' THEN 'suspended' ELSE 'retired' END"
 _DEVICES = f"""
@@ -122,10 +123,10 @@ class SmsAdapter:
 
     def product(self, product_code: str) -> dict | None:
         with legacy_connection(self.url, self.system) as conn, conn.cursor() as cur:
-            cur.execute("SELECT product_name, product_type, price_fen FROM product WHERE product_id = %s",
-                        (product_code,))
+            cur.execute(f"SELECT product_name, {_SERVICE_KIND.format(col='product_type')}, price_fen "
+                        "FROM product WHERE product_id = %s", (product_code,))
             row = cur.fetchone()
-        return None if row is None else {"name": row[0], "type": row[1], "price_minor": row[2]}
+        return None if row is None else {"name": row[0], "kind": row[1], "price_minor": row[2]}
 
     def set_entitlement_status(self, entitlement_id: str, action: str, operator: str) -> WriteBackResult:
         if action not in ENTITLEMENT_ACTIONS:

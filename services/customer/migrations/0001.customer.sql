@@ -183,17 +183,7 @@ CREATE TABLE contact (
 );
 CREATE INDEX contact_customer_at ON contact (customer_id, at DESC);
 
--- Who changed what, when: one row per change a person (or a sync) made.
-CREATE TABLE audit_log (
-    id           BIGSERIAL PRIMARY KEY,
-    entity       TEXT NOT NULL,
-    entity_key   TEXT NOT NULL,
-    action       TEXT NOT NULL,
-    changes      JSONB NOT NULL DEFAULT '{}',
-    actor        TEXT NOT NULL,
-    at           TIMESTAMPTZ NOT NULL DEFAULT now()
-);
-CREATE INDEX audit_log_entity ON audit_log (entity, entity_key);
+-- The audit trail (audit_log) is the platform's: services/common/migrations/0000.audit-log.sql.
 
 INSERT INTO station (station_code, station_name) VALUES
     ('ST01', '城东站'), ('ST02', '城西站'), ('ST03', '城南站'), ('ST04', '城北站'), ('ST05', '开发区站');

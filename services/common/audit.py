@@ -1,0 +1,19 @@
+"""The audit trail every service keeps: who changed what, when (table audit_log, created in every
+service's schema by services/common/migrations). Written in the transaction of the change itself, so
+a change and its audit row are committed together or not at all."""
+from __future__ import annotations
+
+import json
+
+from psycopg2.extras import Json
+
+
+def audit(cur, entity: str, key: str, action: str, changes: dict, actor: str) -> None:
+    """One row: `entity` (e.g. "customer") `key` (its public number) had `action` done by `actor`."""
+    cur.execute("INSERT INTO audit_log (entity, entity_key, action, changes, actor) VALUES (%s, %s, %s, %s, %s)",
+                (entity, key, action, Json(changes, dumps=_json_dumps), actor))
+
+
+def _json_dumps(value) -> str:
+    # Dates and decimals in a change are recorded as text rather than refused.
+    return json.dumps(value, ensure_ascii=False, default=str)

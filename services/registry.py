@@ -1,0 +1,16 @@
+"""Every service of the suite. Adding one here is what makes `make run`, the migrate job
+(`python -m deploy.suite setup`) and the generic entry points (`python -m services.common.grpc_server
+<name>`, `... worker <name>`, `... relay <name>`) know it; see README, "Adding a service"."""
+from __future__ import annotations
+
+from services.common.service import ServiceSpec
+from services.customer.service import SPEC as CUSTOMER
+
+SERVICES: tuple[ServiceSpec, ...] = (CUSTOMER,)
+
+
+def service_spec(name: str) -> ServiceSpec:
+    for spec in SERVICES:
+        if spec.name == name:
+            return spec
+    raise KeyError(f"no service named {name!r}; registered: {', '.join(s.name for s in SERVICES)}")

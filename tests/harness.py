@@ -1,0 +1,40 @@
+"""What every service's tests share: a free port, settings that serve the whole suite, a service's
+database migrated from its spec and its real gRPC server on a free port."""
+from __future__ import annotations
+
+import contextlib
+import socket
+from typing import Iterator
+
+from gateway.app.settings import GatewaySettings
+from services.common.grpc_server import build
+from services.common.migrate import migrate_service
+from services.common.service import ServiceSpec
+from services.common.settings import get_settings
+from services.registry import SERVICES
+
+
+class SuiteSettings(*(spec.settings for spec in SERVICES), GatewaySettings):
+    """Every service's and the gateway's settings in one object, as the tests run them side by side."""
+
+
+def suite_settings() -> SuiteSettings:
+    return get_settings(SuiteSettings)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def service_server(spec: ServiceSpec, settings) -> Iterator[int]:
+    """The service provisioned and migrated, and its real gRPC server on a free port; yields the port."""
+    migrate_service(settings, spec)
+    server = build(spec, settings, address="127.0.0.1:0")
+    server.start()
+    try:
+        yield server.port
+    finally:
+        server.stop(0)
