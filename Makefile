@@ -8,7 +8,7 @@ PROTOS := $(shell find proto -name '*.proto')
 GEN := build/proto
 GEN_STAMP := $(GEN)/.stamp
 
-.PHONY: run test unit integration e2e proto bench up down venv clean check-services
+.PHONY: run test unit integration e2e proto bench up down compose-check venv clean check-services
 
 venv: $(STAMP)
 $(STAMP): requirements.txt
@@ -44,11 +44,16 @@ e2e: proto
 bench: proto
 	$(PY) -m tests.bench.run
 
+# The suite in containers, with `docker compose` or the older `docker-compose` (deploy/compose picks).
 up:
-	docker compose up --build
+	deploy/compose up --build
 
 down:
-	docker compose down
+	deploy/compose down
+
+# Not part of `make test`: it needs a Docker engine, and says so when there is none.
+compose-check: venv
+	$(PY) -m deploy.compose_check
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

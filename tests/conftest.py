@@ -19,9 +19,14 @@ def _start_containers() -> tuple[str, str]:
 
     pg = PostgresContainer("postgres:15", username="postgres", password="postgres", dbname="postgres")
     mq = RabbitMqContainer("rabbitmq:3.13-management")
-    pg.start()
-    mq.start()
-    _containers.extend([pg, mq])
+    try:
+        for container in (pg, mq):
+            container.start()
+            _containers.append(container)
+    except Exception:
+        # pytest does not unconfigure after a failed configure: stop what started, or it outlives us.
+        _stop_containers()
+        raise
     pg_base = f"postgresql://postgres:postgres@{pg.get_container_host_ip()}:{pg.get_exposed_port(5432)}"
     amqp = f"amqp://guest:guest@{mq.get_container_host_ip()}:{mq.get_exposed_port(5672)}/"
     return pg_base, amqp
@@ -50,9 +55,13 @@ def pytest_configure(config):
     get_settings.cache_clear()
 
 
+def _stop_containers() -> None:
+    while _containers:
+        _containers.pop().stop()
+
+
 def pytest_unconfigure(config):
-    for c in _containers:
-        c.stop()
+    _stop_containers()
 
 
 @pytest.fixture(scope="session")

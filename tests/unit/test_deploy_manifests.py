@@ -1,0 +1,95 @@
+"""docker-compose.yml and deploy/k8s run the processes deploy/suite.py runs, with the same commands, and
+give every process that serves a real health check; and how `make compose-check` reads containers."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from deploy.compose_project import container_problem, scalable_services
+from deploy.suite import PROCESSES
+
+ROOT = Path(__file__).resolve().parents[2]
+K8S = ROOT / "deploy" / "k8s"
+SETUP = ["python", "-m", "deploy.suite", "setup"]
+
+
+def compose_services() -> dict[str, dict]:
+    return yaml.safe_load((ROOT / "docker-compose.yml").read_text())["services"]
+
+
+def k8s_workloads(kind: str) -> dict[str, dict]:
+    """name -> the first container of every workload of that kind."""
+    found = {}
+    for path in K8S.glob("*.yaml"):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc and doc["kind"] == kind:
+                found[doc["metadata"]["name"]] = doc["spec"]["template"]["spec"]["containers"][0]
+    return found
+
+
+def suite_commands() -> dict[str, list[str]]:
+    return {name: ["python", *cmd[1:]] for name, cmd in PROCESSES.items()}  # cmd[0] is sys.executable
+
+
+def test_compose_runs_every_suite_process_with_its_command():
+    long_running = {name: svc["command"] for name, svc in compose_services().items()
+                    if "build" in svc and svc.get("restart") != "no"}
+    assert long_running == suite_commands()
+
+
+def test_k8s_deploys_every_suite_process_with_its_command():
+    assert {name: c["command"] for name, c in k8s_workloads("Deployment").items()} == suite_commands()
+
+
+def test_compose_and_k8s_run_the_same_one_shot_setup():
+    one_shot = [svc["command"] for svc in compose_services().values() if svc.get("restart") == "no"]
+    assert one_shot == [SETUP]
+    assert [c["command"] for c in k8s_workloads("Job").values()] == [SETUP]
+
+
+def test_every_serving_process_has_a_health_check_in_both():
+    serving = {name for name, c in k8s_workloads("Deployment").items() if c.get("ports")}
+    assert serving, "the gateway and the gRPC servers serve"
+    for name in serving:
+        assert "readinessProbe" in k8s_workloads("Deployment")[name], name
+        assert "healthcheck" in compose_services()[name], name
+
+
+def test_kustomization_lists_every_manifest():
+    listed = yaml.safe_load((K8S / "kustomization.yaml").read_text())["resources"]
+    assert sorted(listed) == sorted(p.name for p in K8S.glob("*.yaml") if p.name != "kustomization.yaml")
+
+
+def test_scalable_services_are_the_suite_processes_without_a_published_port():
+    config = {"services": {
+        "postgres": {"image": "postgres:15", "ports": ["5432:5432"]},
+        "migrate": {"build": {}, "restart": "no"},
+        "worker": {"build": {}, "restart": "unless-stopped"},
+        "grpc": {"build": {}, "restart": "unless-stopped"},
+        "gateway": {"build": {}, "restart": "unless-stopped", "ports": ["127.0.0.1:0:8080"]},
+    }}
+    assert scalable_services(config) == ["grpc", "worker"]
+
+
+def container(status="running", health=None, exit_code=0, restarts=0, policy="unless-stopped") -> dict:
+    state = {"Status": status, "ExitCode": exit_code}
+    if health:
+        state["Health"] = {"Status": health}
+    return {"State": state, "RestartCount": restarts, "HostConfig": {"RestartPolicy": {"Name": policy}}}
+
+
+@pytest.mark.parametrize("c, problem", [
+    (container(health="healthy"), None),
+    (container(), None),  # no health check: running is all it can say
+    (container(health="starting"), "starting"),
+    (container(health="unhealthy"), "unhealthy"),
+    (container(health="healthy", restarts=1), "restarted 1 time(s)"),
+    (container(status="exited", exit_code=1), "exited"),
+    (container(status="exited", policy="no"), None),
+    (container(status="exited", exit_code=3, policy="no"), "exited 3"),
+    (container(status="running", policy="no"), "still running"),
+])
+def test_container_problem(c, problem):
+    assert container_problem(c) == problem
