@@ -1,6 +1,7 @@
 """Numbered SQL migrations per service, applied with yoyo-migrations into the service's own schema.
 
-Every service first gets the shared migrations (outbox and inbox tables), then its own folder.
+Every service first gets the shared migrations (outbox and inbox tables), then its own folder; then the
+queues it consumes are declared on the broker (subscriptions.py), so no event waits for its first worker.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from yoyo import get_backend, read_migrations
 
 from .provision import ensure_database, ensure_service_schema
 from .settings import Settings
+from .subscriptions import declare, of_service
 
 COMMON_MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger(__name__)
@@ -28,4 +30,5 @@ def migrate(settings: Settings, service: str, folder: Path) -> int:
         todo = backend.to_apply(migrations)
         backend.apply_migrations(todo)
     log.info("migrations applied", extra={"service": service, "applied": len(todo)})
+    declare(settings, of_service(service))
     return len(todo)
