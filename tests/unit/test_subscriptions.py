@@ -13,7 +13,8 @@ def test_one_durable_queue_per_consumer_and_source_bound_to_each_event_type():
     assert (queue.name, queue.durable, queue.auto_delete, queue.exclusive) == ("dispatch.customer", True, False, False)
     assert {(b.exchange.name, b.exchange.type, b.exchange.durable, b.routing_key) for b in queue.bindings} == {
         ("customer.events", "topic", True, "service_ordered"), ("customer.events", "topic", True, "service_suspended")}
-    assert queue.queue_arguments["x-dead-letter-routing-key"] == SUB.dead_letter_queue().name == "dispatch.customer.dead"
+    dead = queue.queue_arguments["x-dead-letter-routing-key"]
+    assert dead == SUB.dead_letter_queue().name == "dispatch.customer.dead"
 
 
 def test_a_service_declares_its_subscriptions_in_its_package():
