@@ -44,6 +44,12 @@ class OutboxRelay:
     def close(self) -> None:
         self.publisher.close()
 
+    def __enter__(self) -> "OutboxRelay":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     # -- database -----------------------------------------------------------------------------
     def _db_ready(self):
         if self._db is None or self._db.closed:
@@ -86,6 +92,13 @@ class OutboxRelay:
                     log.warning("broker unavailable; events kept in the outbox",
                                 extra={"service": self.service, "error": outcome.error})
         return len(confirmed)
+
+    def publish_all(self) -> int:
+        """Publish batch after batch until none is left or the broker stops confirming; returns how many."""
+        total = 0
+        while published := self.publish_pending():
+            total += published
+        return total
 
     def _message(self, event_id, event_type: str, payload: dict, position: int) -> Message:
         return Message(

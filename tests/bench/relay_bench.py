@@ -49,13 +49,10 @@ def run(n: int) -> dict:
     migrate(settings, SERVICE, MIGRATIONS)
     _sink(settings, declare=True)
     _fill_outbox(settings, n)
-    relay = OutboxRelay(SERVICE, settings)
-    started = time.perf_counter()
-    published = 0
-    while batch := relay.publish_pending():
-        published += batch
-    seconds = time.perf_counter() - started
-    relay.close()
+    with OutboxRelay(SERVICE, settings) as relay:
+        started = time.perf_counter()
+        published = relay.publish_all()
+        seconds = time.perf_counter() - started
     _sink(settings, declare=False)
     return {"events": published, "seconds": round(seconds, 2), "eventsPerSecond": round(published / seconds)}
 

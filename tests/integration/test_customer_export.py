@@ -32,12 +32,8 @@ def create(client) -> pb.CustomerView:
 
 
 def publish_everything(settings) -> None:
-    relay = OutboxRelay("customer", settings)
-    try:
-        while relay.publish_pending():
-            pass
-    finally:
-        relay.close()
+    with OutboxRelay("customer", settings) as relay:
+        relay.publish_all()
 
 
 def position_of(settings, customer_no: str) -> int:

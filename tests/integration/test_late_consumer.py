@@ -22,17 +22,9 @@ from services.customer.legacy.sms import SmsAdapter
 from services.customer.subscriptions import BILLING
 from tests.integration.customer_env import (ROOT, attach_cms_line, autocommit, prepare_databases, unique_mobile,
                                             valid_id_no)
+from tests.integration.test_outbox_inbox import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-def wait_for(predicate, timeout=60.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
