@@ -1,12 +1,14 @@
 """The common interceptor maps errors of server-streaming methods as it does for unary ones, also when
-the error comes after some messages were sent; a real server on a free port, no service behind it."""
+the error comes after some messages were sent; a real server with the interceptor on a free port."""
 from __future__ import annotations
+
+from concurrent import futures
 
 import grpc
 import pytest
 
 from services.common.errors import NotFound
-from services.common.grpc_server import create_server
+from services.common.grpc_server import DomainErrorInterceptor
 
 pytestmark = pytest.mark.integration
 METHOD = "/test.Streams/Count"
@@ -22,14 +24,12 @@ def count(request: bytes, context):
         raise RuntimeError("a bug")
 
 
-def register(server: grpc.Server) -> None:
-    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-        "test.Streams", {"Count": grpc.unary_stream_rpc_method_handler(count)}),))
-
-
 @pytest.fixture(scope="module")
 def call():
-    server, port, _ = create_server(register, [], check=lambda: True)
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), interceptors=[DomainErrorInterceptor()])
+    server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
+        "test.Streams", {"Count": grpc.unary_stream_rpc_method_handler(count)}),))
+    port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
     yield channel.unary_stream(METHOD)
