@@ -35,13 +35,13 @@ def db(settings):
     database.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def broker(settings, db):
     conn = pika.BlockingConnection(pika.URLParameters(settings.amqp_uri))
     channel = conn.channel()
     channel.confirm_delivery()  # a publish returns once the broker has it in the queue
     for queue in (BILLING.queue_name, BILLING.dead_letter_queue_name):
-        channel.queue_purge(queue)  # leftovers of earlier runs
+        channel.queue_purge(queue)  # what earlier tests left, so each test counts only its own
     yield channel
     conn.close()
 
@@ -94,8 +94,8 @@ def worker(db, broker):
     """The customer worker, started by the test once the event is waiting."""
     procs = []
 
-    def start():
-        env = {**os.environ, "BSS_LEGACY_SYNC_SECONDS": "3600"}  # the legacy sync is not under test
+    def start(**env_overrides):
+        env = {**os.environ, "BSS_LEGACY_SYNC_SECONDS": "3600", **env_overrides}  # the sync is not under test
         procs.append(subprocess.Popen(
             [sys.executable, "-m", "services.common.worker", "services.customer.worker:CustomerWorker"],
             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT))
@@ -156,3 +156,21 @@ def test_a_malformed_request_is_acknowledged_and_an_unreadable_one_dead_lettered
     # Kept for a person to look at, neither lost nor redelivered for ever.
     wait_for(lambda: waiting(broker, BILLING.dead_letter_queue_name) == 1, what="the dead letter")
     assert proc.poll() is None
+
+
+def test_an_event_waits_while_the_legacy_system_is_out_of_reach(settings, db, broker, worker):
+    customer_no, service_no, user_no = customer_with_cms_line(settings, db)
+    publish(broker, suspension(customer_no, service_no))
+    nowhere = settings.legacy_cms_url.rsplit("/", 1)[0] + "/no_such_legacy_cms"
+    proc = worker(BSS_LEGACY_CMS_URL=nowhere)
+    time.sleep(5)  # it tries, finds the CMS unreachable, and puts the event back
+    assert proc.poll() is None
+    assert state(db, service_no) == "active" and write_backs(db, service_no) == []
+    proc.terminate()
+    proc.wait(15)
+    assert waiting(broker, BILLING.dead_letter_queue_name) == 0
+    assert waiting(broker, BILLING.queue_name) == 1  # not lost: back in the queue
+
+    worker()
+    wait_for(lambda: state(db, service_no) == "suspended", what="the suspension once the CMS is back")
+    assert line_status(settings, user_no) == "2"
