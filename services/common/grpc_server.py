@@ -3,6 +3,7 @@ errors to status codes and logs each call, readiness that follows the database, 
 `build`/`run`, which make a service's server from its spec (services/common/service.py)."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -25,40 +26,59 @@ log = logging.getLogger(__name__)
 
 
 class DomainErrorInterceptor(grpc.ServerInterceptor):
-    """Domain errors become their status code; anything else is logged and becomes INTERNAL."""
+    """Domain errors become their status code; anything else is logged and becomes INTERNAL. Unary and
+    server-streaming methods alike: an error in the middle of a stream ends it with its status."""
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
-        if handler is None or handler.unary_unary is None:
+        if handler is None:
             return handler
         method = handler_call_details.method
-        inner = handler.unary_unary
+        if handler.unary_unary is not None:
+            inner = handler.unary_unary
 
-        def call(request, context):
-            meta = dict(context.invocation_metadata())
-            token = correlation_id.set(meta.get("x-correlation-id", ""))
-            started = time.perf_counter()
-            outcome = "OK"
-            try:
-                return inner(request, context)
-            except DomainError as exc:
-                outcome = exc.status.name
-                context.set_trailing_metadata(((REASON_METADATA_KEY, exc.reason),))
-                context.abort(exc.status, exc.message)
-            except Exception:
-                if context.code() is not None:  # already aborted on purpose
-                    raise
-                outcome = "INTERNAL"
-                log.exception("unhandled error", extra={"method": method})
-                context.abort(grpc.StatusCode.INTERNAL, "internal error")
-            finally:
-                log.info("rpc", extra={"method": method, "code": outcome,
-                                       "ms": round((time.perf_counter() - started) * 1000, 2)})
-                correlation_id.reset(token)
+            def call(request, context):
+                with _mapped_errors(method, context):
+                    return inner(request, context)
 
-        return grpc.unary_unary_rpc_method_handler(
-            call, request_deserializer=handler.request_deserializer,
-            response_serializer=handler.response_serializer)
+            return grpc.unary_unary_rpc_method_handler(
+                call, request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+        if handler.unary_stream is not None:
+            inner_stream = handler.unary_stream
+
+            def stream(request, context):
+                with _mapped_errors(method, context):
+                    yield from inner_stream(request, context)
+
+            return grpc.unary_stream_rpc_method_handler(
+                stream, request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+        return handler
+
+
+@contextlib.contextmanager
+def _mapped_errors(method: str, context):
+    meta = dict(context.invocation_metadata())
+    token = correlation_id.set(meta.get("x-correlation-id", ""))
+    started = time.perf_counter()
+    outcome = "OK"
+    try:
+        yield
+    except DomainError as exc:
+        outcome = exc.status.name
+        context.set_trailing_metadata(((REASON_METADATA_KEY, exc.reason),))
+        context.abort(exc.status, exc.message)
+    except Exception:
+        if context.code() is not None:  # already aborted on purpose
+            raise
+        outcome = "INTERNAL"
+        log.exception("unhandled error", extra={"method": method})
+        context.abort(grpc.StatusCode.INTERNAL, "internal error")
+    finally:
+        log.info("rpc", extra={"method": method, "code": outcome,
+                               "ms": round((time.perf_counter() - started) * 1000, 2)})
+        correlation_id.reset(token)
 
 
 class Readiness:

@@ -1,6 +1,8 @@
 """Numbered SQL migrations per service, applied with yoyo-migrations into the service's own schema.
 
-Every service first gets the shared migrations (outbox, inbox and audit tables), then its own folder.
+Every service first gets the shared migrations (outbox, inbox and audit tables), then its own folder;
+then the queues it consumes are declared on the broker (subscriptions.py), so no event waits for its
+first worker.
 """
 from __future__ import annotations
 
@@ -10,16 +12,21 @@ from pathlib import Path
 from yoyo import get_backend, read_migrations
 
 from .provision import ensure_database, ensure_service_schema
-from .service import ServiceSpec
+from .service import ServiceSpec, load
 from .settings import Settings
+from .subscriptions import declare
 
 COMMON_MIGRATIONS = Path(__file__).with_name("migrations")
 log = logging.getLogger(__name__)
 
 
 def migrate_service(settings: Settings, spec: ServiceSpec) -> int:
-    """Provision and migrate a registered service; returns how many migrations were applied now."""
-    return migrate(settings, spec.name, spec.migrations, spec.extensions)
+    """Provision and migrate a registered service, and declare the queues it consumes; returns how many
+    migrations were applied now."""
+    applied = migrate(settings, spec.name, spec.migrations, spec.extensions)
+    if spec.subscriptions:
+        declare(settings, load(spec.subscriptions))
+    return applied
 
 
 def migrate(settings: Settings, service: str, folder: Path, extensions: tuple[str, ...] = ()) -> int:

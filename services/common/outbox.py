@@ -1,7 +1,11 @@
 """The writing half of the transactional outbox: record an event in the caller's transaction.
 
 Events are past-tense facts (`customer_created`); the envelope is what every consumer receives:
-{"eventId", "type", "source", "occurredAt", "data"}.
+{"eventId", "type", "source", "occurredAt", "data", "position"}. The relay adds "position" when it
+publishes (migrations/0001.outbox-position.sql): a consumer that built its copy from an export reflecting
+position P applies only events with a greater position. Positions order events against such a snapshot;
+they are neither gapless nor the order of delivery, and an event already reflected may come with a greater
+position, so applying an event must be idempotent (the inbox, or setting the state the event names).
 """
 from __future__ import annotations
 

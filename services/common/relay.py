@@ -1,7 +1,8 @@
 """The publishing half of the outbox: move committed events to RabbitMQ with publisher confirms.
 
-A row is stamped published only after the broker confirmed it, so a broker outage delays events
-but never loses them; a crash between confirm and stamp re-publishes, which the consumers' inbox
+A batch of rows is sent at once and the broker's confirms are awaited once for the whole batch
+(publisher.py). A row is stamped published only after the broker confirmed it, so a broker outage
+delays events but never loses them; a crash between confirm and stamp re-publishes, which the consumers' inbox
 absorbs. Run one relay per service: `python -m services.common.relay <service>`.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ import psycopg2
 
 from .db import connect
 from .logs import setup_logging
+from .publisher import BatchPublisher, Message, Outcome
 from .settings import Settings, get_settings
 
 log = logging.getLogger(__name__)
@@ -36,31 +38,17 @@ class OutboxRelay:
         self.settings = settings
         self.poll_seconds = poll_seconds
         self.stopping = threading.Event()
-        self._amqp: pika.BlockingConnection | None = None
-        self._channel = None
+        self.publisher = BatchPublisher(settings.amqp_uri, exchange_name(service))
         self._db = None
 
-    # -- broker -------------------------------------------------------------------------------
-    def _channel_ready(self):
-        if self._channel is None or not self._channel.is_open:
-            self._close_amqp()
-            params = pika.URLParameters(self.settings.amqp_uri)
-            params.connection_attempts = 1
-            params.socket_timeout = 5
-            self._amqp = pika.BlockingConnection(params)
-            self._channel = self._amqp.channel()
-            self._channel.confirm_delivery()
-            # Same declaration as nameko's event dispatcher, so either side may create it first.
-            self._channel.exchange_declare(exchange_name(self.service), exchange_type="topic", durable=True)
-        return self._channel
+    def close(self) -> None:
+        self.publisher.close()
 
-    def _close_amqp(self) -> None:
-        try:
-            if self._amqp is not None and self._amqp.is_open:
-                self._amqp.close()
-        except Exception:  # noqa: BLE001 - closing a dead connection may fail in many ways
-            pass
-        self._amqp = self._channel = None
+    def __enter__(self) -> "OutboxRelay":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     # -- database -----------------------------------------------------------------------------
     def _db_ready(self):
@@ -70,9 +58,10 @@ class OutboxRelay:
         return self._db
 
     def publish_pending(self) -> int:
-        """Publish one batch of unpublished events; returns how many the broker confirmed."""
+        """Publish one batch of unpublished events; returns how many the broker confirmed.
+
+        Each event goes out with its position (see the outbox_position migration) added to the envelope."""
         conn = self._db_ready()
-        published = 0
         with conn:  # one transaction: the rows stay locked until stamped
             with conn.cursor() as cur:
                 cur.execute(
@@ -81,35 +70,45 @@ class OutboxRelay:
                 rows = cur.fetchall()
                 if not rows:
                     return 0
-                done: list[int] = []
+                cur.execute("SELECT nextval('outbox_position') FROM generate_series(1, %s)", (len(rows),))
+                positions = sorted(p for (p,) in cur.fetchall())
                 try:
-                    channel = self._channel_ready()
-                    for row_id, event_id, event_type, payload in rows:
-                        channel.basic_publish(
-                            exchange=exchange_name(self.service),
-                            routing_key=event_type,
-                            body=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                            properties=pika.BasicProperties(
-                                content_type="application/json", content_encoding="utf-8",
-                                delivery_mode=pika.DeliveryMode.Persistent, message_id=str(event_id),
-                                headers={"nameko.call_id_stack": [f"{self.service}.outbox.{event_id}"]},
-                            ),
-                        )
-                        done.append(row_id)
-                        published += 1
+                    outcome = self.publisher.publish([
+                        self._message(event_id, event_type, payload, position)
+                        for (_, event_id, event_type, payload), position in zip(rows, positions)])
                 except (pika.exceptions.AMQPError, OSError) as exc:
-                    self._close_amqp()
+                    self.publisher.close()
+                    outcome = Outcome(error=str(exc) or type(exc).__name__)
+                confirmed = set(outcome.confirmed)
+                if confirmed:
+                    cur.execute("""UPDATE outbox o SET published_at = now(), position = c.position
+                                     FROM unnest(%s::bigint[], %s::bigint[]) AS c(id, position)
+                                    WHERE o.id = c.id""",
+                                ([rows[i][0] for i in confirmed], [positions[i] for i in confirmed]))
+                if outcome.error:
                     cur.execute(
                         "UPDATE outbox SET attempts = attempts + 1, last_error = %s WHERE id = ANY(%s)",
-                        (str(exc)[:500] or type(exc).__name__, [r[0] for r in rows if r[0] not in done]),
-                    )
-                    if done:
-                        cur.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (done,))
+                        (outcome.error[:500], [r[0] for i, r in enumerate(rows) if i not in confirmed]))
                     log.warning("broker unavailable; events kept in the outbox",
-                                extra={"service": self.service, "error": str(exc) or type(exc).__name__})
-                    return published
-                cur.execute("UPDATE outbox SET published_at = now() WHERE id = ANY(%s)", (done,))
-        return published
+                                extra={"service": self.service, "error": outcome.error})
+        return len(confirmed)
+
+    def publish_all(self) -> int:
+        """Publish batch after batch until none is left or the broker stops confirming; returns how many."""
+        total = 0
+        while published := self.publish_pending():
+            total += published
+        return total
+
+    def _message(self, event_id, event_type: str, payload: dict, position: int) -> Message:
+        return Message(
+            routing_key=event_type,
+            body=json.dumps({**payload, "position": position}, ensure_ascii=False).encode("utf-8"),
+            properties=pika.BasicProperties(
+                content_type="application/json", content_encoding="utf-8",
+                delivery_mode=pika.DeliveryMode.Persistent, message_id=str(event_id),
+                headers={"nameko.call_id_stack": [f"{self.service}.outbox.{event_id}"]},
+            ))
 
     def run(self) -> None:
         backoff = 1.0
@@ -125,7 +124,7 @@ class OutboxRelay:
                     log.info("events published", extra={"service": self.service, "count": n})
                     backoff = 1.0
                     continue
-                if self._channel is None and self._has_pending():
+                if not self.publisher.connected and self._has_pending():
                     # The broker is down: wait a little longer each time, up to 30 s.
                     self.stopping.wait(backoff)
                     backoff = min(backoff * 2, 30.0)
@@ -134,17 +133,16 @@ class OutboxRelay:
                 if ready:
                     listening.poll()
                     listening.notifies.clear()
-                if self._amqp is not None and self._amqp.is_open:
-                    self._amqp.process_data_events(0)  # answer broker heartbeats
+                self.publisher.keep_alive()
             except psycopg2.Error as exc:
                 log.warning("database unavailable", extra={"service": self.service, "error": str(exc)})
                 self._db = listening = None
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 30.0)
             except (pika.exceptions.AMQPError, OSError) as exc:
-                self._close_amqp()
+                self.publisher.close()
                 log.warning("broker connection lost", extra={"service": self.service, "error": str(exc)})
-        self._close_amqp()
+        self.publisher.close()
 
     def _has_pending(self) -> bool:
         with self._db_ready() as conn, conn.cursor() as cur:

@@ -40,6 +40,9 @@ class ServiceSpec:
     setup: str | None = None
     # Whether it publishes events (writes its outbox), so it needs a relay.
     publishes: bool = True
+    # `module:attribute` of the tuple of Subscriptions it consumes: their queues are declared when it is
+    # provisioned, before its worker first runs.
+    subscriptions: str | None = None
 
     def grpc_address(self, settings: Settings) -> str:
         """Where its gRPC server listens, from its settings' `<name>_grpc` field."""

@@ -17,39 +17,15 @@ import logging  # noqa: E402
 import signal  # noqa: E402
 import sys  # noqa: E402
 
-from nameko.extensions import DependencyProvider  # noqa: E402
 from nameko.runners import ServiceRunner  # noqa: E402
 
 from services.registry import service_spec  # noqa: E402
 
-from .db import Database  # noqa: E402
 from .logs import setup_logging  # noqa: E402
 from .service import load  # noqa: E402
 from .settings import get_settings  # noqa: E402
 
 log = logging.getLogger(__name__)
-
-
-class ServiceDatabase(DependencyProvider):
-    """Injects the service's connection pool (its own role and schema) into a nameko service.
-
-    psycopg2 blocks the eventlet hub while a query runs (a green wait callback would forbid COPY), so
-    handlers keep to short transactions and hand long jobs to `eventlet.tpool`."""
-
-    def __init__(self, service: str):
-        self.service = service
-        self.db = None
-
-    def setup(self):
-        settings = get_settings()
-        self.db = Database(settings.service_db_url(self.service), schema=self.service, maxconn=4)
-
-    def stop(self):
-        if self.db is not None:
-            self.db.close()
-
-    def get_dependency(self, worker_ctx):
-        return self.db
 
 
 def nameko_config() -> dict:

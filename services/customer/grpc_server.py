@@ -42,18 +42,32 @@ def service_pb(s: dict) -> pb.Service:
         premises_id=str(s["premises_id"] or ""), device_serial=s["device_serial"] or "")
 
 
+def account_pb(a: dict) -> pb.Account:
+    return pb.Account(account_no=a["account_no"], name=a["name"], status=a["status"],
+                      service_nos=a["service_nos"], premises_id=str(a["premises_id"] or ""))
+
+
+def premises_pb(p: dict) -> pb.Premises:
+    return pb.Premises(premises_id=str(p["premises_id"]), address=p["address"], area_code=p["area_code"] or "",
+                       station_code=p["station_code"] or "", station_name=p["station_name"] or "")
+
+
+def exported_pb(c: dict) -> pb.ExportedCustomer:
+    return pb.ExportedCustomer(
+        customer_no=c["customer_no"], name=c["name"], tier=c["tier"], status=c["status"],
+        merged_into=c["merged_into_no"] or "", accounts=[account_pb(a) for a in c["accounts"]],
+        premises=[premises_pb(p) for p in c["premises"]], services=[service_pb(s) for s in c["services"]],
+        updated_at=_ts(c["updated_at"]))
+
+
 def customer_pb(c: dict) -> pb.CustomerView:
     return pb.CustomerView(
         customer_no=c["customer_no"], name=c["name"], id_type=c["id_type"], id_no=c["id_no"] or "",
         tier=c["tier"], status=c["status"], merged_into=c.get("merged_into_no", ""), email=c["email"] or "",
         phones=[pb.Phone(number=p["phone"], kind=p["kind"], primary=p["is_primary"], source=p["source"])
                 for p in c["phones"]],
-        accounts=[pb.Account(account_no=a["account_no"], name=a["name"], status=a["status"],
-                             service_nos=a["service_nos"], premises_id=str(a["premises_id"] or ""))
-                  for a in c["accounts"]],
-        premises=[pb.Premises(premises_id=str(p["premises_id"]), address=p["address"], area_code=p["area_code"] or "",
-                              station_code=p["station_code"] or "", station_name=p["station_name"] or "")
-                  for p in c["premises"]],
+        accounts=[account_pb(a) for a in c["accounts"]],
+        premises=[premises_pb(p) for p in c["premises"]],
         services=[service_pb(s) for s in c["services"]],
         devices=[pb.Device(kind=d["kind"], serial=d["serial"], paired_serial=d["paired_serial"] or "",
                            status=d["status"], origin=d["origin"], model=d["model"] or "") for d in c["devices"]],
@@ -147,6 +161,10 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
         return pb.ImportRun(run_id=run["id"], kind=run["kind"], status=run["status"],
                             started_at=_ts(run["started_at"]), finished_at=_ts(run["finished_at"]),
                             counts={k: int(v) for k, v in run["counts"].items() if isinstance(v, (int, float))})
+
+    def ExportCustomers(self, request, context):
+        for position, page in self.h.export(request.page_size):
+            yield pb.CustomerExportPage(position=position, customers=[exported_pb(c) for c in page])
 
 
 def register(server, settings: CustomerSettings, db: Database) -> list[str]:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import ClassVar
+from typing import ClassVar, Iterator
 from datetime import datetime, timezone
 
 from services.common.db import Database
@@ -20,6 +20,7 @@ SOURCE = NAME
 TIERS = ("VIP", "household", "regular")
 CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
 MAX_PAGE = 200
+EXPORT_PAGE, MAX_EXPORT_PAGE = 500, 2000
 MAX_ADDRESS = 300  # as the gateway; a much longer one cannot even be indexed (btree row limit)
 
 
@@ -201,6 +202,20 @@ class CustomerHandlers:
     def import_run(self, run_id: int) -> dict:
         with self.db.transaction() as cur:
             return store.import_run(cur, run_id)
+
+    def export(self, page_size: int = 0) -> Iterator[tuple[int, list[dict]]]:
+        """Every customer a page at a time, each page with the outbox position the export reflects; at
+        least one page, so even an empty export tells its position."""
+        if page_size < 0 or page_size > MAX_EXPORT_PAGE:
+            raise InvalidArgument(f"page_size is between 1 and {MAX_EXPORT_PAGE}", reason="invalid-page")
+        with self.db.connection() as conn:
+            position = store.begin_export(conn)
+            empty = True
+            for page in store.customers_for_export(conn, page_size or EXPORT_PAGE):
+                empty = False
+                yield position, page
+            if empty:
+                yield position, []
 
     # -- commands -------------------------------------------------------------------------------
     def create(self, cmd: CreateCustomer) -> dict:

@@ -18,4 +18,5 @@ SPEC = ServiceSpec(
     workers=("services.customer.worker:CustomerWorker",),
     extensions=("pg_trgm",),  # trigram indexes for search by name and address
     setup="services.customer.setup:setup",
+    subscriptions="services.customer.subscriptions:SUBSCRIPTIONS",
 )

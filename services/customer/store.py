@@ -4,7 +4,10 @@ Functions take an open cursor so the caller decides the transaction; rows come b
 """
 from __future__ import annotations
 
-from psycopg2.extras import Json
+import json
+from typing import Iterator
+
+from psycopg2.extras import Json, RealDictCursor
 
 from services.common.audit import audit  # noqa: F401 - the shared trail, written as store.audit by handlers
 from services.common.errors import NotFound
@@ -350,3 +353,52 @@ def import_run(cur, run_id: int) -> dict:
     if row is None:
         raise NotFound("no such import run", reason="import-run-not-found")
     return row
+
+
+# -- export -------------------------------------------------------------------------------------
+
+_EXPORT = """
+    SELECT c.customer_no, c.name, c.tier, c.status, m.customer_no AS merged_into_no, c.updated_at,
+           coalesce((SELECT json_agg(json_build_object(
+                         'account_no', a.account_no, 'name', a.name, 'status', a.status, 'premises_id', a.premises_id,
+                         'service_nos', coalesce((SELECT array_agg(s.service_no ORDER BY s.service_no) FROM service s
+                                                   WHERE s.customer_id = c.id AND s.account_id = a.id), '{}'))
+                         ORDER BY a.account_no)
+                       FROM account a WHERE a.customer_id = c.id), '[]') AS accounts,
+           coalesce((SELECT json_agg(json_build_object(
+                         'premises_id', p.id, 'address', p.address, 'area_code', p.area_code,
+                         'station_code', st.station_code, 'station_name', st.station_name) ORDER BY p.id)
+                       FROM premises p
+                       LEFT JOIN area_station ast ON ast.area_code = p.area_code
+                       LEFT JOIN station st ON st.station_code = ast.station_code
+                      WHERE p.customer_id = c.id), '[]') AS premises,
+           coalesce((SELECT json_agg(json_build_object(
+                         'service_no', s.service_no, 'kind', s.kind, 'origin', s.origin, 'legacy_ref', s.legacy_ref,
+                         'product_code', s.product_code, 'product_name', s.product_name,
+                         'monthly_fee_minor', s.monthly_fee_minor, 'currency', s.currency, 'state', s.state,
+                         'started_at', s.started_at, 'ended_at', s.ended_at, 'account_no', a.account_no,
+                         'premises_id', s.premises_id, 'device_serial', d.serial) ORDER BY s.service_no)
+                       FROM service s
+                       LEFT JOIN account a ON a.id = s.account_id
+                       LEFT JOIN device d ON d.id = s.device_id
+                      WHERE s.customer_id = c.id), '[]') AS services
+      FROM customer c LEFT JOIN customer m ON m.id = c.merged_into
+     ORDER BY c.id"""
+
+
+def begin_export(conn) -> int:
+    """Open the export's one transaction, REPEATABLE READ so the position and every page see one moment;
+    returns the greatest position of the published events it sees (0 before the first)."""
+    with conn.cursor(cursor_factory=RealDictCursor) as cur:
+        cur.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        cur.execute("SELECT coalesce(max(position), 0) AS position FROM outbox")
+        return cur.fetchone()["position"]
+
+
+def customers_for_export(conn, page_size: int) -> Iterator[list[dict]]:
+    """Every customer with its accounts, premises and services, a page at a time through a server-side
+    cursor: memory holds one page, whatever the number of customers."""
+    with conn.cursor(name="customer_export", cursor_factory=RealDictCursor) as cur:
+        cur.execute(_EXPORT)
+        while page := cur.fetchmany(page_size):
+            yield page

@@ -1,4 +1,5 @@
-"""Nameko worker of the customer service: follows the legacy systems' changes on a timer.
+"""Nameko worker of the customer service: follows the legacy systems' changes on a timer, and carries out
+billing's requests to suspend or restore a service (billing_requests.py) from its provisioned queue.
 
 Run: python -m services.common.worker customer   (or ... services.customer.worker:CustomerWorker)
 """
@@ -11,8 +12,17 @@ import sys
 from eventlet.green import subprocess
 from nameko.timer import timer
 
+from services.common.consumer import subscribed
+from services.common.inbox import InboxRecording
+from services.common.dependencies import ServiceDatabase
+
+from . import billing_requests
+from .handlers import CustomerHandlers
+from .legacy.cms import CmsAdapter
+from .legacy.sms import SmsAdapter
 from .service import NAME
 from .settings import customer_settings
+from .subscriptions import BILLING
 
 log = logging.getLogger(__name__)
 
@@ -24,8 +34,34 @@ SYNC_TIMEOUT_S = 600
 CHANGE_COUNTS = ("customers_created", "services", "services_updated", "devices", "review_pairs", "quarantined")
 
 
+class EventUseCases(ServiceDatabase):
+    """The customer use cases, run on behalf of an event: each records the event in the inbox in the
+    transaction of its effect (InboxRecording)."""
+
+    def __init__(self):
+        super().__init__(NAME)
+        self.cms = self.sms = None
+
+    def setup(self):
+        super().setup()
+        settings = customer_settings()
+        self.cms, self.sms = CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url)
+
+    def get_dependency(self, worker_ctx):
+        return lambda event: CustomerHandlers(InboxRecording(self.db, event), self.cms, self.sms)
+
+
 class CustomerWorker:
     name = NAME
+    use_cases = EventUseCases()
+
+    @subscribed(BILLING, "suspension_requested")
+    def on_suspension_requested(self, event):
+        billing_requests.handle(self.use_cases(event), event, "suspend")
+
+    @subscribed(BILLING, "restoration_requested")
+    def on_restoration_requested(self, event):
+        billing_requests.handle(self.use_cases(event), event, "restore")
 
     @timer(interval=customer_settings().legacy_sync_seconds)
     def follow_legacy_changes(self):

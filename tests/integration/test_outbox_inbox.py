@@ -1,10 +1,12 @@
 """The outbox and inbox against the real PostgreSQL and RabbitMQ, with a real nameko consumer process:
-an event written with a change survives a broker outage, and a redelivered event has no second effect."""
+an event written with a change survives a broker outage, and a redelivered event has no second effect.
+The relay sends a batch with one wait for its confirms, and each event carries its position."""
 from __future__ import annotations
 
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -141,3 +143,62 @@ def test_event_written_while_broker_down_is_delivered_after_restart(settings, db
     wait_for(lambda: broker_reachable(settings.amqp_uri), timeout=60, what="the broker to start")
     relay_until_effect(relay, db, thing_id, "the effect after the broker came back", timeout=90)
     assert consumer.poll() is None
+
+
+@pytest.fixture
+def listener(settings):
+    """A private queue bound to the service's exchange: what a consumer would receive."""
+    conn = pika.BlockingConnection(pika.URLParameters(settings.amqp_uri))
+    channel = conn.channel()
+    channel.exchange_declare(exchange_name(SERVICE), exchange_type="topic", durable=True)
+    queue = channel.queue_declare("", exclusive=True).method.queue
+    channel.queue_bind(queue, exchange_name(SERVICE), routing_key="relay_tested")
+    yield channel, queue
+    conn.close()
+
+
+def emit_events(db, n: int) -> list[str]:
+    with db.transaction() as cur:
+        return [emit(cur, SERVICE, "relay_tested", {"n": i}) for i in range(n)]
+
+
+def outbox_rows(db, event_ids: list[str]) -> dict[str, dict]:
+    with db.transaction() as cur:
+        cur.execute("SELECT event_id::text, published_at, position, attempts FROM outbox "
+                    "WHERE event_id = ANY(%s::uuid[])", (event_ids,))
+        return {r["event_id"]: r for r in cur.fetchall()}
+
+
+def test_a_batch_is_confirmed_and_each_event_carries_its_position(settings, db, listener):
+    channel, queue = listener
+    event_ids = emit_events(db, 5)
+    with OutboxRelay(SERVICE, settings) as relay:
+        relay.publish_all()
+    received = {}
+    for _ in range(5):
+        method, _, body = channel.basic_get(queue, auto_ack=True)
+        assert method is not None, "a confirmed event did not reach the queue"
+        envelope = json.loads(body)
+        received[envelope["eventId"]] = envelope["position"]
+    assert set(received) == set(event_ids)
+    rows = outbox_rows(db, event_ids)
+    assert {e: rows[e]["position"] for e in event_ids} == received
+    assert all(rows[e]["published_at"] is not None for e in event_ids)
+    # Emitted in one transaction, in order: the relay gave them increasing positions.
+    assert [received[e] for e in event_ids] == sorted(received.values())
+
+
+def test_an_unreachable_broker_leaves_the_events_in_the_outbox(settings, db):
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    nowhere = settings.model_copy(update={"amqp_uri": f"amqp://guest:guest@127.0.0.1:{port}/"})
+    event_ids = emit_events(db, 3)
+    with OutboxRelay(SERVICE, nowhere) as relay:
+        relay.publish_pending()
+    rows = outbox_rows(db, event_ids)
+    assert all(r["published_at"] is None and r["position"] is None and r["attempts"] >= 1 for r in rows.values())
+    # The real broker takes them later; nothing was lost.
+    with OutboxRelay(SERVICE, settings) as relay:
+        relay.publish_all()
+    assert all(r["published_at"] is not None for r in outbox_rows(db, event_ids).values())

@@ -26,6 +26,10 @@ def test_every_spec_names_what_the_platform_needs(spec: ServiceSpec):
         assert f"{spec.name}_grpc" in spec.settings.model_fields, "where its gRPC server listens"
     for path in spec.workers:
         assert load(path).name == spec.name, "a worker's nameko name is its service's name"
+    # Importing a worker class must not turn this process green: only the worker entry point patches, or
+    # every asyncio test after this one (the gateway's) would hang on eventlet's hub.
+    import eventlet.patcher
+    assert not eventlet.patcher.is_monkey_patched("socket")
     if spec.setup:
         assert callable(load(spec.setup))
 

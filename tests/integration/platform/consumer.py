@@ -2,7 +2,7 @@
 from nameko.events import event_handler
 
 from services.common.inbox import first_delivery
-from services.common.worker import ServiceDatabase
+from services.common.dependencies import ServiceDatabase
 
 SERVICE = "platformtest"
 

@@ -1,0 +1,12 @@
+"""The events the customer service consumes, declared on the broker when the service is provisioned
+(services/common/subscriptions.py), before its worker first runs."""
+from services.common.subscriptions import Subscription
+
+from .service import NAME
+
+# Billing asks; the customer service suspends or restores the service and writes it back to the legacy
+# system (billing_requests.py).
+BILLING = Subscription(consumer=NAME, source="billing",
+                       event_types=("suspension_requested", "restoration_requested"))
+
+SUBSCRIPTIONS = (BILLING,)
