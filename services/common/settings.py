@@ -14,6 +14,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEV_SERVICE_PASSWORD = "bss-dev"
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+# HS256 keys shorter than the hash output (RFC 7518 3.2) can be guessed offline from any one token.
+MIN_JWT_SECRET_BYTES = 32
 
 
 class Settings(BaseSettings):
@@ -37,12 +39,13 @@ class Settings(BaseSettings):
     demo_households: int = 3000
     legacy_sync_seconds: float = 10.0
     log_level: str = "INFO"
+    # The gateway's API docs: None serves them except in production, where BSS_DOCS=on turns them on.
+    docs: bool | None = None
 
     @model_validator(mode="after")
     def _refuse_dev_secrets_in_production(self) -> "Settings":
         if self.mode == "production":
-            if self.jwt_secret == DEV_JWT_SECRET:
-                raise ValueError("BSS_JWT_SECRET must be set in production mode")
+            refuse_weak_jwt_secret(self.jwt_secret)
             if self.db_service_password == DEV_SERVICE_PASSWORD:
                 raise ValueError("BSS_DB_SERVICE_PASSWORD must be set in production mode")
         return self
@@ -63,6 +66,14 @@ class Settings(BaseSettings):
     @property
     def database_name(self) -> str:
         return urlsplit(self.db_url).path.lstrip("/") or "bss"
+
+
+def refuse_weak_jwt_secret(secret: str) -> None:
+    """Production's check of the token signing key: not the development one, and long enough."""
+    if secret == DEV_JWT_SECRET:
+        raise ValueError("BSS_JWT_SECRET must be set in production mode")
+    if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+        raise ValueError(f"BSS_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes in production mode")
 
 
 def service_role(service: str) -> str:
