@@ -1,4 +1,5 @@
-"""All of the gateway's SQL: its users. Functions take a cursor so the caller owns the transaction."""
+"""All of the gateway's SQL: users, sign-in throttling and its audit trail, idempotency keys.
+Functions take a cursor so the caller owns the transaction."""
 from __future__ import annotations
 
 from typing import Iterable
@@ -24,3 +25,57 @@ def deactivate_demo_users(cur) -> int:
     cur.execute("""UPDATE users SET active = false, updated_at = now(), updated_by = 'system'
                    WHERE demo AND active""")
     return cur.rowcount
+
+
+# -- sign-in throttling and its audit trail --------------------------------------------------------
+
+def blocked_counters(cur, keys: list[str]) -> dict[str, float]:
+    """The counters among `keys` that are blocked now, with the seconds left on each."""
+    cur.execute("""SELECT key, extract(epoch FROM blocked_until - now())::float AS seconds_left
+                     FROM login_throttle WHERE key = ANY(%s) AND blocked_until > now()""", (keys,))
+    return {row["key"]: row["seconds_left"] for row in cur.fetchall()}
+
+
+def count_failure(cur, key: str, window_seconds: float) -> int:
+    """One more failure on a counter (which forgets after a quiet window); returns the failures in a row."""
+    cur.execute("""INSERT INTO login_throttle AS t (key, failures, last_failure_at) VALUES (%(key)s, 1, now())
+                   ON CONFLICT (key) DO UPDATE SET
+                       failures = CASE WHEN t.last_failure_at < now() - make_interval(secs => %(window)s)
+                                       THEN 1 ELSE t.failures + 1 END,
+                       last_failure_at = now()
+                   RETURNING failures""", {"key": key, "window": window_seconds})
+    return cur.fetchone()["failures"]
+
+
+def block_counter(cur, key: str, seconds: float) -> None:
+    cur.execute("UPDATE login_throttle SET blocked_until = now() + make_interval(secs => %s) WHERE key = %s",
+                (seconds, key))
+
+
+def forget_quiet_counters(cur, window_seconds: float) -> None:
+    cur.execute("""DELETE FROM login_throttle
+                    WHERE last_failure_at < now() - make_interval(secs => %(window)s)
+                      AND (blocked_until IS NULL OR blocked_until < now())""", {"window": window_seconds})
+
+
+def clear_counters(cur, keys: list[str]) -> None:
+    cur.execute("DELETE FROM login_throttle WHERE key = ANY(%s)", (keys,))
+
+
+def is_known_address(cur, name_key: str, address: str, trust_seconds: float) -> bool:
+    cur.execute("""SELECT 1 FROM login_known_address WHERE name_key = %s AND address = %s
+                      AND last_success_at > now() - make_interval(secs => %s)""",
+                (name_key, address, trust_seconds))
+    return cur.fetchone() is not None
+
+
+def remember_address(cur, name_key: str, address: str) -> None:
+    cur.execute("""INSERT INTO login_known_address (name_key, address, last_success_at) VALUES (%s, %s, now())
+                   ON CONFLICT (name_key, address) DO UPDATE SET last_success_at = now()""",
+                (name_key, address))
+
+
+def record_auth_event(cur, username: str, address: str, outcome: str, detail: str | None,
+                      correlation_id: str | None) -> None:
+    cur.execute("""INSERT INTO auth_event (username, address, outcome, detail, correlation_id)
+                   VALUES (%s, %s, %s, %s, %s)""", (username, address, outcome, detail, correlation_id))

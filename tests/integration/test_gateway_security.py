@@ -3,11 +3,14 @@ served without the internet (and off in production), sign-in throttling with its
 from __future__ import annotations
 
 import re
+import uuid
 
 import pytest
 from fastapi.testclient import TestClient
 
 from gateway.app.main import create_app
+from gateway.app.throttle import THRESHOLDS, Counter
+from gateway.app.users import hash_password
 from tests.integration.test_gateway import assert_problem, bearer, client_for, free_port, gateway_db  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -79,3 +82,115 @@ def test_production_turns_the_docs_off_unless_asked(settings):
         assert_problem(off.get(path), 404, "not-found")
     on = TestClient(create_app(production.model_copy(update={"docs": True})), raise_server_exceptions=False)
     assert on.get("/docs").status_code == 200 and on.get("/openapi.json").status_code == 200
+
+
+# --- sign-in throttling -------------------------------------------------------------------------
+
+def unique(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+def from_address(gw: TestClient, address: str) -> TestClient:
+    """Another client of the same running app (its start-up already done), signing in from `address`."""
+    return TestClient(gw.app, raise_server_exceptions=False, client=(address, 50000))
+
+
+def new_address() -> str:
+    return f"203.0.{uuid.uuid4().int % 256}.{uuid.uuid4().int % 254 + 1}"
+
+
+def try_sign_in(client: TestClient, username: str, password: str):
+    return client.post("/api/v1/auth/token", data={"username": username, "password": password})
+
+
+@pytest.fixture
+def clerk(gateway_db):  # noqa: F811
+    """A real user of its own, password `right`."""
+    name = unique("clerk")
+    with gateway_db.transaction() as cur:
+        cur.execute("INSERT INTO users (username, role, password_hash) VALUES (%s, 'counter', %s)",
+                    (name, hash_password("right")))
+    return name
+
+
+def fail(client: TestClient, username: str, times: int) -> None:
+    for _ in range(times):
+        assert_problem(try_sign_in(client, username, "wrong"), 401, "invalid-credentials")
+
+
+def assert_throttled(response) -> int:
+    assert_problem(response, 429, "login-throttled")
+    retry_after = int(response.headers["Retry-After"])
+    assert retry_after >= 1
+    return retry_after
+
+
+def end_blocks(gateway_db, *keys: str) -> None:  # noqa: F811
+    """Let blocks run out now instead of waiting for them (the failure counts stay)."""
+    with gateway_db.transaction() as cur:
+        cur.execute("UPDATE login_throttle SET blocked_until = now() WHERE key = ANY(%s)", (list(keys),))
+
+
+def test_failures_on_a_name_throttle_it_with_growing_delays(gw, gateway_db, clerk):  # noqa: F811
+    desk = from_address(gw, new_address())
+    fail(desk, clerk, THRESHOLDS[Counter.NAME])
+    first = assert_throttled(try_sign_in(desk, clerk, "right"))  # refused before the password is checked
+    end_blocks(gateway_db, f"name:{clerk}")
+    fail(desk, clerk, 1)
+    second = assert_throttled(try_sign_in(desk, clerk, "wrong"))
+    assert second > first
+    # Another name from the same address is not held up by this one's storm.
+    assert try_sign_in(desk, "counter", "demo").status_code == 200
+
+
+def test_unknown_names_are_throttled_like_real_ones(gw):
+    desk = from_address(gw, new_address())
+    probe = unique("nobody")
+    fail(desk, probe, THRESHOLDS[Counter.NAME])
+    assert_throttled(try_sign_in(desk, probe.upper(), "guess"))  # the same name in other letters
+
+
+def test_a_success_resets_the_accounts_counter(gw, clerk):
+    desk = from_address(gw, new_address())
+    fail(desk, clerk, THRESHOLDS[Counter.NAME] - 1)
+    assert try_sign_in(desk, clerk, "right").status_code == 200
+    fail(desk, clerk, THRESHOLDS[Counter.NAME] - 1)
+    assert try_sign_in(desk, clerk, "right").status_code == 200
+
+
+def test_one_address_trying_many_names_is_throttled_by_address(gw, clerk):
+    usual_desk = new_address()
+    assert try_sign_in(from_address(gw, usual_desk), clerk, "right").status_code == 200
+    storm = from_address(gw, usual_desk)  # e.g. a machine behind the same NAT as the clerk's desk
+    for _ in range(THRESHOLDS[Counter.ADDRESS]):
+        fail(storm, unique("guess"), 1)
+    assert_throttled(try_sign_in(storm, unique("guess"), "x"))
+    assert_throttled(try_sign_in(storm, "counter", "demo"))  # a name never used from here waits too
+    assert try_sign_in(storm, clerk, "right").status_code == 200  # the clerk who works here does not
+    assert try_sign_in(from_address(gw, new_address()), "counter", "demo").status_code == 200
+
+
+def test_one_name_attacked_from_many_addresses_keeps_its_user_at_their_desk(gw, clerk):
+    desk = from_address(gw, new_address())
+    assert try_sign_in(desk, clerk, "right").status_code == 200
+    for _ in range(THRESHOLDS[Counter.NAME]):
+        fail(from_address(gw, new_address()), clerk, 1)
+    assert_throttled(try_sign_in(from_address(gw, new_address()), clerk, "right"))
+    assert try_sign_in(desk, clerk, "right").status_code == 200
+    # Guessing from the clerk's own desk is throttled by that desk's own counter.
+    fail(desk, clerk, THRESHOLDS[Counter.PAIR])
+    assert_throttled(try_sign_in(desk, clerk, "right"))
+
+
+def test_every_attempt_is_audited_with_who_where_and_outcome(gw, gateway_db, clerk):  # noqa: F811
+    address = new_address()
+    desk = from_address(gw, address)
+    fail(desk, clerk, THRESHOLDS[Counter.NAME])
+    assert_throttled(try_sign_in(desk, clerk, "right"))
+    with gateway_db.transaction() as cur:
+        cur.execute("SELECT username, address, outcome, detail, correlation_id FROM auth_event "
+                    "WHERE username = %s ORDER BY id", (clerk,))
+        events = cur.fetchall()
+    assert [e["outcome"] for e in events] == ["failure"] * THRESHOLDS[Counter.NAME] + ["throttled"]
+    assert {e["address"] for e in events} == {address}
+    assert events[-1]["detail"] == "name" and all(e["correlation_id"] for e in events)
