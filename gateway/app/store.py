@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
+from psycopg2.extras import Json
+
 
 def find_active_user(cur, username: str) -> dict | None:
     cur.execute("SELECT username, role, password_hash FROM users WHERE username = %s AND active",
@@ -79,3 +81,46 @@ def record_auth_event(cur, username: str, address: str, outcome: str, detail: st
                       correlation_id: str | None) -> None:
     cur.execute("""INSERT INTO auth_event (username, address, outcome, detail, correlation_id)
                    VALUES (%s, %s, %s, %s, %s)""", (username, address, outcome, detail, correlation_id))
+
+
+# -- idempotency keys ----------------------------------------------------------------------------
+
+def claim_idempotency_key(cur, username: str, key: str, method: str, path: str, request_hash: str,
+                          ttl_seconds: float, abandoned_seconds: float) -> bool:
+    """Take the key for this request: a new key, an expired one, or one whose request never finished
+    (its gateway died). False when someone else's answer or request holds it."""
+    cur.execute("""
+        INSERT INTO idempotency_key (username, key, method, path, request_hash)
+        VALUES (%(user)s, %(key)s, %(method)s, %(path)s, %(hash)s)
+        ON CONFLICT (username, key) DO UPDATE SET
+            method = EXCLUDED.method, path = EXCLUDED.path, request_hash = EXCLUDED.request_hash,
+            status_code = NULL, response_body = NULL, response_headers = NULL, created_at = now()
+        WHERE idempotency_key.created_at < now() - make_interval(secs => %(ttl)s)
+           OR (idempotency_key.status_code IS NULL
+               AND idempotency_key.created_at < now() - make_interval(secs => %(abandoned)s))
+        RETURNING 1""", {"user": username, "key": key, "method": method, "path": path, "hash": request_hash,
+                         "ttl": ttl_seconds, "abandoned": abandoned_seconds})
+    return cur.fetchone() is not None
+
+
+def idempotency_key(cur, username: str, key: str) -> dict | None:
+    cur.execute("""SELECT request_hash, status_code, response_body, response_headers FROM idempotency_key
+                    WHERE username = %s AND key = %s""", (username, key))
+    return cur.fetchone()
+
+
+def finish_idempotency_key(cur, username: str, key: str, status_code: int, body: object,
+                           headers: dict[str, str]) -> None:
+    cur.execute("""UPDATE idempotency_key SET status_code = %s, response_body = %s, response_headers = %s
+                    WHERE username = %s AND key = %s""",
+                (status_code, Json(body), Json(headers), username, key))
+
+
+def release_idempotency_key(cur, username: str, key: str) -> None:
+    cur.execute("DELETE FROM idempotency_key WHERE username = %s AND key = %s AND status_code IS NULL",
+                (username, key))
+
+
+def forget_expired_idempotency_keys(cur, ttl_seconds: float) -> None:
+    cur.execute("DELETE FROM idempotency_key WHERE created_at < now() - make_interval(secs => %s)",
+                (ttl_seconds,))

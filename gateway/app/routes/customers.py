@@ -3,13 +3,14 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from bss.customer.v1 import customer_pb2 as pb
 
 from ..deps import CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
-from ..fields import Selection, page, selected, selector
+from ..fields import Selection, created, page, selected, selector
+from ..idempotency import Idempotent
 from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, CustomerCreate, CustomerPublic,
                                  CustomersPublic, CustomerSummaryPublic, EntitlementCreate, ServiceChangePublic,
                                  ServicesPublic, ServiceStateChange)
@@ -45,12 +46,14 @@ async def search_customers(
     return page(CustomersPublic.from_proto(reply, user.role), fields)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=CustomerPublic)
 async def create_customer(body: CustomerCreate, user: CustomerWriter, client: CustomerClient,
-                          request: Request, response: Response) -> CustomerPublic:
-    view = await client.CreateCustomer(body.to_proto(user))
-    response.headers["Location"] = request.app.url_path_for("get_customer", customerNo=view.customer_no)
-    return CustomerPublic.from_proto(view, user.role)
+                          request: Request, once: Idempotent) -> JSONResponse:
+    async def create() -> JSONResponse:
+        view = await client.CreateCustomer(body.to_proto(user))
+        location = request.app.url_path_for("get_customer", customerNo=view.customer_no)
+        return created(CustomerPublic.from_proto(view, user.role), location)
+    return await once(create)
 
 
 @router.get("/{customerNo}", response_model=CustomerPublic)
@@ -83,14 +86,19 @@ async def change_service_state(customer_no: CustomerNo, service_no: ServiceNo, a
     return ServiceChangePublic.from_proto(await client.ChangeServiceState(command))
 
 
-@router.post("/{customerNo}/smartCards/{cardNo}/entitlements", status_code=201)
+@router.post("/{customerNo}/smartCards/{cardNo}/entitlements", status_code=201,
+             response_model=ServiceChangePublic)
 async def entitle_smart_card(customer_no: CustomerNo, card_no: CardNo, body: EntitlementCreate,
-                             user: CustomerWriter, client: CustomerClient) -> ServiceChangePublic:
-    reply = await client.EntitleSmartCard(body.to_proto(customer_no, card_no, user))
-    return ServiceChangePublic.from_proto(reply)
+                             user: CustomerWriter, client: CustomerClient, once: Idempotent) -> JSONResponse:
+    async def entitle() -> JSONResponse:
+        reply = await client.EntitleSmartCard(body.to_proto(customer_no, card_no, user))
+        return created(ServiceChangePublic.from_proto(reply))
+    return await once(entitle)
 
 
-@router.post("/{customerNo}/contacts", status_code=201)
+@router.post("/{customerNo}/contacts", status_code=201, response_model=ContactPublic)
 async def record_contact(customer_no: CustomerNo, body: ContactCreate, user: CustomerWriter,
-                         client: CustomerClient) -> ContactPublic:
-    return ContactPublic.from_proto(await client.RecordContact(body.to_proto(customer_no, user)))
+                         client: CustomerClient, once: Idempotent) -> JSONResponse:
+    async def record() -> JSONResponse:
+        return created(ContactPublic.from_proto(await client.RecordContact(body.to_proto(customer_no, user))))
+    return await once(record)
