@@ -11,7 +11,9 @@ from fastapi.testclient import TestClient
 from gateway.app.main import create_app
 from gateway.app.throttle import THRESHOLDS, Counter
 from gateway.app.users import hash_password
-from tests.integration.test_gateway import assert_problem, bearer, client_for, free_port, gateway_db  # noqa: F401
+from services.common.db import Database
+from tests.integration.test_gateway import (assert_problem, bearer, client_for, free_port, gateway_db,  # noqa: F401
+                                            stand_in)
 
 pytestmark = pytest.mark.integration
 
@@ -194,3 +196,46 @@ def test_every_attempt_is_audited_with_who_where_and_outcome(gw, gateway_db, cle
     assert [e["outcome"] for e in events] == ["failure"] * THRESHOLDS[Counter.NAME] + ["throttled"]
     assert {e["address"] for e in events} == {address}
     assert events[-1]["detail"] == "name" and all(e["correlation_id"] for e in events)
+
+
+# --- health: liveness and readiness -------------------------------------------------------------
+
+def test_a_peer_down_leaves_the_gateway_live_but_not_ready(gw):
+    assert gw.get("/health/live").json() == {"status": "ok"}
+    ready = gw.get("/health/ready")
+    assert ready.status_code == 503 and ready.json()["status"] == "not-ready"
+    assert ready.json()["checks"]["customer"] == {"status": "down"}
+
+
+@pytest.fixture(scope="module")
+def served(settings, gateway_db, stand_in):  # noqa: F811
+    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}") as client:
+        yield client
+
+
+def test_ready_when_everything_answers(served):
+    ready = served.get("/health/ready")
+    assert ready.status_code == 200 and ready.json() == {"status": "ok", "checks": {
+        "customer": {"status": "ok"}, "database": {"status": "ok"}, "broker": {"status": "ok"}}}
+
+
+def test_a_broker_outage_degrades_readiness_without_taking_the_api_out(settings, gateway_db, stand_in):  # noqa: F811
+    no_broker = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
+    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", amqp_uri=no_broker) as client:
+        ready = client.get("/health/ready")
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+        assert ready.json()["checks"]["broker"] == {"status": "down"}
+        assert client.get("/health").status_code == 503  # the overall report still says what is down
+        assert client.get("/api/v1/customers?q=138", headers=bearer(client, "counter")).status_code == 200
+
+
+def test_a_database_outage_makes_the_gateway_not_ready(served, settings):
+    closed = Database(settings.service_db_url("gateway"), schema="gateway", maxconn=1)
+    closed.close()
+    working, served.app.state.db = served.app.state.db, closed
+    try:
+        ready = served.get("/health/ready")
+        assert ready.status_code == 503 and ready.json()["checks"]["database"] == {"status": "down"}
+        assert served.get("/health/live").status_code == 200
+    finally:
+        served.app.state.db = working
