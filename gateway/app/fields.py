@@ -49,6 +49,7 @@ def created(model: BaseModel, location: str | None = None) -> JSONResponse:
 
 
 def page(result: Page, fields: Selection = None) -> JSONResponse:
-    include: Any = {"data": {"__all__": fields}, "count": True} if fields else None
+    # `fields=` selects within each item; the page's own fields (count, ...) always come back.
+    include: Any = {**dict.fromkeys(type(result).model_fields, True), "data": {"__all__": fields}} if fields else None
     return JSONResponse(result.model_dump(mode="json", by_alias=True, include=include),
                         headers={TOTAL_COUNT_HEADER: str(result.count)})

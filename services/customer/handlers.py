@@ -11,6 +11,7 @@ from services.common.outbox import emit
 
 from . import store
 from .domain import idcard, normalize
+from .domain.browse import browse_filter
 from .domain.search import search_query
 from .domain.states import EVENTS, next_state
 from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
@@ -19,6 +20,9 @@ SOURCE = "customer"
 TIERS = ("VIP", "household", "regular")
 CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
 MAX_PAGE = 200
+# A browse counts at most this many matches past its offset (five full pages), so a page at a million
+# customers costs the rows walked to find them, never an exact count of all (store.browse).
+BROWSE_COUNT_AHEAD = 500
 MAX_ADDRESS = 300  # as the gateway; a much longer one cannot even be indexed (btree row limit)
 
 
@@ -183,6 +187,17 @@ class CustomerHandlers:
         with self.db.transaction() as cur:
             rows, total = store.search(cur, query, offset, limit)
         return rows, total, query.field
+
+    def browse(self, offset: int = 0, limit: int = 20, **filters: str) -> tuple[list[dict], int, bool]:
+        """Customers without a search term, filtered by station_code, status, tier and origin (see
+        domain/browse.py), in customer order: (page, total counted up to a cap, whether it was capped)."""
+        offset, limit = _page(offset, limit)
+        try:
+            given = browse_filter(**filters).given()
+        except ValueError as exc:
+            raise InvalidArgument(str(exc), reason="invalid-filter") from None
+        with self.db.transaction() as cur:
+            return store.browse(cur, given, offset, limit, BROWSE_COUNT_AHEAD)
 
     def services(self, customer_no: str) -> list[dict]:
         _plain("customer_no", customer_no)

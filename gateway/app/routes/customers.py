@@ -1,19 +1,20 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from bss.customer.v1 import customer_pb2 as pb
 
-from ..deps import CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
+from ..deps import CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
 from ..fields import Selection, created, page, selected, selector
 from ..idempotency import Idempotent
+from ..problems import Problem
 from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, CustomerCreate, CustomerPublic,
                                  CustomersPublic, CustomerSummaryPublic, EntitlementCreate, ServiceChangePublic,
-                                 ServicesPublic, ServiceStateChange)
+                                 ServicesPublic, ServiceStateChange, Tier)
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -35,14 +36,35 @@ class ServiceAction(StrEnum):
     DISCONNECT = "disconnect"
 
 
+class Origin(StrEnum):
+    CMS = "cms"
+    SMS = "sms"
+    BSS = "bss"  # in neither legacy system
+
+
 @router.get("", response_model=CustomersPublic)
-async def search_customers(
-        user: CustomerReader, client: CustomerClient,
+async def list_customers(
+        user: CustomerReader, browser: CustomerBrowser, client: CustomerClient,
         fields: Annotated[Selection, Depends(selector(CustomerSummaryPublic))],
-        q: Annotated[str, Query(min_length=1, max_length=200,
-                                description="phone, ID number, name, customer or smart card number, address")],
+        q: Annotated[str | None, Query(min_length=1, max_length=200, description=(
+            "Search: phone, ID number, name, customer or smart card number, address. Without q, browse "
+            "every customer in customer order (supervisor and admin), with the filters below"))] = None,
+        station: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z_-]{1,16}$", description="station code")] = None,
+        status: Annotated[Literal["active", "merged"] | None, Query()] = None,
+        tier: Annotated[Tier | None, Query()] = None,
+        origin: Annotated[Origin | None, Query(description="cms, sms, or bss (in neither)")] = None,
         offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
-    reply = await client.SearchCustomers(pb.SearchCustomersRequest(q=q, offset=offset, limit=limit))
+    """Search with q, or browse without it. A browse counts at most a few pages of matches past offset:
+    `countCapped: true` says more match than `count`."""
+    if q is None:
+        reply = await client.BrowseCustomers(pb.BrowseCustomersRequest(
+            station_code=station or "", status=status or "", tier=tier or "", origin=origin or "",
+            offset=offset, limit=limit))
+    elif station or status or tier or origin:
+        raise Problem(422, "filter-with-search", "station, status, tier and origin filter a browse; "
+                                                 "leave them out when searching with q")
+    else:
+        reply = await client.SearchCustomers(pb.SearchCustomersRequest(q=q, offset=offset, limit=limit))
     return page(CustomersPublic.from_proto(reply, user.role), fields)
 
 
