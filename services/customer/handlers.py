@@ -5,6 +5,8 @@ from dataclasses import dataclass, fields
 from typing import ClassVar
 from datetime import datetime, timezone
 
+import psycopg2.errors
+
 from services.common.db import Database
 from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
 from services.common.outbox import emit
@@ -20,9 +22,10 @@ SOURCE = "customer"
 TIERS = ("VIP", "household", "regular")
 CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
 MAX_PAGE = 200
-# A browse counts at most this many matches past its offset (five full pages), so a page at a million
+# A browse counts at most this many matches past its offset (two full pages), so a page at a million
 # customers costs the rows walked to find them, never an exact count of all (store.browse).
-BROWSE_COUNT_AHEAD = 500
+BROWSE_COUNT_AHEAD = 200
+BROWSE_TIMEOUT_MS = 3000  # within the gateway's 5 s deadline
 MAX_ADDRESS = 300  # as the gateway; a much longer one cannot even be indexed (btree row limit)
 
 
@@ -196,8 +199,13 @@ class CustomerHandlers:
             given = browse_filter(**filters).given()
         except ValueError as exc:
             raise InvalidArgument(str(exc), reason="invalid-filter") from None
-        with self.db.transaction() as cur:
-            return store.browse(cur, given, offset, limit, BROWSE_COUNT_AHEAD)
+        try:
+            with self.db.transaction() as cur:
+                return store.browse(cur, given, offset, limit, BROWSE_COUNT_AHEAD, BROWSE_TIMEOUT_MS)
+        except psycopg2.errors.QueryCanceled:
+            raise InvalidArgument("these filters match too few customers (or the offset is too deep) to page "
+                                  "through in time; search for the customer instead",
+                                  reason="browse-too-slow") from None
 
     def services(self, customer_no: str) -> list[dict]:
         _plain("customer_no", customer_no)

@@ -381,11 +381,15 @@ _BROWSE_WHERE = {
 _BSS_ONLY = "(SELECT true FROM legacy_link l WHERE l.customer_id = c.id LIMIT 1) IS NULL"
 
 
-def browse(cur, filters: dict[str, str], offset: int, limit: int, count_ahead: int) -> tuple[list[dict], int, bool]:
+def browse(cur, filters: dict[str, str], offset: int, limit: int, count_ahead: int,
+           timeout_ms: int) -> tuple[list[dict], int, bool]:
     """A page of customers in customer order, the total and whether counting stopped at the cap.
 
     The total is offset + the matches from offset on, counted up to `count_ahead`: bounded work per page
-    instead of an exact count over a million rows."""
+    instead of an exact count over a million rows. Filters that match almost nobody (or a very deep
+    offset) walk most of the table; `timeout_ms` stops such a walk (QueryCanceled) before it holds a
+    connection for seconds."""
+    cur.execute("SET LOCAL statement_timeout = %s", (timeout_ms,))
     where = " AND ".join(["true"] + [_BSS_ONLY if (name, value) == ("origin", "bss") else _BROWSE_WHERE[name]
                                      for name, value in filters.items()])
     cur.execute(f"SELECT c.id FROM customer c WHERE {where} ORDER BY c.id OFFSET %(offset)s LIMIT %(ahead)s",

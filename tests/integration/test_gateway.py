@@ -247,6 +247,11 @@ class StandInCustomerService(pb_grpc.CustomerServiceServicer):
             customer_no=VIEW.customer_no, name=VIEW.name, id_no=ID_NO, primary_phone="13812345678",
             tier="regular", status="active", origins=["cms"], matched_on="phone")])
 
+    def BrowseCustomers(self, request, context):
+        self._seen("BrowseCustomers", request, context)
+        return pb.BrowseCustomersResponse(total=240, total_capped=True, customers=[pb.CustomerSummary(
+            customer_no=VIEW.customer_no, name=VIEW.name, tier="household", status="active", origins=["cms"])])
+
     def CreateCustomer(self, request, context):
         self._seen("CreateCustomer", request, context)
         return VIEW
