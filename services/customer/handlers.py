@@ -16,10 +16,10 @@ from .domain import idcard, normalize
 from .domain.browse import browse_filter
 from .domain.search import search_query
 from .domain.states import EVENTS, next_state
+from .domain.tier import TIERS
 from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
 
 SOURCE = "customer"
-TIERS = ("VIP", "household", "regular")
 CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
 MAX_PAGE = 200
 # A browse counts at most this many matches past its offset (two full pages), so a page at a million

@@ -4,8 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
+from .tier import TIERS
+
 STATUSES = ("active", "merged")
-TIERS = ("VIP", "household", "regular")
 ORIGINS = ("cms", "sms", "bss")  # bss: a customer in neither legacy system
 _STATION_CODE = re.compile(r"[0-9A-Za-z_-]{1,16}")
 
