@@ -16,6 +16,8 @@ So a storm on one name locks out only that name, and only at addresses it has ne
 one address stops that address only for names that have not signed in there. The price: a user signing
 in from a new address while their name is under attack waits like the attacker. A refusal (429) is not a
 failure (no password was checked), so hammering a blocked counter does not lengthen its block.
+Attempts that race past the check together each count their failure; the next one sees the block. The
+address is the peer uvicorn reports (behind a proxy, run uvicorn with --forwarded-allow-ips for it).
 
 Once a counter reaches its threshold every further failure blocks it for a delay that doubles, from
 BASE_DELAY up to MAX_DELAY. A successful sign-in clears that name's counters (not the address's: one
