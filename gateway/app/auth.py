@@ -25,6 +25,9 @@ class Role(StrEnum):
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "customers:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
     "customers:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    # Listing customers without a search term: the front line finds the customer in front of them by
+    # searching; paging through everyone is oversight.
+    "customers:browse": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "matches:review": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "imports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }

@@ -2,7 +2,7 @@
 clients, paging. A route states what it needs in its signature; nothing here knows a route."""
 from __future__ import annotations
 
-from typing import Annotated, Callable
+from typing import Annotated, Awaitable, Callable
 
 from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -51,15 +51,23 @@ def _current_user(token: Annotated[str | None, Depends(_bearer)], settings: Sett
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-def require(permission: str) -> Callable[[User], User]:
-    async def check(user: CurrentUser) -> User:
+def require(permission: str, unless_query: str | None = None) -> Callable[..., Awaitable[User]]:
+    """A dependency refusing (403) a user without `permission`; with `unless_query`, only when the request
+    has no query parameter of that name (browsing customers needs more than searching them). Both are
+    kept on the dependency, so the route x role test reads each route's roles from the route itself."""
+    async def check(request: Request, user: CurrentUser) -> User:
+        if unless_query and unless_query in request.query_params:
+            return user
         if not user.may(permission):
             raise Problem(403, "forbidden", f"the role {user.role.value} may not do this ({permission})")
         return user
+    check.permission, check.unless_query = permission, unless_query  # type: ignore[attr-defined]
     return check
 
 
 CustomerReader = Annotated[User, Depends(require("customers:read"))]
+# Without q, GET /customers browses everyone: supervisors and admins only.
+CustomerBrowser = Annotated[User, Depends(require("customers:browse", unless_query="q"))]
 CustomerWriter = Annotated[User, Depends(require("customers:write"))]
 MatchReviewer = Annotated[User, Depends(require("matches:review"))]
 ImportViewer = Annotated[User, Depends(require("imports:read"))]

@@ -42,7 +42,14 @@ def selected(model: BaseModel, fields: Selection = None) -> JSONResponse:
     return JSONResponse(model.model_dump(mode="json", by_alias=True, include=fields))
 
 
+def created(model: BaseModel, location: str | None = None) -> JSONResponse:
+    """A 201 answer, built before it is returned so that an idempotent route can remember it."""
+    return JSONResponse(model.model_dump(mode="json", by_alias=True), status_code=201,
+                        headers={"Location": location} if location else None)
+
+
 def page(result: Page, fields: Selection = None) -> JSONResponse:
-    include: Any = {"data": {"__all__": fields}, "count": True} if fields else None
+    # `fields=` selects within each item; the page's own fields (count, ...) always come back.
+    include: Any = {**dict.fromkeys(type(result).model_fields, True), "data": {"__all__": fields}} if fields else None
     return JSONResponse(result.model_dump(mode="json", by_alias=True, include=include),
                         headers={TOTAL_COUNT_HEADER: str(result.count)})

@@ -12,10 +12,11 @@ from services.common.db import Database
 from services.common.logs import setup_logging
 from services.common.migrate import migrate
 
-from . import problems
+from . import docs, problems
 from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
+from .headers import SecurityHeadersMiddleware
 from .routes import auth, console, customers, health, import_runs, matches
 from .settings import GatewaySettings, gateway_settings
 from .users import ensure_demo_users
@@ -41,14 +42,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     app = FastAPI(title="BSS gateway", version="1",
                   description="One interface over the customer, billing, dispatch and complaint services.",
-                  lifespan=lifespan)
+                  lifespan=lifespan, **docs.app_arguments(settings))
     app.state.settings = settings
     problems.install(app)
-    app.add_middleware(CorrelationMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, private_prefix=API_PREFIX + "/")
+    app.add_middleware(CorrelationMiddleware)  # outermost, so every answer carries the request's id
     for router in (auth.router, customers.router, matches.router, import_runs.router):
         app.include_router(router, prefix=API_PREFIX, responses=problems.documented())
     app.include_router(health.router)
     app.include_router(console.router)
+    docs.install(app, settings)
     return app
 
 

@@ -17,6 +17,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.common.errors import REASON_METADATA_KEY
 
+from .headers import NOSNIFF
+
 PROBLEM_BASE = "https://bss.example/problems/"
 MEDIA_TYPE = "application/problem+json"
 
@@ -126,7 +128,9 @@ async def _on_grpc(request: Request, exc: grpc.RpcError) -> JSONResponse:
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", extra={"path": request.url.path})
-    return _respond(request, 500, "internal-error", "an unexpected error occurred")
+    # Answered outside every middleware (Starlette's last resort), so it sets its own headers.
+    return _respond(request, 500, "internal-error", "an unexpected error occurred",
+                    {**NOSNIFF, "Cache-Control": "no-store"})
 
 
 def documented(statuses: Iterable[int] = API_PROBLEM_STATUSES) -> dict[int | str, dict[str, Any]]:

@@ -9,6 +9,8 @@ from pydantic import model_validator
 from services.common.settings import Settings, get_settings
 
 DEV_JWT_SECRET = "dev-only-jwt-secret-change-me-0123456789"
+# HS256 keys shorter than the hash output (RFC 7518 3.2) can be guessed offline from any one token.
+MIN_JWT_SECRET_BYTES = 32
 
 
 class GatewaySettings(Settings):
@@ -18,12 +20,22 @@ class GatewaySettings(Settings):
     jwt_ttl_minutes: int = 480
     # Peers (gateway/app/grpc_clients.py PEERS).
     customer_grpc: str = "127.0.0.1:50051"
+    # The API docs: None serves them except in production, where BSS_DOCS=on turns them on.
+    docs: bool | None = None
 
     @model_validator(mode="after")
-    def _refuse_dev_jwt_secret_in_production(self) -> "GatewaySettings":
-        if self.mode == "production" and self.jwt_secret == DEV_JWT_SECRET:
-            raise ValueError("BSS_JWT_SECRET must be set in production mode")
+    def _refuse_weak_jwt_secret_in_production(self) -> "GatewaySettings":
+        if self.mode == "production":
+            refuse_weak_jwt_secret(self.jwt_secret)
         return self
+
+
+def refuse_weak_jwt_secret(secret: str) -> None:
+    """Production's check of the token signing key: not the development one, and long enough."""
+    if secret == DEV_JWT_SECRET:
+        raise ValueError("BSS_JWT_SECRET must be set in production mode")
+    if len(secret.encode()) < MIN_JWT_SECRET_BYTES:
+        raise ValueError(f"BSS_JWT_SECRET must be at least {MIN_JWT_SECRET_BYTES} bytes in production mode")
 
 
 def gateway_settings() -> GatewaySettings:

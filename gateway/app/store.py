@@ -1,7 +1,10 @@
-"""All of the gateway's SQL: its users. Functions take a cursor so the caller owns the transaction."""
+"""All of the gateway's SQL: users, sign-in throttling and its audit trail, idempotency keys.
+Functions take a cursor so the caller owns the transaction."""
 from __future__ import annotations
 
 from typing import Iterable
+
+from psycopg2.extras import Json
 
 
 def find_active_user(cur, username: str) -> dict | None:
@@ -24,3 +27,100 @@ def deactivate_demo_users(cur) -> int:
     cur.execute("""UPDATE users SET active = false, updated_at = now(), updated_by = 'system'
                    WHERE demo AND active""")
     return cur.rowcount
+
+
+# -- sign-in throttling and its audit trail --------------------------------------------------------
+
+def blocked_counters(cur, keys: list[str]) -> dict[str, float]:
+    """The counters among `keys` that are blocked now, with the seconds left on each."""
+    cur.execute("""SELECT key, extract(epoch FROM blocked_until - now())::float AS seconds_left
+                     FROM login_throttle WHERE key = ANY(%s) AND blocked_until > now()""", (keys,))
+    return {row["key"]: row["seconds_left"] for row in cur.fetchall()}
+
+
+def count_failure(cur, key: str, window_seconds: float) -> int:
+    """One more failure on a counter (which forgets after a quiet window); returns the failures in a row."""
+    cur.execute("""INSERT INTO login_throttle AS t (key, failures, last_failure_at) VALUES (%(key)s, 1, now())
+                   ON CONFLICT (key) DO UPDATE SET
+                       failures = CASE WHEN t.last_failure_at < now() - make_interval(secs => %(window)s)
+                                       THEN 1 ELSE t.failures + 1 END,
+                       last_failure_at = now()
+                   RETURNING failures""", {"key": key, "window": window_seconds})
+    return cur.fetchone()["failures"]
+
+
+def block_counter(cur, key: str, seconds: float) -> None:
+    cur.execute("UPDATE login_throttle SET blocked_until = now() + make_interval(secs => %s) WHERE key = %s",
+                (seconds, key))
+
+
+def forget_quiet_counters(cur, window_seconds: float) -> None:
+    cur.execute("""DELETE FROM login_throttle
+                    WHERE last_failure_at < now() - make_interval(secs => %(window)s)
+                      AND (blocked_until IS NULL OR blocked_until < now())""", {"window": window_seconds})
+
+
+def clear_counters(cur, keys: list[str]) -> None:
+    cur.execute("DELETE FROM login_throttle WHERE key = ANY(%s)", (keys,))
+
+
+def is_known_address(cur, name_key: str, address: str, trust_seconds: float) -> bool:
+    cur.execute("""SELECT 1 FROM login_known_address WHERE name_key = %s AND address = %s
+                      AND last_success_at > now() - make_interval(secs => %s)""",
+                (name_key, address, trust_seconds))
+    return cur.fetchone() is not None
+
+
+def remember_address(cur, name_key: str, address: str) -> None:
+    cur.execute("""INSERT INTO login_known_address (name_key, address, last_success_at) VALUES (%s, %s, now())
+                   ON CONFLICT (name_key, address) DO UPDATE SET last_success_at = now()""",
+                (name_key, address))
+
+
+def record_auth_event(cur, username: str, address: str, outcome: str, detail: str | None,
+                      correlation_id: str | None) -> None:
+    cur.execute("""INSERT INTO auth_event (username, address, outcome, detail, correlation_id)
+                   VALUES (%s, %s, %s, %s, %s)""", (username, address, outcome, detail, correlation_id))
+
+
+# -- idempotency keys ----------------------------------------------------------------------------
+
+def claim_idempotency_key(cur, username: str, key: str, method: str, path: str, request_hash: str,
+                          ttl_seconds: float, abandoned_seconds: float) -> bool:
+    """Take the key for this request: a new key, an expired one, or one whose request never finished
+    (its gateway died). False when someone else's answer or request holds it."""
+    cur.execute("""
+        INSERT INTO idempotency_key (username, key, method, path, request_hash)
+        VALUES (%(user)s, %(key)s, %(method)s, %(path)s, %(hash)s)
+        ON CONFLICT (username, key) DO UPDATE SET
+            method = EXCLUDED.method, path = EXCLUDED.path, request_hash = EXCLUDED.request_hash,
+            status_code = NULL, response_body = NULL, response_headers = NULL, created_at = now()
+        WHERE idempotency_key.created_at < now() - make_interval(secs => %(ttl)s)
+           OR (idempotency_key.status_code IS NULL
+               AND idempotency_key.created_at < now() - make_interval(secs => %(abandoned)s))
+        RETURNING 1""", {"user": username, "key": key, "method": method, "path": path, "hash": request_hash,
+                         "ttl": ttl_seconds, "abandoned": abandoned_seconds})
+    return cur.fetchone() is not None
+
+
+def idempotency_key(cur, username: str, key: str) -> dict | None:
+    cur.execute("""SELECT request_hash, status_code, response_body, response_headers FROM idempotency_key
+                    WHERE username = %s AND key = %s""", (username, key))
+    return cur.fetchone()
+
+
+def finish_idempotency_key(cur, username: str, key: str, status_code: int, body: object,
+                           headers: dict[str, str]) -> None:
+    cur.execute("""UPDATE idempotency_key SET status_code = %s, response_body = %s, response_headers = %s
+                    WHERE username = %s AND key = %s""",
+                (status_code, Json(body), Json(headers), username, key))
+
+
+def release_idempotency_key(cur, username: str, key: str) -> None:
+    cur.execute("DELETE FROM idempotency_key WHERE username = %s AND key = %s AND status_code IS NULL",
+                (username, key))
+
+
+def forget_expired_idempotency_keys(cur, ttl_seconds: float) -> None:
+    cur.execute("DELETE FROM idempotency_key WHERE created_at < now() - make_interval(secs => %s)",
+                (ttl_seconds,))

@@ -77,6 +77,13 @@ def customer_pb(c: dict) -> pb.CustomerView:
         created_at=_ts(c["created_at"]), updated_at=_ts(c["updated_at"]), updated_by=c["updated_by"])
 
 
+def summary_pb(r: dict, matched_on: str = "") -> pb.CustomerSummary:
+    return pb.CustomerSummary(customer_no=r["customer_no"], name=r["name"], id_no=r["id_no"] or "",
+                              primary_phone=r["primary_phone"] or "", address=r["address"] or "",
+                              tier=r["tier"], status=r["status"], origins=r["origins"] or ["bss"],
+                              matched_on=matched_on)
+
+
 def contact_pb(x: dict) -> pb.Contact:
     return pb.Contact(id=x["id"], channel=x["channel"], kind=x["kind"], summary=x["summary"], actor=x["actor"],
                       at=_ts(x["at"]))
@@ -106,12 +113,14 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
 
     def SearchCustomers(self, request, context):
         rows, total, field = self.h.search(request.q, request.offset, request.limit)
-        return pb.SearchCustomersResponse(total=total, customers=[
-            pb.CustomerSummary(customer_no=r["customer_no"], name=r["name"], id_no=r["id_no"] or "",
-                               primary_phone=r["primary_phone"] or "", address=r["address"] or "",
-                               tier=r["tier"], status=r["status"], origins=r["origins"] or ["bss"],
-                               matched_on=field)
-            for r in rows])
+        return pb.SearchCustomersResponse(total=total, customers=[summary_pb(r, field) for r in rows])
+
+    def BrowseCustomers(self, request, context):
+        rows, total, capped = self.h.browse(
+            request.offset, request.limit, station_code=request.station_code, status=request.status,
+            tier=request.tier, origin=request.origin)
+        return pb.BrowseCustomersResponse(customers=[summary_pb(r) for r in rows], total=total,
+                                          total_capped=capped)
 
     def CreateCustomer(self, request, context):
         return customer_pb(self.h.create(CreateCustomer(

@@ -5,22 +5,29 @@ from dataclasses import dataclass, fields
 from typing import ClassVar, Iterator
 from datetime import datetime, timezone
 
+import psycopg2.errors
+
 from services.common.db import Database
 from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
 from services.common.outbox import emit
 
 from . import store
 from .domain import idcard, normalize
+from .domain.browse import browse_filter
 from .domain.search import search_query
 from .domain.states import EVENTS, next_state
+from .domain.tier import TIERS
 from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
 from .service import NAME
 
 SOURCE = NAME
-TIERS = ("VIP", "household", "regular")
 CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
 MAX_PAGE = 200
 EXPORT_PAGE, MAX_EXPORT_PAGE = 500, 2000
+# A browse counts at most this many matches past its offset (two full pages), so a page at a million
+# customers costs the rows walked to find them, never an exact count of all (store.browse).
+BROWSE_COUNT_AHEAD = 200
+BROWSE_TIMEOUT_MS = 3000  # within the gateway's 5 s deadline
 MAX_ADDRESS = 300  # as the gateway; a much longer one cannot even be indexed (btree row limit)
 
 
@@ -185,6 +192,22 @@ class CustomerHandlers:
         with self.db.transaction() as cur:
             rows, total = store.search(cur, query, offset, limit)
         return rows, total, query.field
+
+    def browse(self, offset: int = 0, limit: int = 20, **filters: str) -> tuple[list[dict], int, bool]:
+        """Customers without a search term, filtered by station_code, status, tier and origin (see
+        domain/browse.py), in customer order: (page, total counted up to a cap, whether it was capped)."""
+        offset, limit = _page(offset, limit)
+        try:
+            given = browse_filter(**filters).given()
+        except ValueError as exc:
+            raise InvalidArgument(str(exc), reason="invalid-filter") from None
+        try:
+            with self.db.transaction() as cur:
+                return store.browse(cur, given, offset, limit, BROWSE_COUNT_AHEAD, BROWSE_TIMEOUT_MS)
+        except psycopg2.errors.QueryCanceled:
+            raise InvalidArgument("these filters match too few customers (or the offset is too deep) to page "
+                                  "through in time; search for the customer instead",
+                                  reason="browse-too-slow") from None
 
     def services(self, customer_no: str) -> list[dict]:
         _plain("customer_no", customer_no)

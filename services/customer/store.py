@@ -114,6 +114,16 @@ _MATCH_SQL = {
 }
 
 
+# A customer as a list shows it (search and browse), from `customer c`.
+_SUMMARY = """
+    c.customer_no, c.name, c.id_no, c.tier, c.status,
+    (SELECT phone FROM customer_phone p WHERE p.customer_id = c.id
+      ORDER BY is_primary DESC, phone LIMIT 1) AS primary_phone,
+    (SELECT address FROM premises p WHERE p.customer_id = c.id ORDER BY id LIMIT 1) AS address,
+    (SELECT coalesce(array_agg(DISTINCT system ORDER BY system), '{}')
+       FROM legacy_link l WHERE l.customer_id = c.id) AS origins"""
+
+
 def _like_literal(text: str) -> str:
     # A typed % or _ is a character to find, not a wildcard: q=% would otherwise list (and count) everyone.
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -128,13 +138,7 @@ def search(cur, query: SearchQuery, offset: int, limit: int) -> tuple[list[dict]
         page AS (
             SELECT c.id FROM customer c JOIN (SELECT DISTINCT id FROM hits) h USING (id)
              ORDER BY c.status = 'merged', c.id LIMIT %(limit)s OFFSET %(offset)s)
-        SELECT (SELECT count(DISTINCT id) FROM hits) AS total,
-               c.customer_no, c.name, c.id_no, c.tier, c.status,
-               (SELECT phone FROM customer_phone p WHERE p.customer_id = c.id
-                 ORDER BY is_primary DESC, phone LIMIT 1) AS primary_phone,
-               (SELECT address FROM premises p WHERE p.customer_id = c.id ORDER BY id LIMIT 1) AS address,
-               (SELECT coalesce(array_agg(DISTINCT system ORDER BY system), '{{}}')
-                  FROM legacy_link l WHERE l.customer_id = c.id) AS origins
+        SELECT (SELECT count(DISTINCT id) FROM hits) AS total, {_SUMMARY}
           FROM page JOIN customer c USING (id)
          ORDER BY c.status = 'merged', c.id""", {**params, "limit": limit, "offset": offset})
     rows = cur.fetchall()
@@ -402,3 +406,43 @@ def customers_for_export(conn, page_size: int) -> Iterator[list[dict]]:
         cur.execute(_EXPORT)
         while page := cur.fetchmany(page_size):
             yield page
+
+
+# -- browse ---------------------------------------------------------------------------------------
+
+# Each filter is a subquery probed per customer in customer order (one with LIMIT is never flattened into a
+# join), so a page costs the customers walked to fill it (indexed probes by customer_id), never a join over
+# every premises or legacy link: the planner's estimates for those joins are far off and it then hashes a
+# million rows for twenty.
+_BROWSE_WHERE = {
+    "status": "c.status = %(status)s",
+    "tier": "c.tier = %(tier)s",
+    "station_code": """(SELECT true FROM premises p JOIN area_station a ON a.area_code = p.area_code
+                         WHERE p.customer_id = c.id AND a.station_code = %(station_code)s LIMIT 1)""",
+    "origin": "(SELECT true FROM legacy_link l WHERE l.customer_id = c.id AND l.system = %(origin)s LIMIT 1)",
+}
+_BSS_ONLY = "(SELECT true FROM legacy_link l WHERE l.customer_id = c.id LIMIT 1) IS NULL"
+
+
+def browse(cur, filters: dict[str, str], offset: int, limit: int, count_ahead: int,
+           timeout_ms: int) -> tuple[list[dict], int, bool]:
+    """A page of customers in customer order, the total and whether counting stopped at the cap.
+
+    The total is offset + the matches from offset on, counted up to `count_ahead`: bounded work per page
+    instead of an exact count over a million rows. Filters that match almost nobody (or a very deep
+    offset) walk most of the table; `timeout_ms` stops such a walk (QueryCanceled) before it holds a
+    connection for seconds."""
+    cur.execute("SET LOCAL statement_timeout = %s", (timeout_ms,))
+    where = " AND ".join(["true"] + [_BSS_ONLY if (name, value) == ("origin", "bss") else _BROWSE_WHERE[name]
+                                     for name, value in filters.items()])
+    cur.execute(f"SELECT c.id FROM customer c WHERE {where} ORDER BY c.id OFFSET %(offset)s LIMIT %(ahead)s",
+                {**filters, "offset": offset, "ahead": count_ahead + 1})
+    ids = [row["id"] for row in cur.fetchall()]
+    if not ids and offset:
+        # Past the end: how many there are at all, which is fewer than the offset.
+        cur.execute(f"SELECT count(*) AS n FROM (SELECT 1 FROM customer c WHERE {where} LIMIT %(offset)s) m",
+                    {**filters, "offset": offset})
+        return [], cur.fetchone()["n"], False
+    cur.execute(f"SELECT {_SUMMARY} FROM customer c WHERE c.id = ANY(%(ids)s) ORDER BY c.id",
+                {"ids": ids[:limit]})
+    return cur.fetchall(), offset + min(len(ids), count_ahead), len(ids) > count_ahead

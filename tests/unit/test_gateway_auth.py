@@ -24,13 +24,14 @@ def test_expired_token_is_refused():
     assert (err.value.status, err.value.reason) == (401, "token-expired")
 
 
+# Tokens are made at collection: expiries far enough that a slow full run still sees them unexpired.
 @pytest.mark.parametrize("token", [
     "not-a-jwt",
     issue_token(User("a", Role.ADMIN), "another-secret-0123456789abcdef0123", timedelta(minutes=5)),
-    jwt.encode({"sub": "a", "role": "emperor", "exp": datetime.now(timezone.utc) + timedelta(minutes=5)},
+    jwt.encode({"sub": "a", "role": "emperor", "exp": datetime.now(timezone.utc) + timedelta(days=1)},
                SECRET, algorithm="HS256"),
     jwt.encode({"sub": "a", "role": "admin"}, SECRET, algorithm="HS256"),  # never expires: refused
-    jwt.encode({"sub": "a", "role": "admin", "exp": datetime.now(timezone.utc) + timedelta(minutes=5)},
+    jwt.encode({"sub": "a", "role": "admin", "exp": datetime.now(timezone.utc) + timedelta(days=1)},
                None, algorithm="none"),
 ])
 def test_forged_or_malformed_tokens_are_refused(token):

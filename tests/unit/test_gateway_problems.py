@@ -125,9 +125,9 @@ def test_openapi_declares_every_api_error_as_problem_json():
     # 401/403/404/409/502/503 answers and an undocumented content type.
     from gateway.app.deps import API_PREFIX
     from gateway.app.main import create_app
-    from services.common.settings import get_settings
+    from gateway.app.settings import gateway_settings
 
-    doc = create_app(get_settings()).openapi()
+    doc = create_app(gateway_settings()).openapi()
     operations = [op for path, item in doc["paths"].items() if path.startswith(API_PREFIX) for op in item.values()]
     assert operations
     for op in operations:

@@ -115,7 +115,7 @@ def test_selected_and_page_responses():
     result = CustomersPublic.from_proto(pb.SearchCustomersResponse(
         customers=[pb.CustomerSummary(customer_no="C1", name="a")], total=41), "counter")
     response = page(result, {"name"})
-    assert json.loads(response.body) == {"data": [{"name": "a"}], "count": 41}
+    assert json.loads(response.body) == {"data": [{"name": "a"}], "count": 41, "countCapped": False}
     assert response.headers[TOTAL_COUNT_HEADER] == "41"
 
 

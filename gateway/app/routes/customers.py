@@ -1,18 +1,20 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from bss.customer.v1 import customer_pb2 as pb
 
-from ..deps import CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
-from ..fields import Selection, page, selected, selector
+from ..deps import CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
+from ..fields import Selection, created, page, selected, selector
+from ..idempotency import Idempotent
+from ..problems import Problem
 from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, CustomerCreate, CustomerPublic,
                                  CustomersPublic, CustomerSummaryPublic, EntitlementCreate, ServiceChangePublic,
-                                 ServicesPublic, ServiceStateChange)
+                                 ServicesPublic, ServiceStateChange, Tier)
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
@@ -34,23 +36,46 @@ class ServiceAction(StrEnum):
     DISCONNECT = "disconnect"
 
 
+class Origin(StrEnum):
+    CMS = "cms"
+    SMS = "sms"
+    BSS = "bss"  # in neither legacy system
+
+
 @router.get("", response_model=CustomersPublic)
-async def search_customers(
-        user: CustomerReader, client: CustomerClient,
+async def list_customers(
+        user: CustomerReader, browser: CustomerBrowser, client: CustomerClient,
         fields: Annotated[Selection, Depends(selector(CustomerSummaryPublic))],
-        q: Annotated[str, Query(min_length=1, max_length=200,
-                                description="phone, ID number, name, customer or smart card number, address")],
+        q: Annotated[str | None, Query(min_length=1, max_length=200, description=(
+            "Search: phone, ID number, name, customer or smart card number, address. Without q, browse "
+            "every customer in customer order (supervisor and admin), with the filters below"))] = None,
+        station: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z_-]{1,16}$", description="station code")] = None,
+        status: Annotated[Literal["active", "merged"] | None, Query()] = None,
+        tier: Annotated[Tier | None, Query()] = None,
+        origin: Annotated[Origin | None, Query(description="cms, sms, or bss (in neither)")] = None,
         offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
-    reply = await client.SearchCustomers(pb.SearchCustomersRequest(q=q, offset=offset, limit=limit))
+    """Search with q, or browse without it. A browse counts at most a few pages of matches past offset:
+    `countCapped: true` says more match than `count`."""
+    if q is None:
+        reply = await client.BrowseCustomers(pb.BrowseCustomersRequest(
+            station_code=station or "", status=status or "", tier=tier or "", origin=origin or "",
+            offset=offset, limit=limit))
+    elif station or status or tier or origin:
+        raise Problem(422, "filter-with-search", "station, status, tier and origin filter a browse; "
+                                                 "leave them out when searching with q")
+    else:
+        reply = await client.SearchCustomers(pb.SearchCustomersRequest(q=q, offset=offset, limit=limit))
     return page(CustomersPublic.from_proto(reply, user.role), fields)
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, response_model=CustomerPublic)
 async def create_customer(body: CustomerCreate, user: CustomerWriter, client: CustomerClient,
-                          request: Request, response: Response) -> CustomerPublic:
-    view = await client.CreateCustomer(body.to_proto(user))
-    response.headers["Location"] = request.app.url_path_for("get_customer", customerNo=view.customer_no)
-    return CustomerPublic.from_proto(view, user.role)
+                          request: Request, once: Idempotent) -> JSONResponse:
+    async def create() -> JSONResponse:
+        view = await client.CreateCustomer(body.to_proto(user))
+        location = request.app.url_path_for("get_customer", customerNo=view.customer_no)
+        return created(CustomerPublic.from_proto(view, user.role), location)
+    return await once(create)
 
 
 @router.get("/{customerNo}", response_model=CustomerPublic)
@@ -83,14 +108,19 @@ async def change_service_state(customer_no: CustomerNo, service_no: ServiceNo, a
     return ServiceChangePublic.from_proto(await client.ChangeServiceState(command))
 
 
-@router.post("/{customerNo}/smartCards/{cardNo}/entitlements", status_code=201)
+@router.post("/{customerNo}/smartCards/{cardNo}/entitlements", status_code=201,
+             response_model=ServiceChangePublic)
 async def entitle_smart_card(customer_no: CustomerNo, card_no: CardNo, body: EntitlementCreate,
-                             user: CustomerWriter, client: CustomerClient) -> ServiceChangePublic:
-    reply = await client.EntitleSmartCard(body.to_proto(customer_no, card_no, user))
-    return ServiceChangePublic.from_proto(reply)
+                             user: CustomerWriter, client: CustomerClient, once: Idempotent) -> JSONResponse:
+    async def entitle() -> JSONResponse:
+        reply = await client.EntitleSmartCard(body.to_proto(customer_no, card_no, user))
+        return created(ServiceChangePublic.from_proto(reply))
+    return await once(entitle)
 
 
-@router.post("/{customerNo}/contacts", status_code=201)
+@router.post("/{customerNo}/contacts", status_code=201, response_model=ContactPublic)
 async def record_contact(customer_no: CustomerNo, body: ContactCreate, user: CustomerWriter,
-                         client: CustomerClient) -> ContactPublic:
-    return ContactPublic.from_proto(await client.RecordContact(body.to_proto(customer_no, user)))
+                         client: CustomerClient, once: Idempotent) -> JSONResponse:
+    async def record() -> JSONResponse:
+        return created(ContactPublic.from_proto(await client.RecordContact(body.to_proto(customer_no, user))))
+    return await once(record)

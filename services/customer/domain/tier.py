@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
+TIERS = ("VIP", "household", "regular")
 VIP_MONTHLY_FEES_FEN = 10000
 HOUSEHOLD_MIN_ACTIVE_SERVICES = 2
 
