@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import ClassVar
 from datetime import datetime, timezone
+from typing import Callable, ClassVar
 
+from services.common import inputrules
 from services.common.db import Database
 from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
+from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, LABEL_MAX, NAME_MAX, PAGE_MAX,
+                                        REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
 from services.common.outbox import emit
 
 from . import store
@@ -17,45 +20,37 @@ from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
 from .service import NAME
 
 SOURCE = NAME
-TIERS = ("VIP", "household", "regular")
-CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
-MAX_PAGE = 200
-MAX_ADDRESS = 300  # as the gateway; a much longer one cannot even be indexed (btree row limit)
-
-
-MAX_TEXT = 2000  # the longest free text (a contact summary); every other field is shorter
-MAX_LABEL = 50  # a contact kind, a product code: words, not prose
-MAX_REASON = 500
-
-
-def _plain(field: str, value: object, limit: int = MAX_TEXT) -> None:
-    # PostgreSQL text cannot hold NUL (psycopg2 raises, jsonb refuses \u0000): it is bad input, not a crash.
-    if isinstance(value, str) and "\x00" in value:
-        raise InvalidArgument(f"{field} must not contain NUL characters", reason="invalid-text")
-    if isinstance(value, str) and len(value) > limit:
-        raise InvalidArgument(f"{field} has at most {limit} characters", reason="invalid-text")
+CONTACT_CHANNELS = (*inputrules.CONTACT_CHANNELS, "system")  # "system": the service's own notes
+Clean = Callable[[str, str, int], str]
 
 
 class _Checked:
-    """Base of every command: text that cannot be stored is refused before anything happens, so a legacy
-    system is never told of a change that then fails to be recorded here."""
+    """Base of every command: each text field is brought to its one form (see inputrules) and text that
+    cannot be stored is refused before anything happens, so a legacy system is never told of a change
+    that then fails to be recorded here."""
 
     limits: ClassVar[dict[str, int]] = {}
+    kinds: ClassVar[dict[str, Clean]] = {}
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            _plain(f.name, getattr(self, f.name), self.limits.get(f.name, MAX_TEXT))
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                clean = self.kinds.get(f.name, inputrules.prose)
+                object.__setattr__(self, f.name, clean(f.name, value, self.limits.get(f.name, TEXT_MAX)))
 
 
 @dataclass(frozen=True)
 class Actor(_Checked):
-    limits: ClassVar[dict[str, int]] = {"username": MAX_LABEL, "role": MAX_LABEL}
+    limits: ClassVar[dict[str, int]] = {"username": LABEL_MAX, "role": LABEL_MAX}
     username: str
     role: str = ""
 
 
 @dataclass(frozen=True)
 class CreateCustomer(_Checked):
+    kinds: ClassVar[dict[str, Clean]] = {"name": wording, "id_no": number, "phone": number, "email": number,
+                                         "address": wording, "area_code": number, "tier": number}
     name: str
     actor: Actor
     id_no: str = ""
@@ -68,6 +63,8 @@ class CreateCustomer(_Checked):
 
 @dataclass(frozen=True)
 class UpdateContact(_Checked):
+    kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "phone": number, "email": number, "address": wording,
+                                         "area_code": number, "tier": number}
     customer_no: str
     actor: Actor
     phone: str | None = None
@@ -79,7 +76,8 @@ class UpdateContact(_Checked):
 
 @dataclass(frozen=True)
 class ChangeServiceState(_Checked):
-    limits: ClassVar[dict[str, int]] = {"reason": MAX_REASON}
+    limits: ClassVar[dict[str, int]] = {"reason": REASON_MAX}
+    kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "service_no": key, "action": number}
     customer_no: str
     service_no: str
     action: str
@@ -89,7 +87,8 @@ class ChangeServiceState(_Checked):
 
 @dataclass(frozen=True)
 class EntitleSmartCard(_Checked):
-    limits: ClassVar[dict[str, int]] = {"product_code": MAX_LABEL}
+    limits: ClassVar[dict[str, int]] = {"product_code": CODE_MAX}
+    kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "card_no": number, "product_code": number}
     customer_no: str
     card_no: str
     product_code: str
@@ -98,7 +97,8 @@ class EntitleSmartCard(_Checked):
 
 @dataclass(frozen=True)
 class RecordContact(_Checked):
-    limits: ClassVar[dict[str, int]] = {"kind": MAX_LABEL}
+    limits: ClassVar[dict[str, int]] = {"kind": LABEL_MAX}
+    kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "channel": number, "kind": wording}
     customer_no: str
     channel: str
     kind: str
@@ -138,15 +138,15 @@ def _valid_email(email: str) -> str | None:
     if not email:
         return None
     local, _, domain = email.partition("@")
-    if not local or "." not in domain or " " in email or len(email) > 254:
+    if not local or "." not in domain or " " in email or len(email) > EMAIL_MAX:
         raise InvalidArgument(f"invalid e-mail address {email!r}", reason="invalid-email")
     return email
 
 
 def _valid_address(raw: str) -> str | None:
     address = raw.strip()
-    if len(address) > MAX_ADDRESS:
-        raise InvalidArgument(f"an address has at most {MAX_ADDRESS} characters", reason="invalid-address")
+    if len(address) > ADDRESS_MAX:
+        raise InvalidArgument(f"an address has at most {ADDRESS_MAX} characters", reason="invalid-address")
     return address or None
 
 
@@ -155,8 +155,8 @@ def _address_norm(address: str) -> str:
 
 
 def _page(offset: int, limit: int) -> tuple[int, int]:
-    if offset < 0 or limit < 0 or limit > MAX_PAGE:
-        raise InvalidArgument(f"offset must be >= 0 and limit between 1 and {MAX_PAGE}", reason="invalid-page")
+    if offset < 0 or limit < 0 or limit > PAGE_MAX:
+        raise InvalidArgument(f"offset must be >= 0 and limit between 1 and {PAGE_MAX}", reason="invalid-page")
     return offset, limit or 20
 
 
@@ -168,13 +168,13 @@ class CustomerHandlers:
 
     # -- queries --------------------------------------------------------------------------------
     def get(self, customer_no: str, recent_contacts: int = 10) -> dict:
-        _plain("customer_no", customer_no)
+        customer_no = key("customer_no", customer_no)
         _, recent_contacts = _page(0, recent_contacts or 10)  # a negative LIMIT is a database error
         with self.db.transaction() as cur:
-            return store.customer_view(cur, customer_no.strip().upper(), recent_contacts)
+            return store.customer_view(cur, customer_no, recent_contacts)
 
     def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, str]:
-        _plain("q", q)
+        q = number("q", q, SEARCH_MAX)  # nothing is stored or shown: direction controls can just go
         offset, limit = _page(offset, limit)
         try:
             query = search_query(q)
@@ -186,7 +186,7 @@ class CustomerHandlers:
         return rows, total, query.field
 
     def services(self, customer_no: str) -> list[dict]:
-        _plain("customer_no", customer_no)
+        customer_no = key("customer_no", customer_no)
         with self.db.transaction() as cur:
             c = store.customer_by_no(cur, customer_no)
             return store.services_of(cur, c["id"])
@@ -206,8 +206,9 @@ class CustomerHandlers:
     def create(self, cmd: CreateCustomer) -> dict:
         name = cmd.name.strip()
         name_norm = normalize.normalize_name(name)
-        if not name_norm or len(name) > 60:
-            raise InvalidArgument("a person's name is required (at most 60 characters)", reason="invalid-name")
+        if not name_norm or len(name) > NAME_MAX:
+            raise InvalidArgument(f"a person's name is required (at most {NAME_MAX} characters)",
+                                  reason="invalid-name")
         id_no = _valid_id(cmd.id_no)
         phone = _valid_phone(cmd.phone)
         email = _valid_email(cmd.email)
@@ -349,8 +350,8 @@ class CustomerHandlers:
     def record_contact(self, cmd: RecordContact) -> dict:
         if cmd.channel not in CONTACT_CHANNELS:
             raise InvalidArgument(f"channel must be one of {', '.join(CONTACT_CHANNELS)}", reason="invalid-channel")
-        if not cmd.summary.strip() or len(cmd.summary) > 2000:
-            raise InvalidArgument("summary is required (at most 2000 characters)", reason="invalid-summary")
+        if not cmd.summary.strip() or len(cmd.summary) > TEXT_MAX:
+            raise InvalidArgument(f"summary is required (at most {TEXT_MAX} characters)", reason="invalid-summary")
         with self.db.transaction() as cur:
             c = store.customer_by_no(cur, cmd.customer_no)
             return store.add_contact(cur, c["id"], cmd.channel, cmd.kind.strip() or "note", cmd.summary.strip(),
