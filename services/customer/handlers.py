@@ -7,7 +7,7 @@ from typing import Callable, ClassVar
 
 from services.common import inputrules
 from services.common.db import Database
-from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
+from services.common.errors import IllegalTransition, InvalidArgument
 from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, LABEL_MAX, NAME_MAX, PAGE_MAX,
                                         REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
 from services.common.outbox import emit
@@ -215,8 +215,7 @@ class CustomerHandlers:
         address = _valid_address(cmd.address)
         tier = _valid_tier(cmd.tier or "regular")
         with self.db.transaction() as cur:
-            if dup := store.find_duplicate(cur, id_no, name_norm, phone[0] if phone else None):
-                raise AlreadyExists(f"this person is already customer {dup}", reason="duplicate-customer")
+            store.claim_identity(cur, id_no, name_norm, phone[0] if phone else None)
             if cmd.area_code and not store.area_known(cur, cmd.area_code):
                 raise InvalidArgument(f"unknown area code {cmd.area_code}", reason="unknown-area")
             c = store.insert_customer(cur, name=name, name_norm=name_norm, id_no=id_no, email=email,
