@@ -280,7 +280,8 @@ class CustomerHandlers:
             result = self._write_back(svc, cmd.action, actor)
             wb = store.record_write_back(cur, service_id=svc["id"], system=svc["origin"], action=cmd.action,
                                          request={"legacyRef": svc["legacy_ref"], "reason": cmd.reason},
-                                         ok=result.ok, detail=result.detail, actor=actor)
+                                         ok=result.ok, detail=result.detail, actor=actor,
+                                         legacy_changed_at=result.legacy_changed_at)
             if result.ok:
                 store.set_service_state(cur, svc["id"], new_state, actor)
                 store.audit(cur, "service", svc["service_no"], cmd.action,

@@ -253,10 +253,12 @@ def account_for_premises(cur, customer_id: int, premises_id: int | None) -> int 
 
 
 def record_write_back(cur, *, service_id: int | None, system: str, action: str, request: dict,
-                      ok: bool, detail: str, actor: str) -> dict:
-    cur.execute("""INSERT INTO write_back (service_id, system, action, request, outcome, detail, requested_by)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING system, outcome, detail, at""",
-                (service_id, system, action, Json(request), "ok" if ok else "failed", detail, actor))
+                      ok: bool, detail: str, actor: str, legacy_changed_at=None) -> dict:
+    cur.execute("""INSERT INTO write_back (service_id, system, action, request, outcome, detail, requested_by,
+                                           legacy_changed_at)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING system, outcome, detail, at""",
+                (service_id, system, action, Json(request), "ok" if ok else "failed", detail, actor,
+                 legacy_changed_at))
     return cur.fetchone()
 
 

@@ -135,7 +135,7 @@ DEVICES = """
 RESOLVE_SERVICES = """
     INSERT INTO imp_resolved
     SELECT s.system, s.legacy_ref, o.customer_id, pr.id, dv.id, acc.account_id, s.kind, s.product_code,
-           s.product_name, s.monthly_fee_minor, s.state, s.started_at, s.ended_at
+           s.product_name, s.monthly_fee_minor, s.state, s.started_at, s.ended_at, s.changed_at
       FROM imp_service s
       JOIN imp_record r ON r.system = s.system AND r.legacy_key = s.legacy_key
       JOIN imp_owner o USING (rec_id)
@@ -157,6 +157,14 @@ ACCOUNTS = """
     SELECT a.account_id, a.customer_id, a.premises_id, c.name
       FROM imp_account a JOIN customer c ON c.id = a.customer_id
 """
+# A clerk's write-back holds its service row from before it tells the legacy system until it commits.
+# Waiting here for every staged service's row means the update below sees all write-backs made so far,
+# and none can start before this run commits.
+LOCK_SERVICES = """
+    SELECT 1 FROM service s JOIN imp_resolved x ON s.origin = x.system AND s.legacy_ref = x.legacy_ref
+     ORDER BY s.id FOR UPDATE OF s
+"""
+# A legacy row read before the last write-back changed it is older than what the clerk did: left out.
 SERVICE_UPDATES = """
     UPDATE service s
        SET state = x.state, monthly_fee_minor = x.monthly_fee_minor, product_name = x.product_name,
@@ -164,6 +172,7 @@ SERVICE_UPDATES = """
            ended_at = x.ended_at, updated_at = now(), updated_by = %(actor)s
       FROM imp_resolved x JOIN service old ON old.origin = x.system AND old.legacy_ref = x.legacy_ref
      WHERE s.id = old.id
+       AND NOT EXISTS (SELECT 1 FROM write_back w WHERE w.service_id = old.id AND w.legacy_changed_at > x.changed_at)
        AND (old.state, old.monthly_fee_minor, old.product_name, old.ended_at, old.premises_id, old.device_id)
            IS DISTINCT FROM (x.state, x.monthly_fee_minor, x.product_name, x.ended_at,
                              COALESCE(x.premises_id, old.premises_id), COALESCE(x.device_id, old.device_id))
@@ -251,6 +260,7 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     cur.execute(NEW_ACCOUNTS)
     cur.execute(ACCOUNTS)
     counts["accounts_created"] = cur.rowcount
+    cur.execute(LOCK_SERVICES)
     cur.execute(SERVICE_UPDATES, args)
     updated = cur.fetchall()
     counts["services_updated"] = len(updated)
