@@ -16,6 +16,7 @@ from . import store
 from .domain import idcard, normalize
 from .domain.search import search_query
 from .domain.states import EVENTS, next_state
+from .domain.tier import merged_tier
 from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
 from .service import NAME
 
@@ -362,14 +363,19 @@ class CustomerHandlers:
             m = self._pending_match(cur, match_id)
             store.decide_match(cur, match_id, "accepted", actor.username)
             survivor, merged = m["customer_a"], m["customer_b"]  # the older record survives
+            before = store.tiers(cur, survivor, merged)
             store.merge_customers(cur, survivor, merged, actor.username)
+            tier = merged_tier(*before, store.active_fees(cur, survivor))
+            if tier != before[0]:
+                store.update_customer(cur, survivor, {"tier": tier}, actor.username)
             rows, _ = store.matches(cur, "", 0, 1, match_id=match_id)
             view = rows[0]
             store.audit(cur, "customer", view["left_side"]["customer_no"], "merge",
-                        {"merged": view["right_side"]["customer_no"], "matchId": match_id}, actor.username)
+                        {"merged": view["right_side"]["customer_no"], "matchId": match_id, "tier": tier},
+                        actor.username)
             emit(cur, SOURCE, "customer_merged", {"customerNo": view["left_side"]["customer_no"],
                                                   "mergedCustomerNo": view["right_side"]["customer_no"],
-                                                  "matchId": match_id})
+                                                  "matchId": match_id, "tier": tier})
             return view
 
     def reject_match(self, match_id: int, actor: Actor) -> dict:

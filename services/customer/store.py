@@ -311,6 +311,17 @@ def decide_match(cur, match_id: int, status: str, actor: str) -> None:
                 (status, actor, match_id))
 
 
+def tiers(cur, *customer_ids: int) -> list[str]:
+    cur.execute("SELECT id, tier FROM customer WHERE id = ANY(%s)", (list(customer_ids),))
+    found = {row["id"]: row["tier"] for row in cur.fetchall()}
+    return [found[i] for i in customer_ids]
+
+
+def active_fees(cur, customer_id: int) -> list[int]:
+    cur.execute("SELECT monthly_fee_minor FROM service WHERE customer_id = %s AND state = 'active'", (customer_id,))
+    return [row["monthly_fee_minor"] for row in cur.fetchall()]
+
+
 def merge_customers(cur, survivor: int, merged: int, actor: str) -> None:
     """Move everything of `merged` onto `survivor`; the merged record stays, pointing at the survivor."""
     for table in ("legacy_link", "account", "device", "service", "contact"):
