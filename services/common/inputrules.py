@@ -36,6 +36,7 @@ EMAIL_MAX = 254      # RFC 5321
 SEARCH_MAX = 200     # what a clerk types into the search box
 PAGE_MAX = 200       # rows a service answers per page
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # one @, a dot in the domain, no spaces
 TIERS = ("VIP", "household", "regular")
 CONTACT_CHANNELS = ("counter", "phone", "field", "online")  # where a person talked to the customer
 

@@ -1,6 +1,7 @@
 """Use cases of the customer service: a command in, one transaction, events out through the outbox."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
 from typing import Callable, ClassVar
@@ -8,8 +9,8 @@ from typing import Callable, ClassVar
 from services.common import inputrules
 from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument
-from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, LABEL_MAX, NAME_MAX, PAGE_MAX,
-                                        REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
+from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX, NAME_MAX,
+                                        PAGE_MAX, REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
 from services.common.outbox import emit
 
 from . import store
@@ -138,8 +139,7 @@ def _valid_email(email: str) -> str | None:
     email = email.strip()
     if not email:
         return None
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or " " in email or len(email) > EMAIL_MAX:
+    if not re.match(EMAIL_PATTERN, email) or len(email) > EMAIL_MAX:
         raise InvalidArgument(f"invalid e-mail address {email!r}", reason="invalid-email")
     return email
 

@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
 from bss.customer.v1 import customer_pb2 as pb
-from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, CONTACT_CHANNELS, EMAIL_MAX, LABEL_MAX, NAME_MAX,
-                                        REASON_MAX, TEXT_MAX, TIERS, fold)
+from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, CONTACT_CHANNELS, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX,
+                                        NAME_MAX, REASON_MAX, TEXT_MAX, TIERS, fold)
 
 from ..auth import User
 from ..masking import mask
@@ -23,7 +23,7 @@ Tier = Literal[TIERS]
 Name = Annotated[str, Folded, Field(min_length=1, max_length=NAME_MAX)]
 IdNo = Annotated[str, Folded, Field(pattern=r"^(\d{15}|\d{17}[\dXx])$", description="Mainland ID card number")]
 Phone = Annotated[str, Folded, Field(pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
-Email = Annotated[str, Folded, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=EMAIL_MAX)]
+Email = Annotated[str, Folded, Field(pattern=EMAIL_PATTERN, max_length=EMAIL_MAX)]
 Address = Annotated[str, Folded, Field(min_length=1, max_length=ADDRESS_MAX)]
 AreaCode = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,16}$")]
 
