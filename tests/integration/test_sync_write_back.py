@@ -7,34 +7,17 @@ import time
 
 import pytest
 
-from services.common.db import Database
-from services.common.migrate import migrate
-from services.customer.handlers import Actor, ChangeServiceState, CustomerHandlers
+from services.customer.handlers import Actor, ChangeServiceState
 from services.customer.importer import run as import_run
-from services.customer.importer.bulk import run_bulk_import
 from services.customer.importer.sync import run_sync
-from services.customer.legacy.cms import CmsAdapter
-from services.customer.legacy.sms import SmsAdapter
 
-from tests.databases import execute, throwaway_legacy
-from tests.integration.test_import import MIGRATIONS
+from tests.databases import execute
+from tests.integration.legacy_world import imported
 
 pytestmark = pytest.mark.integration
 CLERK = Actor("clerk-t", "counter")
-CMS_ROWS = """
-    INSERT INTO sflx VALUES ('01', '城镇标准', 2200);
-    INSERT INTO yhxx (yhbh, yhxm, lxdh, azdz, qydm, xlzt, khrq, sflxdm) VALUES
-      ('U01', '张伟', '13811110001', '文三路12号3栋2单元1201', '0101', '1', '20050301', '01');
-"""
-SMS_ROWS = """
-    INSERT INTO product VALUES ('BASIC', '数字基本包', 'BASIC', 2500);
-    INSERT INTO subscriber (subscriber_id, cust_name, mobile, addr, region_code) VALUES
-      (1001, '李娜', '13922220002', '城南路7号2栋1单元101', '0301');
-    INSERT INTO smartcard (card_no, subscriber_id) VALUES ('C1', 1001);
-    INSERT INTO entitlement (entitlement_id, card_no, product_id, start_time, status) VALUES (1, 'C1', 'BASIC', '2020-01-01', 'A');
-"""
 LEGACY_STATE = {  # how each legacy system says what the clerk did
-    "cms": ("SELECT CASE xlzt WHEN '1' THEN 'active' WHEN '2' THEN 'suspended' END FROM yhxx WHERE yhbh = 'U01'"),
+    "cms": ("SELECT CASE xlzt WHEN '1' THEN 'active' WHEN '2' THEN 'suspended' END FROM yhxx WHERE yhbh = 'U04'"),
     "sms": ("SELECT CASE status WHEN 'A' THEN 'active' WHEN 'S' THEN 'suspended' END FROM entitlement "
             "WHERE entitlement_id = 1"),
 }
@@ -42,16 +25,8 @@ LEGACY_STATE = {  # how each legacy system says what the clerk did
 
 @pytest.fixture
 def world(settings):
-    with throwaway_legacy(settings) as env:
-        migrate(env, "customer", MIGRATIONS)
-        execute(env.legacy_cms_url, CMS_ROWS)
-        execute(env.legacy_sms_url, SMS_ROWS)
-        run_bulk_import(env)
-        db = Database(env.service_db_url("customer"), schema="customer", maxconn=4)
-        try:
-            yield env, CustomerHandlers(db, CmsAdapter(env.legacy_cms_url), SmsAdapter(env.legacy_sms_url))
-        finally:
-            db.close()
+    with imported(settings) as world:
+        yield world
 
 
 def services(env) -> dict[str, tuple[str, str, str]]:
@@ -98,7 +73,7 @@ def test_a_suspend_made_while_the_sync_reads_is_not_rolled_back(world, monkeypat
 def test_a_change_made_in_the_legacy_system_after_a_write_back_is_applied(world):
     env, handlers = world
     command(handlers, env, "cms", "suspend")
-    execute(env.legacy_cms_url, "UPDATE yhxx SET xlzt = '1' WHERE yhbh = 'U01'")  # restored at the CMS counter
+    execute(env.legacy_cms_url, "UPDATE yhxx SET xlzt = '1' WHERE yhbh = 'U04'")  # restored at the CMS counter
     run_sync(env)
     assert services(env)["cms"][2] == "active"
 

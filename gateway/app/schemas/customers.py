@@ -25,7 +25,7 @@ IdNo = Annotated[str, Folded, Field(pattern=r"^(\d{15}|\d{17}[\dXx])$", descript
 Phone = Annotated[str, Folded, Field(pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
 Email = Annotated[str, Folded, Field(pattern=EMAIL_PATTERN, max_length=EMAIL_MAX)]
 Address = Annotated[str, Folded, Field(min_length=1, max_length=ADDRESS_MAX)]
-AreaCode = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,16}$")]
+AreaCode = Annotated[str, Folded, Field(pattern=r"^[0-9A-Za-z]{1,16}$")]
 
 
 def actor(user: User) -> pb.Actor:
