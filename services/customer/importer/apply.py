@@ -9,6 +9,14 @@ from services.customer.domain.tier import tier
 
 from .copy import CopyWriter
 
+# A clerk's write-back holds its service row from before it tells the legacy system until it commits.
+# Waiting first for the row of every staged service means SERVICE_UPDATES sees all write-backs made so
+# far, and none can start before this run commits; taken before any customer row, these locks never make
+# a run and a write-back wait for each other in a circle.
+LOCK_SERVICES = """
+    SELECT 1 FROM service s JOIN imp_service x ON s.origin = x.system AND s.legacy_ref = x.legacy_ref
+     ORDER BY s.id FOR UPDATE OF s
+"""
 LINKED_BEFORE = """
     INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor)
     SELECT r.rec_id, COALESCE(c.merged_into, c.id), NULL, NULL, false
@@ -157,13 +165,6 @@ ACCOUNTS = """
     SELECT a.account_id, a.customer_id, a.premises_id, c.name
       FROM imp_account a JOIN customer c ON c.id = a.customer_id
 """
-# A clerk's write-back holds its service row from before it tells the legacy system until it commits.
-# Waiting here for every staged service's row means the update below sees all write-backs made so far,
-# and none can start before this run commits.
-LOCK_SERVICES = """
-    SELECT 1 FROM service s JOIN imp_resolved x ON s.origin = x.system AND s.legacy_ref = x.legacy_ref
-     ORDER BY s.id FOR UPDATE OF s
-"""
 # A legacy row read before the last write-back changed it is older than what the clerk did: left out.
 SERVICE_UPDATES = """
     UPDATE service s
@@ -246,6 +247,7 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     track = changes is not None
     changes = changes if track else []
     args = {"actor": actor, "run_id": run_id}
+    cur.execute(LOCK_SERVICES)
     cur.execute(HEADS)
     counts["customers_created"] = cur.rowcount
     cur.execute(NEW_OWNERS)
@@ -260,7 +262,6 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     cur.execute(NEW_ACCOUNTS)
     cur.execute(ACCOUNTS)
     counts["accounts_created"] = cur.rowcount
-    cur.execute(LOCK_SERVICES)
     cur.execute(SERVICE_UPDATES, args)
     updated = cur.fetchall()
     counts["services_updated"] = len(updated)
