@@ -50,11 +50,12 @@ class Phone(NamedTuple):
     kind: str    # mobile | landline
 
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+# ASCII digits only: Python's \d also takes other scripts' digits, which a phone is never stored with.
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # 010 and 02x have 3-digit area codes with 8-digit numbers; the rest 4 digits with 7 or 8.
-_LANDLINE = re.compile(r"0(?:10|2\d)[2-9]\d{7}|0[3-9]\d{2}[2-9]\d{6,7}")
+_LANDLINE = re.compile(r"0(?:10|2[0-9])[2-9][0-9]{7}|0[3-9][0-9]{2}[2-9][0-9]{6,7}")
 _PHONE_SEPARATORS = re.compile(r"[/,;，；、|]|或|和|\s{2,}")
-_NOT_DIGIT = re.compile(r"\D")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 def classify_phone(digits: str) -> Phone | None:
