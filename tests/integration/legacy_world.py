@@ -5,14 +5,14 @@ from __future__ import annotations
 import contextlib
 
 from services.common.db import Database
-from services.common.migrate import migrate
+from services.common.migrate import migrate_service
 from services.customer.handlers import CustomerHandlers
 from services.customer.importer.bulk import run_bulk_import
 from services.customer.legacy.cms import CmsAdapter
 from services.customer.legacy.sms import SmsAdapter
+from services.customer.service import SPEC
 
 from tests.databases import execute, throwaway_legacy
-from tests.integration.test_import import MIGRATIONS
 
 # Two people: 王芳 with an analog line (CMS U04), 张伟 with a smart card and the basic package (SMS 1001,
 # entitlement 1).
@@ -35,7 +35,7 @@ SMS_ROWS = """
 def imported(settings):
     """Yields (settings pointing at the world, handlers)."""
     with throwaway_legacy(settings) as env:
-        migrate(env, "customer", MIGRATIONS)
+        migrate_service(env, SPEC)
         execute(env.legacy_cms_url, CMS_ROWS)
         execute(env.legacy_sms_url, SMS_ROWS)
         run_bulk_import(env)
