@@ -1,14 +1,18 @@
 """Use cases of the customer service: a command in, one transaction, events out through the outbox."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, fields
-from typing import ClassVar, Iterator
 from datetime import datetime, timezone
+from typing import Callable, ClassVar, Iterator
 
 import psycopg2.errors
 
+from services.common import inputrules
 from services.common.db import Database
-from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
+from services.common.errors import IllegalTransition, InvalidArgument
+from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX, NAME_MAX,
+                                        PAGE_MAX, REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
 from services.common.outbox import emit
 
 from . import store
@@ -16,54 +20,47 @@ from .domain import idcard, normalize
 from .domain.browse import browse_filter
 from .domain.search import search_query
 from .domain.states import EVENTS, next_state
-from .domain.tier import TIERS
+from .domain.tier import merged_tier
 from .legacy.ports import CmsNetwork, SmsNetwork, WriteBackResult
 from .service import NAME
 
 SOURCE = NAME
-CONTACT_CHANNELS = ("counter", "phone", "field", "system", "online")
-MAX_PAGE = 200
+CONTACT_CHANNELS = (*inputrules.CONTACT_CHANNELS, "system")  # "system": the service's own notes
+Clean = Callable[[str, str, int], str]
 EXPORT_PAGE, MAX_EXPORT_PAGE = 500, 2000
 # A browse counts at most this many matches past its offset (two full pages), so a page at a million
 # customers costs the rows walked to find them, never an exact count of all (store.browse).
 BROWSE_COUNT_AHEAD = 200
 BROWSE_TIMEOUT_MS = 3000  # within the gateway's 5 s deadline
-MAX_ADDRESS = 300  # as the gateway; a much longer one cannot even be indexed (btree row limit)
-
-
-MAX_TEXT = 2000  # the longest free text (a contact summary); every other field is shorter
-MAX_LABEL = 50  # a contact kind, a product code: words, not prose
-MAX_REASON = 500
-
-
-def _plain(field: str, value: object, limit: int = MAX_TEXT) -> None:
-    # PostgreSQL text cannot hold NUL (psycopg2 raises, jsonb refuses \u0000): it is bad input, not a crash.
-    if isinstance(value, str) and "\x00" in value:
-        raise InvalidArgument(f"{field} must not contain NUL characters", reason="invalid-text")
-    if isinstance(value, str) and len(value) > limit:
-        raise InvalidArgument(f"{field} has at most {limit} characters", reason="invalid-text")
 
 
 class _Checked:
-    """Base of every command: text that cannot be stored is refused before anything happens, so a legacy
-    system is never told of a change that then fails to be recorded here."""
+    """Base of every command: each text field is brought to its one form (see inputrules) and text that
+    cannot be stored is refused before anything happens, so a legacy system is never told of a change
+    that then fails to be recorded here."""
 
     limits: ClassVar[dict[str, int]] = {}
+    kinds: ClassVar[dict[str, Clean]] = {}
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            _plain(f.name, getattr(self, f.name), self.limits.get(f.name, MAX_TEXT))
+            value = getattr(self, f.name)
+            if isinstance(value, str):
+                clean = self.kinds.get(f.name, inputrules.prose)
+                object.__setattr__(self, f.name, clean(f.name, value, self.limits.get(f.name, TEXT_MAX)))
 
 
 @dataclass(frozen=True)
 class Actor(_Checked):
-    limits: ClassVar[dict[str, int]] = {"username": MAX_LABEL, "role": MAX_LABEL}
+    limits: ClassVar[dict[str, int]] = {"username": LABEL_MAX, "role": LABEL_MAX}
     username: str
     role: str = ""
 
 
 @dataclass(frozen=True)
 class CreateCustomer(_Checked):
+    kinds: ClassVar[dict[str, Clean]] = {"name": wording, "id_no": number, "phone": number, "email": number,
+                                         "address": wording, "area_code": number, "tier": number}
     name: str
     actor: Actor
     id_no: str = ""
@@ -76,6 +73,8 @@ class CreateCustomer(_Checked):
 
 @dataclass(frozen=True)
 class UpdateContact(_Checked):
+    kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "phone": number, "email": number, "address": wording,
+                                         "area_code": number, "tier": number}
     customer_no: str
     actor: Actor
     phone: str | None = None
@@ -87,7 +86,8 @@ class UpdateContact(_Checked):
 
 @dataclass(frozen=True)
 class ChangeServiceState(_Checked):
-    limits: ClassVar[dict[str, int]] = {"reason": MAX_REASON}
+    limits: ClassVar[dict[str, int]] = {"reason": REASON_MAX}
+    kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "service_no": key, "action": number}
     customer_no: str
     service_no: str
     action: str
@@ -97,7 +97,8 @@ class ChangeServiceState(_Checked):
 
 @dataclass(frozen=True)
 class EntitleSmartCard(_Checked):
-    limits: ClassVar[dict[str, int]] = {"product_code": MAX_LABEL}
+    limits: ClassVar[dict[str, int]] = {"product_code": CODE_MAX}
+    kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "card_no": number, "product_code": number}
     customer_no: str
     card_no: str
     product_code: str
@@ -106,7 +107,8 @@ class EntitleSmartCard(_Checked):
 
 @dataclass(frozen=True)
 class RecordContact(_Checked):
-    limits: ClassVar[dict[str, int]] = {"kind": MAX_LABEL}
+    limits: ClassVar[dict[str, int]] = {"kind": LABEL_MAX}
+    kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "channel": number, "kind": wording}
     customer_no: str
     channel: str
     kind: str
@@ -145,16 +147,15 @@ def _valid_email(email: str) -> str | None:
     email = email.strip()
     if not email:
         return None
-    local, _, domain = email.partition("@")
-    if not local or "." not in domain or " " in email or len(email) > 254:
+    if not re.match(EMAIL_PATTERN, email) or len(email) > EMAIL_MAX:
         raise InvalidArgument(f"invalid e-mail address {email!r}", reason="invalid-email")
     return email
 
 
 def _valid_address(raw: str) -> str | None:
     address = raw.strip()
-    if len(address) > MAX_ADDRESS:
-        raise InvalidArgument(f"an address has at most {MAX_ADDRESS} characters", reason="invalid-address")
+    if len(address) > ADDRESS_MAX:
+        raise InvalidArgument(f"an address has at most {ADDRESS_MAX} characters", reason="invalid-address")
     return address or None
 
 
@@ -163,8 +164,8 @@ def _address_norm(address: str) -> str:
 
 
 def _page(offset: int, limit: int) -> tuple[int, int]:
-    if offset < 0 or limit < 0 or limit > MAX_PAGE:
-        raise InvalidArgument(f"offset must be >= 0 and limit between 1 and {MAX_PAGE}", reason="invalid-page")
+    if offset < 0 or limit < 0 or limit > PAGE_MAX:
+        raise InvalidArgument(f"offset must be >= 0 and limit between 1 and {PAGE_MAX}", reason="invalid-page")
     return offset, limit or 20
 
 
@@ -176,13 +177,13 @@ class CustomerHandlers:
 
     # -- queries --------------------------------------------------------------------------------
     def get(self, customer_no: str, recent_contacts: int = 10) -> dict:
-        _plain("customer_no", customer_no)
+        customer_no = key("customer_no", customer_no)
         _, recent_contacts = _page(0, recent_contacts or 10)  # a negative LIMIT is a database error
         with self.db.transaction() as cur:
-            return store.customer_view(cur, customer_no.strip().upper(), recent_contacts)
+            return store.customer_view(cur, customer_no, recent_contacts)
 
     def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, str]:
-        _plain("q", q)
+        q = number("q", q, SEARCH_MAX)  # nothing is stored or shown: direction controls can just go
         offset, limit = _page(offset, limit)
         try:
             query = search_query(q)
@@ -210,7 +211,7 @@ class CustomerHandlers:
                                   reason="browse-too-slow") from None
 
     def services(self, customer_no: str) -> list[dict]:
-        _plain("customer_no", customer_no)
+        customer_no = key("customer_no", customer_no)
         with self.db.transaction() as cur:
             c = store.customer_by_no(cur, customer_no)
             return store.services_of(cur, c["id"])
@@ -244,16 +245,16 @@ class CustomerHandlers:
     def create(self, cmd: CreateCustomer) -> dict:
         name = cmd.name.strip()
         name_norm = normalize.normalize_name(name)
-        if not name_norm or len(name) > 60:
-            raise InvalidArgument("a person's name is required (at most 60 characters)", reason="invalid-name")
+        if not name_norm or len(name) > NAME_MAX:
+            raise InvalidArgument(f"a person's name is required (at most {NAME_MAX} characters)",
+                                  reason="invalid-name")
         id_no = _valid_id(cmd.id_no)
         phone = _valid_phone(cmd.phone)
         email = _valid_email(cmd.email)
         address = _valid_address(cmd.address)
         tier = _valid_tier(cmd.tier or "regular")
         with self.db.transaction() as cur:
-            if dup := store.find_duplicate(cur, id_no, name_norm, phone[0] if phone else None):
-                raise AlreadyExists(f"this person is already customer {dup}", reason="duplicate-customer")
+            store.claim_identity(cur, id_no, name_norm, phone[0] if phone else None)
             if cmd.area_code and not store.area_known(cur, cmd.area_code):
                 raise InvalidArgument(f"unknown area code {cmd.area_code}", reason="unknown-area")
             c = store.insert_customer(cur, name=name, name_norm=name_norm, id_no=id_no, email=email,
@@ -318,7 +319,8 @@ class CustomerHandlers:
             result = self._write_back(svc, cmd.action, actor)
             wb = store.record_write_back(cur, service_id=svc["id"], system=svc["origin"], action=cmd.action,
                                          request={"legacyRef": svc["legacy_ref"], "reason": cmd.reason},
-                                         ok=result.ok, detail=result.detail, actor=actor)
+                                         ok=result.ok, detail=result.detail, actor=actor,
+                                         legacy_changed_at=result.legacy_changed_at)
             if result.ok:
                 store.set_service_state(cur, svc["id"], new_state, actor)
                 store.audit(cur, "service", svc["service_no"], cmd.action,
@@ -387,8 +389,8 @@ class CustomerHandlers:
     def record_contact(self, cmd: RecordContact) -> dict:
         if cmd.channel not in CONTACT_CHANNELS:
             raise InvalidArgument(f"channel must be one of {', '.join(CONTACT_CHANNELS)}", reason="invalid-channel")
-        if not cmd.summary.strip() or len(cmd.summary) > 2000:
-            raise InvalidArgument("summary is required (at most 2000 characters)", reason="invalid-summary")
+        if not cmd.summary.strip() or len(cmd.summary) > TEXT_MAX:
+            raise InvalidArgument(f"summary is required (at most {TEXT_MAX} characters)", reason="invalid-summary")
         with self.db.transaction() as cur:
             c = store.customer_by_no(cur, cmd.customer_no)
             return store.add_contact(cur, c["id"], cmd.channel, cmd.kind.strip() or "note", cmd.summary.strip(),
@@ -399,14 +401,19 @@ class CustomerHandlers:
             m = self._pending_match(cur, match_id)
             store.decide_match(cur, match_id, "accepted", actor.username)
             survivor, merged = m["customer_a"], m["customer_b"]  # the older record survives
+            before = store.tiers(cur, survivor, merged)
             store.merge_customers(cur, survivor, merged, actor.username)
+            tier = merged_tier(*before, store.active_fees(cur, survivor))
+            if tier != before[0]:
+                store.update_customer(cur, survivor, {"tier": tier}, actor.username)
             rows, _ = store.matches(cur, "", 0, 1, match_id=match_id)
             view = rows[0]
             store.audit(cur, "customer", view["left_side"]["customer_no"], "merge",
-                        {"merged": view["right_side"]["customer_no"], "matchId": match_id}, actor.username)
+                        {"merged": view["right_side"]["customer_no"], "matchId": match_id, "tier": tier},
+                        actor.username)
             emit(cur, SOURCE, "customer_merged", {"customerNo": view["left_side"]["customer_no"],
                                                   "mergedCustomerNo": view["right_side"]["customer_no"],
-                                                  "matchId": match_id})
+                                                  "matchId": match_id, "tier": tier})
             return view
 
     def reject_match(self, match_id: int, actor: Actor) -> dict:

@@ -4,13 +4,13 @@ Functions take an open cursor so the caller decides the transaction; rows come b
 """
 from __future__ import annotations
 
-import json
 from typing import Iterator
 
+from psycopg2.errors import UniqueViolation
 from psycopg2.extras import Json, RealDictCursor
 
 from services.common.audit import audit  # noqa: F401 - the shared trail, written as store.audit by handlers
-from services.common.errors import NotFound
+from services.common.errors import AlreadyExists, NotFound
 
 from .domain.search import SearchQuery
 
@@ -152,26 +152,43 @@ def search(cur, query: SearchQuery, offset: int, limit: int) -> tuple[list[dict]
 
 # -- writing ------------------------------------------------------------------------------------
 
-def find_duplicate(cur, id_no: str | None, name_norm: str, phone: str | None) -> str | None:
-    """The customer number of an existing customer that is evidently the same person, if any."""
+def claim_identity(cur, id_no: str | None, name_norm: str, phone: str | None) -> None:
+    """Refuse (AlreadyExists, naming the customer) a person who is a customer already: same ID number, or
+    same name and phone. The person's keys are locked to the end of the transaction first, so of two
+    clerks creating the same person at once the second waits, then finds the first one's customer; a
+    read-then-insert alone would let both in."""
+    keys = ([f"id:{id_no}"] if id_no else []) + ([f"name+phone:{name_norm}:{phone}"] if phone else [])
+    for identity in sorted(keys):  # one order everywhere: two creates never wait for each other in a circle
+        cur.execute("SELECT pg_advisory_xact_lock(hashtext('customer-identity'), hashtext(%s))", (identity,))
     if id_no:
         cur.execute("SELECT customer_no FROM customer WHERE id_no = %s", (id_no,))
         if row := cur.fetchone():
-            return row["customer_no"]
+            raise _duplicate(row["customer_no"])
     if phone:
         cur.execute("""SELECT c.customer_no FROM customer c JOIN customer_phone p ON p.customer_id = c.id
                         WHERE p.phone = %s AND c.name_norm = %s AND c.status = 'active' LIMIT 1""",
                     (phone, name_norm))
         if row := cur.fetchone():
-            return row["customer_no"]
-    return None
+            raise _duplicate(row["customer_no"])
+
+
+def _duplicate(customer_no: str) -> AlreadyExists:
+    return AlreadyExists(f"this person is already customer {customer_no}", reason="duplicate-customer")
 
 
 def insert_customer(cur, *, name: str, name_norm: str, id_no: str | None, email: str | None,
                     tier: str, actor: str) -> dict:
-    cur.execute("""INSERT INTO customer (name, name_norm, id_no, email, tier, created_by, updated_by)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *""",
-                (name, name_norm, id_no, email, tier, actor, actor))
+    # The ID number is unique: a customer the legacy sync or a merge gave it since the claim is a duplicate
+    # too, reported as one rather than as a failed insert.
+    cur.execute("SAVEPOINT insert_customer")
+    try:
+        cur.execute("""INSERT INTO customer (name, name_norm, id_no, email, tier, created_by, updated_by)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *""",
+                    (name, name_norm, id_no, email, tier, actor, actor))
+    except UniqueViolation:
+        cur.execute("ROLLBACK TO SAVEPOINT insert_customer")
+        cur.execute("SELECT customer_no FROM customer WHERE id_no = %s", (id_no,))
+        raise _duplicate(cur.fetchone()["customer_no"]) from None
     return cur.fetchone()
 
 
@@ -242,10 +259,12 @@ def account_for_premises(cur, customer_id: int, premises_id: int | None) -> int 
 
 
 def record_write_back(cur, *, service_id: int | None, system: str, action: str, request: dict,
-                      ok: bool, detail: str, actor: str) -> dict:
-    cur.execute("""INSERT INTO write_back (service_id, system, action, request, outcome, detail, requested_by)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING system, outcome, detail, at""",
-                (service_id, system, action, Json(request), "ok" if ok else "failed", detail, actor))
+                      ok: bool, detail: str, actor: str, legacy_changed_at=None) -> dict:
+    cur.execute("""INSERT INTO write_back (service_id, system, action, request, outcome, detail, requested_by,
+                                           legacy_changed_at)
+                   VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING system, outcome, detail, at""",
+                (service_id, system, action, Json(request), "ok" if ok else "failed", detail, actor,
+                 legacy_changed_at))
     return cur.fetchone()
 
 
@@ -296,6 +315,17 @@ def match_for_update(cur, match_id: int) -> dict:
 def decide_match(cur, match_id: int, status: str, actor: str) -> None:
     cur.execute("UPDATE match_candidate SET status = %s, decided_by = %s, decided_at = now() WHERE id = %s",
                 (status, actor, match_id))
+
+
+def tiers(cur, *customer_ids: int) -> list[str]:
+    cur.execute("SELECT id, tier FROM customer WHERE id = ANY(%s)", (list(customer_ids),))
+    found = {row["id"]: row["tier"] for row in cur.fetchall()}
+    return [found[i] for i in customer_ids]
+
+
+def active_fees(cur, customer_id: int) -> list[int]:
+    cur.execute("SELECT monthly_fee_minor FROM service WHERE customer_id = %s AND state = 'active'", (customer_id,))
+    return [row["monthly_fee_minor"] for row in cur.fetchall()]
 
 
 def merge_customers(cur, survivor: int, merged: int, actor: str) -> None:

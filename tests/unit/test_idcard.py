@@ -47,3 +47,8 @@ def test_parse_distinguishes_blank_from_invalid():
     assert parse_id_no("  ") == (None, None)
     assert parse_id_no(None) == (None, None)
     assert parse_id_no(VALID.lower()) == (VALID, None)
+
+
+def test_folded_forms_are_read_and_other_scripts_digits_refused():
+    assert parse_id_no("\u200b" + VALID.translate(str.maketrans("0123456789X", "０１２３４５６７８９Ｘ"))) == (VALID, None)
+    assert parse_id_no(VALID.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))) == (None, "not 15 or 18 digits")

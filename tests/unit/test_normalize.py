@@ -1,11 +1,7 @@
 import pytest
 
 from services.customer.domain.normalize import (
-    Phone, normalize_address, normalize_name, parse_phones, surname, to_halfwidth)
-
-
-def test_halfwidth():
-    assert to_halfwidth("ＡＢＣ１２３　") == "ABC123 "
+    Phone, normalize_address, normalize_name, parse_phones, surname)
 
 
 @pytest.mark.parametrize("raw,expected", [
@@ -78,3 +74,14 @@ def test_address_keeps_words_that_only_look_like_prefixes():
 def test_empty_address_is_none():
     assert normalize_address("   ") is None
     assert normalize_address(None) is None
+
+
+def test_legacy_text_is_folded_like_typed_text():
+    assert normalize_name("\uf90a\u200b三") == "金三"  # a compatibility ideograph and a zero-width space
+    assert normalize_address("文三路１２号３栋") == normalize_address("文三路12号3栋")
+    assert parse_phones("\ufeff１３８１２３４５６７８") == [Phone("13812345678", "mobile")]
+
+
+def test_other_scripts_digits_never_make_a_phone():
+    assert parse_phones("13٨١٢٣٤٥٦٧٨") == []  # 13812345678 with Arabic-Indic digits after the 13
+    assert parse_phones("13812345678 / ١٣٩١٢٣٤٥٦٧٨") == [Phone("13812345678", "mobile")]

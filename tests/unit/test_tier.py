@@ -1,4 +1,4 @@
-from services.customer.domain.tier import tier
+from services.customer.domain.tier import merged_tier, tier
 
 
 def test_vip_flag_wins():
@@ -17,3 +17,10 @@ def test_two_active_services_make_household():
 def test_single_service_is_regular():
     assert tier(False, [2500]) == "regular"
     assert tier(False, []) == "regular"
+
+
+def test_a_merge_keeps_the_higher_tier_or_what_the_services_together_earn():
+    assert merged_tier("regular", "VIP", [2200]) == "VIP"  # the SMS VIP mark of the merged record
+    assert merged_tier("VIP", "regular", []) == "VIP"
+    assert merged_tier("regular", "regular", [2200, 2500]) == "household"
+    assert merged_tier("household", "regular", [6000, 4000]) == "VIP"

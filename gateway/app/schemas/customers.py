@@ -6,21 +6,26 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
 from bss.customer.v1 import customer_pb2 as pb
+from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, CONTACT_CHANNELS, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX,
+                                        NAME_MAX, REASON_MAX, TEXT_MAX, TIERS, fold)
 
 from ..auth import User
 from ..masking import mask
 from .base import ApiModel, InputModel, Money, Page, opt
 
-Tier = Literal["VIP", "household", "regular"]
-Name = Annotated[str, Field(min_length=1, max_length=60)]  # as the customer service allows
-IdNo = Annotated[str, Field(pattern=r"^(\d{15}|\d{17}[\dXx])$", description="Mainland ID card number")]
-Phone = Annotated[str, Field(pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
-Email = Annotated[str, Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
-Address = Annotated[str, Field(min_length=1, max_length=300)]
-AreaCode = Annotated[str, Field(pattern=r"^[0-9A-Za-z]{1,16}$")]
+# The limits are the customer service's own (services/common/inputrules.py); text is folded to the form the
+# service compares first, so a full-width ID number or phone passes these patterns as the service accepts it.
+Folded = BeforeValidator(fold)
+Tier = Literal[TIERS]
+Name = Annotated[str, Folded, Field(min_length=1, max_length=NAME_MAX)]
+IdNo = Annotated[str, Folded, Field(pattern=r"^(\d{15}|\d{17}[\dXx])$", description="Mainland ID card number")]
+Phone = Annotated[str, Folded, Field(pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
+Email = Annotated[str, Folded, Field(pattern=EMAIL_PATTERN, max_length=EMAIL_MAX)]
+Address = Annotated[str, Folded, Field(min_length=1, max_length=ADDRESS_MAX)]
+AreaCode = Annotated[str, Folded, Field(pattern=r"^[0-9A-Za-z]{1,16}$")]
 
 
 def actor(user: User) -> pb.Actor:
@@ -65,7 +70,7 @@ class ContactUpdate(InputModel):
 
 
 class ServiceStateChange(InputModel):
-    reason: str = Field("", max_length=500)
+    reason: str = Field("", max_length=REASON_MAX)
 
     def to_proto(self, customer_no: str, service_no: str, action: str, user: User) -> pb.ChangeServiceStateRequest:
         return pb.ChangeServiceStateRequest(customer_no=customer_no, service_no=service_no, action=action,
@@ -73,7 +78,7 @@ class ServiceStateChange(InputModel):
 
 
 class EntitlementCreate(InputModel):
-    product_code: str = Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_.-]+$")
+    product_code: str = Field(min_length=1, max_length=CODE_MAX, pattern=r"^[0-9A-Za-z_.-]+$")
 
     def to_proto(self, customer_no: str, card_no: str, user: User) -> pb.EntitleSmartCardRequest:
         return pb.EntitleSmartCardRequest(customer_no=customer_no, card_no=card_no,
@@ -81,9 +86,9 @@ class EntitlementCreate(InputModel):
 
 
 class ContactCreate(InputModel):
-    channel: Literal["counter", "phone", "field", "online"]
-    kind: str = Field(min_length=1, max_length=50)
-    summary: str = Field(min_length=1, max_length=2000)
+    channel: Literal[CONTACT_CHANNELS]
+    kind: str = Field(min_length=1, max_length=LABEL_MAX)
+    summary: str = Field(min_length=1, max_length=TEXT_MAX)
 
     def to_proto(self, customer_no: str, user: User) -> pb.RecordContactRequest:
         return pb.RecordContactRequest(customer_no=customer_no, channel=self.channel, kind=self.kind,

@@ -8,12 +8,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from services.common.inputrules import fold
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
 EARLIEST_BIRTH_YEAR = 1900
 
-_ID18 = re.compile(r"\d{17}[\dX]")
-_ID15 = re.compile(r"\d{15}")
+# ASCII digits only: Python's \d also takes other scripts' digits, which a number is never stored with.
+_ID18 = re.compile(r"[0-9]{17}[0-9X]")
+_ID15 = re.compile(r"[0-9]{15}")
 _NOISE = str.maketrans("", "", " \t-")
 
 
@@ -44,9 +47,8 @@ def normalize_id_no(raw: str | None, today: date | None = None) -> str:
     century 19 and a check character is computed."""
     if raw is None:
         raise InvalidIdNumber("missing")
-    value = raw.strip().translate(_NOISE).upper()
     # Counter clerks type full-width digits and letters with Chinese input methods.
-    value = "".join(chr(ord(c) - 0xFEE0) if "\uff01" <= c <= "\uff5e" else c for c in value)
+    value = fold(raw).strip().translate(_NOISE).upper()
     if not value:
         raise InvalidIdNumber("missing")
     today = today or date.today()

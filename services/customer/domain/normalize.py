@@ -2,15 +2,15 @@
 
 Two spellings of the same thing must come out equal, so matching can compare strings; anything that
 cannot be read as a name, a phone or an address comes out as None (or is left out) instead of noise.
+Legacy text is first folded as every entry point folds what clerks type (full-width forms half-width,
+NFKC, no invisible characters: services/common/inputrules.py), so both compare equal.
 """
 from __future__ import annotations
 
 import re
 from typing import NamedTuple
 
-# Full-width ASCII (what Chinese input methods type) to half-width; ideographic space to space.
-_HALFWIDTH = {c: c - 0xFEE0 for c in range(0xFF01, 0xFF5F)}
-_HALFWIDTH[0x3000] = 0x20
+from services.common.inputrules import fold
 
 # Traditional and variant characters that are common in names and addresses typed on old systems.
 _SIMPLIFIED = str.maketrans(
@@ -29,15 +29,11 @@ COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 诸葛 上官 东方 慕容 令狐 皇甫 尉迟 公孙 长孙 宇文 司徒 夏侯 轩辕 端木 独孤 南宫 西门 申屠".split())
 
 
-def to_halfwidth(text: str) -> str:
-    return text.translate(_HALFWIDTH)
-
-
 def normalize_name(raw: str | None) -> str | None:
     """Name without spaces, remarks in brackets, traditional characters; None if not a usable name."""
     if not raw:
         return None
-    name = _REMARK.sub("", to_halfwidth(raw))
+    name = _REMARK.sub("", fold(raw))
     name = _WHITESPACE.sub("", name).translate(_SIMPLIFIED)
     name = _NAME_DOTS.sub("·", name).strip("·")
     if not name or _NAME_JUNK.search(name) or not _NAME_OK.search(name):
@@ -54,11 +50,12 @@ class Phone(NamedTuple):
     kind: str    # mobile | landline
 
 
-_MOBILE = re.compile(r"1[3-9]\d{9}")
+# ASCII digits only: Python's \d also takes other scripts' digits, which a phone is never stored with.
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
 # 010 and 02x have 3-digit area codes with 8-digit numbers; the rest 4 digits with 7 or 8.
-_LANDLINE = re.compile(r"0(?:10|2\d)[2-9]\d{7}|0[3-9]\d{2}[2-9]\d{6,7}")
+_LANDLINE = re.compile(r"0(?:10|2[0-9])[2-9][0-9]{7}|0[3-9][0-9]{2}[2-9][0-9]{6,7}")
 _PHONE_SEPARATORS = re.compile(r"[/,;，；、|]|或|和|\s{2,}")
-_NOT_DIGIT = re.compile(r"\D")
+_NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 def classify_phone(digits: str) -> Phone | None:
@@ -84,7 +81,7 @@ def parse_phones(raw: str | None) -> list[Phone]:
     if not raw:
         return []
     found: list[Phone] = []
-    for token in _PHONE_SEPARATORS.split(to_halfwidth(raw)):
+    for token in _PHONE_SEPARATORS.split(fold(raw)):
         phone = classify_phone(_NOT_DIGIT.sub("", token))
         # "13812345678 0571-88886666": one space between two numbers reads as one long number.
         candidates = [phone] if phone else [classify_phone(_NOT_DIGIT.sub("", t)) for t in token.split()]
@@ -114,7 +111,7 @@ def normalize_address(raw: str | None) -> str | None:
     of building (栋), number (号) and unit; None if nothing is left."""
     if not raw:
         return None
-    addr = _WHITESPACE.sub("", to_halfwidth(raw)).translate(_SIMPLIFIED).translate(_DASHES)
+    addr = _WHITESPACE.sub("", fold(raw)).translate(_SIMPLIFIED).translate(_DASHES)
     addr = _PREFIX.sub("", addr, count=1)
     addr = _CN_NUMBER.sub(lambda m: str(_cn_to_int(m.group(1))), addr)
     addr = addr.replace("号楼", "栋").replace("幢", "栋").replace("座", "栋")

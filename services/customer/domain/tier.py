@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Iterable
 
-TIERS = ("VIP", "household", "regular")
+from services.common.inputrules import TIERS  # noqa: F401 - the one list, also the gateway's
+
 VIP_MONTHLY_FEES_FEN = 10000
 HOUSEHOLD_MIN_ACTIVE_SERVICES = 2
+RANK = ("regular", "household", "VIP")
 
 
 def tier(marked_vip: bool, active_monthly_fees_fen: Iterable[int]) -> str:
@@ -17,3 +19,9 @@ def tier(marked_vip: bool, active_monthly_fees_fen: Iterable[int]) -> str:
     if len(fees) >= HOUSEHOLD_MIN_ACTIVE_SERVICES:
         return "household"
     return "regular"
+
+
+def merged_tier(survivor: str, merged: str, active_monthly_fees_fen: Iterable[int]) -> str:
+    """Two records of one person made one: the higher of their tiers (one may carry the SMS VIP mark the
+    other never had), or higher still if their services together earn it."""
+    return max(survivor, merged, tier(False, active_monthly_fees_fen), key=RANK.index)

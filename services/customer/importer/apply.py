@@ -9,6 +9,14 @@ from services.customer.domain.tier import tier
 
 from .copy import CopyWriter
 
+# A clerk's write-back holds its service row from before it tells the legacy system until it commits.
+# Waiting first for the row of every staged service means SERVICE_UPDATES sees all write-backs made so
+# far, and none can start before this run commits; taken before any customer row, these locks never make
+# a run and a write-back wait for each other in a circle.
+LOCK_SERVICES = """
+    SELECT 1 FROM service s JOIN imp_service x ON s.origin = x.system AND s.legacy_ref = x.legacy_ref
+     ORDER BY s.id FOR UPDATE OF s
+"""
 LINKED_BEFORE = """
     INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor)
     SELECT r.rec_id, COALESCE(c.merged_into, c.id), NULL, NULL, false
@@ -135,7 +143,7 @@ DEVICES = """
 RESOLVE_SERVICES = """
     INSERT INTO imp_resolved
     SELECT s.system, s.legacy_ref, o.customer_id, pr.id, dv.id, acc.account_id, s.kind, s.product_code,
-           s.product_name, s.monthly_fee_minor, s.state, s.started_at, s.ended_at
+           s.product_name, s.monthly_fee_minor, s.state, s.started_at, s.ended_at, s.changed_at
       FROM imp_service s
       JOIN imp_record r ON r.system = s.system AND r.legacy_key = s.legacy_key
       JOIN imp_owner o USING (rec_id)
@@ -157,6 +165,7 @@ ACCOUNTS = """
     SELECT a.account_id, a.customer_id, a.premises_id, c.name
       FROM imp_account a JOIN customer c ON c.id = a.customer_id
 """
+# A legacy row read before the last write-back changed it is older than what the clerk did: left out.
 SERVICE_UPDATES = """
     UPDATE service s
        SET state = x.state, monthly_fee_minor = x.monthly_fee_minor, product_name = x.product_name,
@@ -164,6 +173,7 @@ SERVICE_UPDATES = """
            ended_at = x.ended_at, updated_at = now(), updated_by = %(actor)s
       FROM imp_resolved x JOIN service old ON old.origin = x.system AND old.legacy_ref = x.legacy_ref
      WHERE s.id = old.id
+       AND NOT EXISTS (SELECT 1 FROM write_back w WHERE w.service_id = old.id AND w.legacy_changed_at > x.changed_at)
        AND (old.state, old.monthly_fee_minor, old.product_name, old.ended_at, old.premises_id, old.device_id)
            IS DISTINCT FROM (x.state, x.monthly_fee_minor, x.product_name, x.ended_at,
                              COALESCE(x.premises_id, old.premises_id), COALESCE(x.device_id, old.device_id))
@@ -237,6 +247,7 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     track = changes is not None
     changes = changes if track else []
     args = {"actor": actor, "run_id": run_id}
+    cur.execute(LOCK_SERVICES)
     cur.execute(HEADS)
     counts["customers_created"] = cur.rowcount
     cur.execute(NEW_OWNERS)

@@ -22,7 +22,7 @@ from .copy import CopyWriter, pipe_copy
 RECORD_COLUMNS = ("rec_id", "system", "legacy_key", "name", "name_norm", "surname", "id_no", "id_rejected",
                   "address", "address_norm", "area_code", "vip")
 SERVICE_COLUMNS = ("system", "legacy_ref", "legacy_key", "kind", "product_code", "product_name",
-                   "monthly_fee_minor", "state", "started_at", "ended_at", "card_no")
+                   "monthly_fee_minor", "state", "started_at", "ended_at", "card_no", "changed_at")
 RESIDENT_ID_CERT_TYPES = ("01", "", None)
 ANALOG_PRODUCT = ("ANALOG", "模拟电视")
 # Record numbers of the two systems never meet; the lower SMS numbers make an SMS record the anchor
@@ -95,7 +95,8 @@ def stage_sms(cur, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datet
         pipe_copy(lambda sink: legacy.copy_entitlements(since, sink), cur, "imp_service", ENTITLEMENT_COLUMNS)
         pipe_copy(lambda sink: legacy.copy_devices(since, sink), cur, "imp_device", DEVICE_COLUMNS)
     cur.execute("SELECT (SELECT count(*) FROM imp_service WHERE system = 'sms'), (SELECT count(*) FROM imp_device),"
-                " greatest((SELECT max(changed_at) FROM imp_service), (SELECT max(changed_at) FROM imp_device))")
+                " greatest((SELECT max(changed_at) FROM imp_service WHERE system = 'sms'),"
+                " (SELECT max(changed_at) FROM imp_device))")
     entitlements, devices, latest = cur.fetchone()
     stager.seen(latest)
     return {**stager.counts, "sms_rows": rows, "sms_entitlements": entitlements, "sms_devices": devices}, \
@@ -118,7 +119,7 @@ def stage_cms(customer_url: str, cms_url: str, since: datetime | None) -> tuple[
                 if stager.person("cms", user_no, name, id_raw, (phones,), address, area, False, row, USER_COLUMNS):
                     product_code, product_name = (fee_code, fee_name) if fee_name else ANALOG_PRODUCT
                     stager.services.add(("cms", user_no, user_no, "analog_tv", product_code, product_name,
-                                         fee or 0, state, _open_date(opened), None, None))
+                                         fee or 0, state, _open_date(opened), None, None, changed_at))
             stager.flush()
         conn.commit()
     finally:

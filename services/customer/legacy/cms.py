@@ -54,8 +54,10 @@ class CmsAdapter:
                 if row is None:
                     return WriteBackResult(False, f"CMS user {user_no} does not exist")
                 accepted = row[0] in allowed_from
+                changed_at = None
                 if accepted:
-                    cur.execute("UPDATE yhxx SET xlzt = %s WHERE yhbh = %s", (target, user_no))
+                    cur.execute("UPDATE yhxx SET xlzt = %s WHERE yhbh = %s RETURNING gxsj", (target, user_no))
+                    changed_at = cur.fetchone()[0]
                 # The CMS logs refused operations too (jg 0): that is how its operators audit the network.
                 cur.execute("INSERT INTO czrz (yhbh, czlx, czy, jg) VALUES (%s, %s, %s, %s) RETURNING czxh",
                             (user_no, code, operator[:20], "1" if accepted else "0"))
@@ -63,4 +65,4 @@ class CmsAdapter:
         if not accepted:
             state = _LINE_STATUS_NAMES.get(row[0], row[0])
             return WriteBackResult(False, f"czrz {log_no}: {code} refused, line is {state}")
-        return WriteBackResult(True, f"czrz {log_no}: {code} accepted")
+        return WriteBackResult(True, f"czrz {log_no}: {code} accepted", legacy_changed_at=changed_at)

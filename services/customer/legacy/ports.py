@@ -6,6 +6,7 @@ see this interface.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 
@@ -14,6 +15,9 @@ class WriteBackResult:
     ok: bool
     detail: str          # what the legacy system answered, e.g. "czrz 1234: TJ accepted"
     legacy_ref: str = ""  # for an entitlement: the new entitlement id
+    # The changed row's own change time on the legacy system's clock (its version): the sync applies
+    # only legacy states at least this new.
+    legacy_changed_at: datetime | None = None
 
 
 class CmsNetwork(Protocol):

@@ -143,16 +143,18 @@ class SmsAdapter:
                     return WriteBackResult(False, f"SMS entitlement {entitlement_id} does not exist")
                 card_no, product_id, status = row
                 accepted = status in allowed_from
+                changed_at = None
                 if accepted:
                     cur.execute(
                         "UPDATE entitlement SET status = %s,"
                         " end_time = CASE WHEN %s = 'C' THEN localtimestamp ELSE end_time END"
-                        " WHERE entitlement_id = %s", (target, target, int(entitlement_id)))
+                        " WHERE entitlement_id = %s RETURNING update_time", (target, target, int(entitlement_id)))
+                    changed_at = cur.fetchone()[0]
                 command_id = _ca_command(cur, card_no, command, product_id, operator, accepted)
         if not accepted:
             return WriteBackResult(False, f"ca_command {command_id}: {command} rejected, "
                                           f"entitlement is {_STATUS_NAMES.get(status, status)}")
-        return WriteBackResult(True, f"ca_command {command_id}: {command} OK")
+        return WriteBackResult(True, f"ca_command {command_id}: {command} OK", legacy_changed_at=changed_at)
 
     def entitle(self, card_no: str, product_code: str, operator: str) -> WriteBackResult:
         with legacy_connection(self.url, self.system) as conn, conn:
