@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 from typing import AsyncIterator
 
@@ -18,7 +19,7 @@ from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
 from .routes import auth, console, customers, health, import_runs, matches
-from .users import ensure_demo_users
+from .users import AccountCheck, ensure_demo_users, still_current
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ensure_demo_users(settings)
         app.state.db = Database(settings.service_db_url("gateway"), schema="gateway",
                                 maxconn=settings.db_pool_max)
+        app.state.account_check = AccountCheck(partial(still_current, app.state.db))
         app.state.channels = Channels(settings)
         try:
             yield
