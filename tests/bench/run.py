@@ -12,8 +12,7 @@ def main() -> None:
     import_bench.main()
     figures = search_bench.run(import_bench.bench_settings())
     print("search by phone through gRPC:", json.dumps(figures, indent=2))
-    figures = view_bench.run(import_bench.bench_settings())
-    print("360 view through the gateway:", json.dumps(figures, indent=2))
+    print(view_bench.report(view_bench.run(import_bench.bench_settings())))
 
 
 if __name__ == "__main__":
