@@ -1,9 +1,10 @@
-"""PostgreSQL access: a thread-safe connection pool and a transaction context manager."""
+"""PostgreSQL access: a thread-safe connection pool, a transaction context manager, and statements
+prepared once per session."""
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
 
 import psycopg2
 import psycopg2.extras
@@ -11,6 +12,40 @@ import psycopg2.pool
 from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_UNKNOWN
 
 psycopg2.extras.register_uuid()
+
+
+class PooledConnection(psycopg2.extensions.connection):
+    """A pool's connection, which remembers the statements its session has prepared."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepared: set[str] = set()
+
+
+class Prepared:
+    """A statement that PostgreSQL plans once per session instead of on every call: for a statement
+    whose planning costs more than running it (the 360 view's eight subqueries plan in about 1 ms and
+    run in 0.3). `sql` takes named parameters, `%(name)s`, listed in `params`.
+
+    Prepared statements outlive a rolled-back transaction, so a connection prepares each name once. On a
+    plain connection (tools, tests) the statement simply runs.
+    """
+
+    def __init__(self, name: str, sql: str, params: Sequence[str]):
+        self.name = name
+        self.sql = sql
+        self._prepare = f"PREPARE {name} AS " + sql % {p: f"${n}" for n, p in enumerate(params, 1)}
+        self._execute = f"EXECUTE {name} ({', '.join(f'%({p})s' for p in params)})"
+
+    def execute(self, cur, values: Mapping) -> None:
+        prepared = getattr(cur.connection, "prepared", None)
+        if prepared is None:
+            cur.execute(self.sql, values)
+            return
+        if self.name not in prepared:
+            cur.execute(self._prepare)
+            prepared.add(self.name)
+        cur.execute(self._execute, values)
 
 
 class Database:
@@ -37,7 +72,7 @@ class Database:
         self._idle.extend(self._open() for _ in range(minconn))
 
     def _open(self) -> psycopg2.extensions.connection:
-        return psycopg2.connect(self.url, **self._connect_kwargs)
+        return psycopg2.connect(self.url, connection_factory=PooledConnection, **self._connect_kwargs)
 
     def _take(self) -> psycopg2.extensions.connection:
         with self._lock:

@@ -1,14 +1,16 @@
 """The connection pool against the real PostgreSQL: connections are kept open and reused, up to the
-pool's size, and lost ones are replaced. A session is a backend process, named by pg_backend_pid()."""
+pool's size, and lost ones are replaced; prepared statements are prepared once per session. A session is
+a backend process, named by pg_backend_pid()."""
 from __future__ import annotations
 
 import threading
 import uuid
 
 import psycopg2
+import psycopg2.extras
 import pytest
 
-from services.common.db import Database
+from services.common.db import Database, Prepared, connect
 from services.common.provision import ensure_database
 from tests.databases import execute
 
@@ -76,3 +78,35 @@ def test_a_transaction_left_failed_is_rolled_back_before_reuse(pool):
         with pool.transaction() as cur:
             cur.execute(f"SELECT * FROM {marker}")
     assert backend(pool)
+
+
+SQUARE = Prepared("test_square", "SELECT %(n)s::int * %(n)s::int AS square, %(tag)s::text AS tag", ("n", "tag"))
+
+
+def prepared_in_session(cur) -> list[str]:
+    cur.execute("SELECT name FROM pg_prepared_statements")
+    return [row["name"] for row in cur.fetchall()]
+
+
+def test_a_prepared_statement_is_prepared_once_per_session_and_survives_a_rollback(pool):
+    with pytest.raises(ZeroDivisionError):
+        with pool.transaction() as cur:
+            SQUARE.execute(cur, {"n": 3, "tag": "100%"})
+            assert cur.fetchone() == {"square": 9, "tag": "100%"}
+            raise ZeroDivisionError  # rolls the transaction back; the statement stays prepared
+    for n in range(4, 8):
+        with pool.transaction() as cur:
+            SQUARE.execute(cur, {"n": n, "tag": "x"})
+            assert cur.fetchone()["square"] == n * n
+            assert prepared_in_session(cur) == ["test_square"]
+
+
+def test_a_prepared_statement_on_a_plain_connection_just_runs(settings):
+    conn = connect(settings.db_url)
+    try:
+        with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+            SQUARE.execute(cur, {"n": 5, "tag": "y"})
+            assert cur.fetchone() == {"square": 25, "tag": "y"}
+            assert prepared_in_session(cur) == []
+    finally:
+        conn.close()
