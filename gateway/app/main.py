@@ -57,7 +57,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 def main() -> None:
     settings = get_settings()
     setup_logging("gateway", settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_config=None)
+    # No access log: a JSON line per request cost the gateway about a tenth of its CPU under load.
+    uvicorn.run(create_app(settings), host=settings.gateway_host, port=settings.gateway_port, log_config=None,
+                access_log=False)
 
 
 if __name__ == "__main__":
