@@ -40,11 +40,22 @@ def selector(model: type[BaseModel]) -> Callable[[str | None], Selection]:
     return dependency
 
 
+class ModelResponse(JSONResponse):
+    """A model's JSON written by pydantic in one pass (in Rust): the same document JSONResponse makes of
+    model_dump() (compact, UTF-8), at a fraction of the cost of building the dicts and encoding them."""
+
+    def __init__(self, model: BaseModel, include: Any = None, headers: dict[str, str] | None = None):
+        self._include = include  # before super().__init__, which renders
+        super().__init__(model, headers=headers)
+
+    def render(self, content: BaseModel) -> bytes:
+        return content.model_dump_json(by_alias=True, include=self._include).encode()
+
+
 def selected(model: BaseModel, fields: Selection = None) -> JSONResponse:
-    return JSONResponse(model.model_dump(mode="json", by_alias=True, include=fields))
+    return ModelResponse(model, fields)
 
 
 def page(result: Page, fields: Selection = None) -> JSONResponse:
     include: Any = {"data": {"__all__": fields}, "count": True} if fields else None
-    return JSONResponse(result.model_dump(mode="json", by_alias=True, include=include),
-                        headers={TOTAL_COUNT_HEADER: str(result.count)})
+    return ModelResponse(result, include, {TOTAL_COUNT_HEADER: str(result.count)})
