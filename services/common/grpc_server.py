@@ -47,8 +47,11 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
                 log.exception("unhandled error", extra={"method": method})
                 context.abort(grpc.StatusCode.INTERNAL, "internal error")
             finally:
-                log.info("rpc", extra={"method": method, "code": outcome,
-                                       "ms": round((time.perf_counter() - started) * 1000, 2)})
+                # A line per answered call cost the customer server a tenth of its CPU at a few hundred
+                # views a second: answered calls are logged at DEBUG, failed ones at INFO.
+                log.log(logging.DEBUG if outcome == "OK" else logging.INFO, "rpc",
+                        extra={"method": method, "code": outcome,
+                               "ms": round((time.perf_counter() - started) * 1000, 2)})
                 correlation_id.reset(token)
 
         return grpc.unary_unary_rpc_method_handler(
