@@ -123,6 +123,19 @@ class Database:
                     conn.rollback()
                 raise
 
+    @contextlib.contextmanager
+    def statement(self) -> Iterator[psycopg2.extras.RealDictCursor]:
+        """A cursor whose statements each commit on their own (autocommit). A read that is one statement
+        sees one snapshot either way; this spares it the BEGIN and COMMIT round trips."""
+        with self.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                    yield cur
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
+
     def ping(self) -> bool:
         try:
             with self.transaction() as cur:

@@ -110,3 +110,18 @@ def test_a_prepared_statement_on_a_plain_connection_just_runs(settings):
             assert prepared_in_session(cur) == []
     finally:
         conn.close()
+
+
+def transaction_ids(cur) -> set[int]:
+    ids = set()
+    for _ in range(2):
+        cur.execute("SELECT pg_current_xact_id()::text::bigint AS id")
+        ids.add(cur.fetchone()["id"])
+    return ids
+
+
+def test_statements_commit_one_by_one_and_the_connection_goes_back_to_transactions(pool):
+    with pool.statement() as cur:
+        assert len(transaction_ids(cur)) == 2
+    with pool.transaction() as cur:
+        assert len(transaction_ids(cur)) == 1
