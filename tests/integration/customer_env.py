@@ -9,6 +9,7 @@ from pathlib import Path
 
 import psycopg2
 
+from services.common.db import Database
 from services.common.migrate import migrate
 from services.common.provision import ensure_database
 from services.customer import grpc_server
@@ -44,6 +45,18 @@ def prepare_databases(settings) -> None:
             cur.execute("SELECT pg_advisory_lock(42)")
             cur.execute((ROOT / "services/legacy_sim" / ddl).read_text())
             cur.execute("SELECT pg_advisory_unlock(42)")
+
+
+@contextlib.contextmanager
+def customer_database(settings, maxconn: int = 2):
+    """The customer schema and the legacy databases ready, and a pool on the customer schema as the
+    service connects (its own role)."""
+    prepare_databases(settings)
+    db = Database(settings.service_db_url("customer"), schema="customer", maxconn=maxconn)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 @contextlib.contextmanager

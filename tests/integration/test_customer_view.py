@@ -9,10 +9,10 @@ from datetime import datetime, timezone
 import psycopg2.extras
 import pytest
 
-from services.common.db import Database, connect
+from services.common.db import connect
 from services.common.errors import NotFound
 from services.customer import store
-from tests.integration.customer_env import prepare_databases, unique_mobile
+from tests.integration.customer_env import customer_database, unique_mobile
 
 pytestmark = pytest.mark.integration
 # Microseconds with trailing zeros: PostgreSQL's JSON writes .12, Python's isoformat .120000.
@@ -21,10 +21,8 @@ STARTED = datetime(2024, 3, 1, 8, 30, 5, 120000, tzinfo=timezone.utc)
 
 @pytest.fixture(scope="module")
 def db(settings):
-    prepare_databases(settings)
-    database = Database(settings.service_db_url("customer"), schema="customer", maxconn=2)
-    yield database
-    database.close()
+    with customer_database(settings) as database:
+        yield database
 
 
 def one(cur, sql: str, params=()) -> dict:

@@ -7,19 +7,16 @@ import uuid
 import psycopg2.extras
 import pytest
 
-from services.common.db import Database
 from services.customer import store
-from tests.integration.customer_env import prepare_databases
+from tests.integration.customer_env import customer_database
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
 def db(settings):
-    prepare_databases(settings)
-    database = Database(settings.service_db_url("customer"), schema="customer", maxconn=1)
-    yield database
-    database.close()
+    with customer_database(settings) as database:
+        yield database
 
 
 def test_a_page_of_the_queue_is_its_order_its_total_and_its_customers(db):
