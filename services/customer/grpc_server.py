@@ -5,7 +5,6 @@ Run: python -m services.customer.grpc_server   (listens on BSS_CUSTOMER_GRPC, de
 from __future__ import annotations
 
 import logging
-import os
 from datetime import datetime
 
 from bss.customer.v1 import customer_pb2 as pb
@@ -23,9 +22,6 @@ from .legacy.sms import SmsAdapter
 
 log = logging.getLogger(__name__)
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CustomerService"].full_name
-# Threads answering calls: one runs Python while another waits on PostgreSQL, about two a core. At 16
-# (the factory's default) they mostly took turns at the interpreter lock: a quarter more CPU per view.
-WORKERS = 2 * (os.cpu_count() or 2)
 
 
 def _ts(value) -> str:
@@ -160,7 +156,7 @@ def build(settings: Settings, address: str | None = None):
     handlers = CustomerHandlers(db, CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url))
     server, port, readiness = create_server(
         lambda s: pb_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(handlers), s),
-        [SERVICE_NAME], check=db.ping, address=address or settings.customer_grpc, max_workers=WORKERS)
+        [SERVICE_NAME], check=db.ping, address=address or settings.customer_grpc)
     return server, port, readiness, db
 
 

@@ -36,10 +36,11 @@ from typing import Callable, Iterator, TypeVar
 from services.common.db import connect
 from services.common.migrate import migrate
 from services.common.settings import Settings
-from tests.bench.import_bench import MIGRATIONS, bench_settings
+from tests.bench.import_bench import bench_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_suffix(".lua")
+MIGRATIONS = ROOT / "services" / "customer" / "migrations"
 LEVELS = (1, 4, 16)
 SECONDS = 10.0
 ROUNDS = 3
