@@ -13,7 +13,7 @@ from .auth import User, decode_token
 from .grpc_clients import Client
 from .problems import Problem
 from .settings import GatewaySettings
-from .users import still_current
+from .users import AccountCheck
 
 API_PREFIX = "/api/v1"
 TOKEN_URL = f"{API_PREFIX}/auth/token"
@@ -35,14 +35,19 @@ SettingsDep = Annotated[GatewaySettings, Depends(_settings)]
 DbDep = Annotated[Database, Depends(_db)]
 
 
-# A plain def: the account lookup blocks, so FastAPI runs it in its thread pool.
-def _current_user(token: Annotated[str | None, Depends(_bearer)], settings: SettingsDep, db: DbDep) -> User:
+async def _account_check(request: Request) -> AccountCheck:
+    return request.app.state.account_check
+
+
+async def _current_user(token: Annotated[str | None, Depends(_bearer)], settings: SettingsDep,
+                        still_current: Annotated[AccountCheck, Depends(_account_check)]) -> User:
     if not token:
         raise Problem(401, "missing-token", "sign in and send the access token as a Bearer token",
                       {"WWW-Authenticate": "Bearer"})
     user = decode_token(token, settings.jwt_secret)
-    # A token outlives the account's state: a clerk deactivated or given another role is refused at once.
-    if not still_current(db, user):
+    # A token outlives the account's state: a clerk deactivated or given another role is refused
+    # within AccountCheck's few seconds.
+    if not await still_current(user):
         raise Problem(401, "token-revoked", "this account was deactivated or its role changed; sign in again",
                       {"WWW-Authenticate": "Bearer"})
     return user

@@ -31,15 +31,29 @@ def selector(model: type[BaseModel]) -> Callable[[str | None], Selection]:
     """A dependency reading `fields=` for `model`, listing its field names in the OpenAPI docs."""
     names = ", ".join(field.alias or name for name, field in model.model_fields.items())
 
-    def dependency(fields: Annotated[str | None, Query(max_length=1000, description=f"Comma list of: {names}")]
-                   = None) -> Selection:
+    # async although it never awaits: FastAPI runs a plain def dependency on a worker thread, a hop that
+    # cost more than the parsing.
+    async def dependency(fields: Annotated[str | None, Query(max_length=1000, description=f"Comma list of: {names}")]
+                         = None) -> Selection:
         return parse_fields(fields, model)
 
     return dependency
 
 
+class ModelResponse(JSONResponse):
+    """A model's JSON written by pydantic in one pass (in Rust): the same document JSONResponse makes of
+    model_dump() (compact, UTF-8), at a fraction of the cost of building the dicts and encoding them."""
+
+    def __init__(self, model: BaseModel, include: Any = None, headers: dict[str, str] | None = None):
+        self._include = include  # before super().__init__, which renders
+        super().__init__(model, headers=headers)
+
+    def render(self, content: BaseModel) -> bytes:
+        return content.model_dump_json(by_alias=True, include=self._include).encode()
+
+
 def selected(model: BaseModel, fields: Selection = None) -> JSONResponse:
-    return JSONResponse(model.model_dump(mode="json", by_alias=True, include=fields))
+    return ModelResponse(model, fields)
 
 
 def created(model: BaseModel, location: str | None = None) -> JSONResponse:
@@ -51,5 +65,4 @@ def created(model: BaseModel, location: str | None = None) -> JSONResponse:
 def page(result: Page, fields: Selection = None) -> JSONResponse:
     # `fields=` selects within each item; the page's own fields (count, ...) always come back.
     include: Any = {**dict.fromkeys(type(result).model_fields, True), "data": {"__all__": fields}} if fields else None
-    return JSONResponse(result.model_dump(mode="json", by_alias=True, include=include),
-                        headers={TOTAL_COUNT_HEADER: str(result.count)})
+    return ModelResponse(result, include, {TOTAL_COUNT_HEADER: str(result.count)})

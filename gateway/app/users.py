@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import logging
+import time
 from functools import cache
+from typing import Callable
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from starlette.concurrency import run_in_threadpool
 
 from services.common.db import Database
 from services.common.settings import Settings
@@ -14,6 +17,8 @@ from . import store
 from .auth import Role, User
 
 DEMO_PASSWORD = "demo"
+# How long a token's account, once found active with the token's role, is taken to stay so.
+ACCOUNT_CHECK_SECONDS = 5.0
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
@@ -54,6 +59,34 @@ def still_current(db: Database, user: User) -> bool:
     with db.transaction() as cur:
         row = store.find_active_user(cur, user.username)
     return row is not None and row["role"] == user.role.value
+
+
+class AccountCheck:
+    """`lookup` (`still_current` on the gateway's database), asked at most once per `ttl` seconds for a
+    user and role.
+
+    Every request carries a token, and reading the users table for each was a round trip (and a hop to
+    a worker thread) per request. So a deactivated account or a changed role is refused within `ttl`
+    seconds instead of at once. Only the answer "still current" is kept: a refused token is asked
+    about again each time, so signing in again after a change is never held up by the cache.
+    """
+
+    def __init__(self, lookup: Callable[[User], bool], ttl: float = ACCOUNT_CHECK_SECONDS,
+                 clock: Callable[[], float] = time.monotonic):
+        self._lookup = lookup
+        self.ttl = ttl
+        self._clock = clock
+        # Keys come from tokens we signed, so this holds at most one entry per user and role.
+        self._confirmed: dict[User, float] = {}
+
+    async def __call__(self, user: User) -> bool:
+        if self._clock() < self._confirmed.get(user, float("-inf")):
+            return True
+        if not await run_in_threadpool(self._lookup, user):
+            self._confirmed.pop(user, None)
+            return False
+        self._confirmed[user] = self._clock() + self.ttl
+        return True
 
 
 def ensure_demo_users(settings: Settings) -> None:

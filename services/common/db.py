@@ -1,43 +1,114 @@
-"""PostgreSQL access: a thread-safe connection pool and a transaction context manager."""
+"""PostgreSQL access: a thread-safe connection pool, a transaction context manager, and statements
+prepared once per session."""
 from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Iterator
+from typing import Iterator, Mapping, Sequence
 
 import psycopg2
 import psycopg2.extras
 import psycopg2.pool
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_UNKNOWN
 
 psycopg2.extras.register_uuid()
 
 
+class PooledConnection(psycopg2.extensions.connection):
+    """A pool's connection, which remembers the statements its session has prepared."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.prepared: set[str] = set()
+
+
+class Prepared:
+    """A statement that PostgreSQL plans once per session instead of on every call: for a statement
+    whose planning costs more than running it (the 360 view's eight subqueries plan in about 1 ms and
+    run in 0.3). `sql` takes named parameters, `%(name)s`, listed in `params`.
+
+    Prepared statements outlive a rolled-back transaction, so a connection prepares each name once. On a
+    plain connection (tools, tests) the statement simply runs.
+    """
+
+    def __init__(self, name: str, sql: str, params: Sequence[str]):
+        self.name = name
+        self.sql = sql
+        self._prepare = f"PREPARE {name} AS " + sql % {p: f"${n}" for n, p in enumerate(params, 1)}
+        self._execute = f"EXECUTE {name} ({', '.join(f'%({p})s' for p in params)})"
+
+    def execute(self, cur, values: Mapping) -> None:
+        prepared = getattr(cur.connection, "prepared", None)
+        if prepared is None:
+            cur.execute(self.sql, values)
+            return
+        if self.name not in prepared:
+            cur.execute(self._prepare)
+            prepared.add(self.name)
+        cur.execute(self._execute, values)
+
+
 class Database:
-    """A pool of connections for one role, with `search_path` set to the service's schema."""
+    """A pool of connections for one role, with `search_path` set to the service's schema.
+
+    Up to `maxconn` connections are opened as needed and kept open once returned: psycopg2's pools close
+    every connection returned beyond `minconn`, so a busy server opened a PostgreSQL session (a new
+    backend process, 2-5 ms) for nearly every request.
+    """
 
     def __init__(self, url: str, schema: str | None = None, maxconn: int = 10, minconn: int = 1):
         # Request paths run short indexed queries; JIT compiling them costs more than it saves.
         options = f"-c search_path={schema},public -c jit=off" if schema else "-c jit=off"
         self.url = url
         self.schema = schema
-        self._pool = psycopg2.pool.ThreadedConnectionPool(
-            minconn, maxconn, url, options=options, connect_timeout=5,
-            application_name=f"bss-{schema or 'client'}",
-        )
+        self._connect_kwargs = dict(options=options, connect_timeout=5,
+                                    application_name=f"bss-{schema or 'client'}")
+        # The semaphore makes callers wait for a free connection instead of failing when all are in use.
         self._slots = threading.BoundedSemaphore(maxconn)
+        self._lock = threading.Lock()
+        self._idle: list[psycopg2.extensions.connection] = []
+        self._closed = False
+        # Opened now so that a wrong URL or password stops start-up instead of the first request.
+        self._idle.extend(self._open() for _ in range(minconn))
+
+    def _open(self) -> psycopg2.extensions.connection:
+        return psycopg2.connect(self.url, connection_factory=PooledConnection, **self._connect_kwargs)
+
+    def _take(self) -> psycopg2.extensions.connection:
+        with self._lock:
+            if self._closed:
+                raise psycopg2.pool.PoolError("connection pool is closed")
+            # The most recently returned connection: its backend is the one whose caches are warm.
+            conn = self._idle.pop() if self._idle else None
+        return conn if conn is not None and not conn.closed else self._open()
+
+    def _give_back(self, conn: psycopg2.extensions.connection) -> None:
+        if conn.get_transaction_status() not in (TRANSACTION_STATUS_IDLE, TRANSACTION_STATUS_UNKNOWN):
+            try:
+                conn.rollback()
+            except psycopg2.Error:
+                conn.close()
+        with self._lock:
+            if self._closed:
+                stale = [conn]
+            elif conn.get_transaction_status() == TRANSACTION_STATUS_IDLE:
+                self._idle.append(conn)
+                return
+            else:
+                # A connection lost under us mostly means the server restarted: its idle siblings are
+                # gone too, and each would fail one request before being replaced.
+                stale, self._idle = [conn, *self._idle], []
+        for dead in stale:
+            dead.close()
 
     @contextlib.contextmanager
     def connection(self) -> Iterator[psycopg2.extensions.connection]:
-        # The semaphore makes callers wait for a free connection instead of failing when the pool is busy.
         with self._slots:
-            conn = self._pool.getconn()
+            conn = self._take()
             try:
                 yield conn
             finally:
-                broken = conn.closed or conn.get_transaction_status() == psycopg2.extensions.TRANSACTION_STATUS_UNKNOWN
-                if not broken and conn.get_transaction_status() != psycopg2.extensions.TRANSACTION_STATUS_IDLE:
-                    conn.rollback()
-                self._pool.putconn(conn, close=broken)
+                self._give_back(conn)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[psycopg2.extras.RealDictCursor]:
@@ -48,8 +119,22 @@ class Database:
                     yield cur
                 conn.commit()
             except BaseException:
-                conn.rollback()
+                if not conn.closed:  # a lost connection has nothing to roll back; its error is the news
+                    conn.rollback()
                 raise
+
+    @contextlib.contextmanager
+    def statement(self) -> Iterator[psycopg2.extras.RealDictCursor]:
+        """A cursor whose statements each commit on their own (autocommit). A read that is one statement
+        sees one snapshot either way; this spares it the BEGIN and COMMIT round trips."""
+        with self.connection() as conn:
+            conn.autocommit = True
+            try:
+                with conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor) as cur:
+                    yield cur
+            finally:
+                if not conn.closed:
+                    conn.autocommit = False
 
     def ping(self) -> bool:
         try:
@@ -60,7 +145,12 @@ class Database:
             return False
 
     def close(self) -> None:
-        self._pool.closeall()
+        """Close the idle connections; one still in use is closed when it comes back."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for conn in idle:
+            conn.close()
 
 
 def connect(url: str, **kwargs) -> psycopg2.extensions.connection:

@@ -63,7 +63,7 @@ def exported_pb(c: dict) -> pb.ExportedCustomer:
 def customer_pb(c: dict) -> pb.CustomerView:
     return pb.CustomerView(
         customer_no=c["customer_no"], name=c["name"], id_type=c["id_type"], id_no=c["id_no"] or "",
-        tier=c["tier"], status=c["status"], merged_into=c.get("merged_into_no", ""), email=c["email"] or "",
+        tier=c["tier"], status=c["status"], merged_into=c["merged_into_no"] or "", email=c["email"] or "",
         phones=[pb.Phone(number=p["phone"], kind=p["kind"], primary=p["is_primary"], source=p["source"])
                 for p in c["phones"]],
         accounts=[account_pb(a) for a in c["accounts"]],

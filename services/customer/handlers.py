@@ -179,7 +179,7 @@ class CustomerHandlers:
     def get(self, customer_no: str, recent_contacts: int = 10) -> dict:
         customer_no = key("customer_no", customer_no)
         _, recent_contacts = _page(0, recent_contacts or 10)  # a negative LIMIT is a database error
-        with self.db.transaction() as cur:
+        with self.db.statement() as cur:  # the view is one statement
             return store.customer_view(cur, customer_no, recent_contacts)
 
     def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, str]:

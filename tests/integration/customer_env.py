@@ -2,12 +2,14 @@
 needs, a real server on a free port, and unique test identities so tests can share a database."""
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
 import psycopg2
 
+from services.common.db import Database
 from services.common.migrate import migrate_service
 from services.common.provision import ensure_database
 from services.customer.domain.idcard import check_char
@@ -44,6 +46,18 @@ def prepare_databases(settings) -> None:
             cur.execute("SELECT pg_advisory_lock(42)")
             cur.execute((ROOT / "services/legacy_sim" / ddl).read_text())
             cur.execute("SELECT pg_advisory_unlock(42)")
+
+
+@contextlib.contextmanager
+def customer_database(settings, maxconn: int = 2):
+    """The customer schema and the legacy databases ready, and a pool on the customer schema as the
+    service connects (its own role)."""
+    prepare_databases(settings)
+    db = Database(settings.service_db_url("customer"), schema="customer", maxconn=maxconn)
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def customer_server(settings):

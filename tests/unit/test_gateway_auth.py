@@ -64,3 +64,20 @@ def test_only_supervisors_and_admins_review_matches():
 def test_a_name_with_nul_is_simply_unknown():
     # It used to reach PostgreSQL, which cannot hold NUL in text: a 500 at sign-in (no database here).
     assert authenticate(db=None, username="admin\x00", password="demo") is None
+
+
+def test_a_token_seen_before_is_still_refused_once_it_expires():
+    token = issue_token(User("c", Role.COUNTER), SECRET, timedelta(minutes=5))
+    later = datetime.now(timezone.utc) + timedelta(minutes=5)
+    assert decode_token(token, SECRET) == User("c", Role.COUNTER)  # checked once, then remembered
+    with pytest.raises(Problem) as err:
+        decode_token(token, SECRET, now=later.timestamp())
+    assert (err.value.status, err.value.reason) == (401, "token-expired")
+
+
+def test_a_token_is_not_remembered_under_another_secret():
+    token = issue_token(User("c", Role.COUNTER), SECRET, timedelta(minutes=5))
+    assert decode_token(token, SECRET).username == "c"
+    with pytest.raises(Problem) as err:
+        decode_token(token, "another-secret-0123456789abcdef0123")
+    assert err.value.reason == "invalid-token"

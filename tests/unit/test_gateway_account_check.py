@@ -1,0 +1,61 @@
+"""The per-request account check keeps "still current" for a few seconds: pure, a fake clock and lookup."""
+import asyncio
+
+from gateway.app.auth import Role, User
+from gateway.app.users import AccountCheck
+
+CLERK = User("clerk7", Role.SUPERVISOR)
+
+
+class Accounts:
+    """The users table as a dict, counting how often it is asked."""
+
+    def __init__(self):
+        self.roles = {CLERK.username: CLERK.role}
+        self.asked = 0
+
+    def __call__(self, user: User) -> bool:
+        self.asked += 1
+        return self.roles.get(user.username) == user.role
+
+
+class Clock:
+    def __init__(self):
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def check(accounts: Accounts, clock: Clock) -> AccountCheck:
+    return AccountCheck(accounts, ttl=5.0, clock=clock)
+
+
+def test_a_current_account_is_asked_about_once_per_ttl():
+    accounts, clock = Accounts(), Clock()
+    current = check(accounts, clock)
+    assert all(asyncio.run(current(CLERK)) for _ in range(50))
+    assert accounts.asked == 1
+    clock.now += 5.0
+    assert asyncio.run(current(CLERK)) and accounts.asked == 2
+
+
+def test_a_deactivated_account_is_refused_once_the_ttl_has_passed():
+    accounts, clock = Accounts(), Clock()
+    current = check(accounts, clock)
+    assert asyncio.run(current(CLERK))
+    del accounts.roles[CLERK.username]
+    clock.now += 4.9
+    assert asyncio.run(current(CLERK))  # the price of not reading the table on every request
+    clock.now += 0.1
+    assert not asyncio.run(current(CLERK))
+
+
+def test_a_refusal_is_not_kept_so_signing_in_again_works_at_once():
+    accounts, clock = Accounts(), Clock()
+    current = check(accounts, clock)
+    demoted = User(CLERK.username, Role.COUNTER)
+    assert not asyncio.run(current(demoted))
+    accounts.roles[CLERK.username] = Role.COUNTER
+    assert asyncio.run(current(demoted))
+    assert not asyncio.run(current(CLERK))  # the old token's role, asked again and refused
