@@ -7,7 +7,9 @@ import uuid
 from datetime import date, timedelta
 from pathlib import Path
 
+import grpc
 import psycopg2
+from bss.customer.v1 import customer_pb2_grpc as pb_grpc
 
 from services.common.db import Database
 from services.common.migrate import migrate_service
@@ -63,6 +65,14 @@ def customer_database(settings, maxconn: int = 2):
 def customer_server(settings):
     """A real customer gRPC server on a free port; yields the port."""
     return service_server(SPEC, settings)
+
+
+@contextlib.contextmanager
+def customer_client(settings):
+    """The databases ready, a real customer server on a free port, and a stub that talks to it."""
+    prepare_databases(settings)
+    with customer_server(settings) as port, grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        yield pb_grpc.CustomerServiceStub(channel)
 
 
 def attach_cms_line(settings, customer_no: str) -> tuple[str, str]:

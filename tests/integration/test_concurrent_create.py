@@ -8,9 +8,8 @@ import uuid
 import grpc
 import pytest
 from bss.customer.v1 import customer_pb2 as pb
-from bss.customer.v1 import customer_pb2_grpc as pb_grpc
 
-from tests.integration.customer_env import autocommit, customer_server, prepare_databases, unique_mobile, valid_id_no
+from tests.integration.customer_env import autocommit, customer_client, unique_mobile, valid_id_no
 
 pytestmark = pytest.mark.integration
 ACTOR = pb.Actor(username="clerk-t", role="counter")
@@ -19,11 +18,8 @@ CLERKS = 12
 
 @pytest.fixture(scope="module")
 def client(settings):
-    prepare_databases(settings)
-    with customer_server(settings) as port:
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        yield pb_grpc.CustomerServiceStub(channel)
-        channel.close()
+    with customer_client(settings) as stub:
+        yield stub
 
 
 def create_at_once(client, requests: list[pb.CreateCustomerRequest]) -> tuple[list, list]:

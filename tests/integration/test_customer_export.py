@@ -6,10 +6,9 @@ from __future__ import annotations
 import grpc
 import pytest
 from bss.customer.v1 import customer_pb2 as pb
-from bss.customer.v1 import customer_pb2_grpc as pb_grpc
 
 from services.common.relay import OutboxRelay
-from tests.integration.customer_env import (attach_cms_line, autocommit, customer_server, prepare_databases,
+from tests.integration.customer_env import (attach_cms_line, autocommit, customer_client,
                                             unique_mobile, valid_id_no)
 
 pytestmark = pytest.mark.integration
@@ -18,11 +17,8 @@ ACTOR = pb.Actor(username="clerk-t", role="counter")
 
 @pytest.fixture(scope="module")
 def client(settings):
-    prepare_databases(settings)
-    with customer_server(settings) as port:
-        channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-        yield pb_grpc.CustomerServiceStub(channel)
-        channel.close()
+    with customer_client(settings) as stub:
+        yield stub
 
 
 def create(client) -> pb.CustomerView:

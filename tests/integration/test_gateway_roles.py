@@ -14,7 +14,7 @@ from fastapi.routing import iter_route_contexts
 
 from gateway.app.auth import PERMISSIONS, Role, User, issue_token
 from gateway.app.main import create_app
-from services.common.settings import get_settings
+from gateway.app.settings import gateway_settings
 from tests.integration.test_gateway import client_for, free_port, gateway_db  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -87,7 +87,7 @@ def cells(app: FastAPI) -> list[Cell]:
     return out
 
 
-APP = create_app(get_settings())
+APP = create_app(gateway_settings())
 CELLS = cells(APP)
 
 
@@ -108,7 +108,7 @@ def test_every_route_is_public_or_checks_roles():
 
 
 def test_a_route_without_a_role_check_is_caught():
-    app = create_app(get_settings())
+    app = create_app(gateway_settings())
 
     @app.post("/api/v1/forgotten/{thing}")
     async def forgotten(thing: str) -> dict:
