@@ -10,10 +10,16 @@ engine), so it meets neither the local PostgreSQL and RabbitMQ nor another check
 2. the tour, as a counter clerk through the gateway: signs in, searches by a name and then by the phone
    of a customer found, opens the 360 view, suspends an analog (CMS) service and checks the legacy
    write-back (outcome ok, the CMS line status in the CMS database), restores it, checks each event
-   reached a queue bound to customer.events exactly once, and checks a change in the CMS reaches search
-   (the worker's sync);
+   reached a queue bound to customer.events exactly once; then, as billing would, publishes a
+   `suspension_requested` for that service to billing.events (through the management API: AMQP is not
+   published), waits until the 360 view shows it suspended and the CMS line has status 2, and a
+   `restoration_requested` brings it back; publishes both again with the same event ids, waits until the
+   customer worker logs them as already handled, and checks nothing changed: each request written back
+   and audited once (rows in the customer schema) and its service event published once; finally checks a
+   change in the CMS reaches search (the worker's sync);
 3. runs every process that publishes no port (scalable_services) as two replicas, waits for health and
-   tours again: two relays must not publish an event twice, two workers must still follow changes;
+   tours again: two relays must not publish an event twice, two workers must carry out each billing
+   request once and still follow changes;
 4. always `down -v`, and removes its image tag.
 
 Not part of `make test`: it needs a Docker engine, and exits non-zero saying so when there is none.
@@ -35,6 +41,10 @@ from urllib.parse import quote, unquote, urlsplit
 import httpx
 
 from deploy.compose_project import CheckFailed, ComposeProject, ComposeUnavailable, scalable_services
+from services.common.outbox import envelope
+from services.common.relay import exchange_name
+from services.customer.billing_requests import command
+from services.customer.subscriptions import BILLING
 
 START_TIMEOUT_S = 1800  # a first build installs every dependency on a busy 2-core machine
 HEALTH_TIMEOUT_S = 300
@@ -42,10 +52,15 @@ EVENT_TIMEOUT_S = 30
 # After the expected events arrived, how long a duplicate (a second relay publishing) gets to show up.
 DUPLICATE_WINDOW_S = 5
 FOLLOW_TIMEOUT_S = 120
+BILLING_TIMEOUT_S = 60
 # Common surnames: a clerk's first search when all they know is a name.
 SURNAMES = ("王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴")
 EVENTS = ("service_suspended", "service_restored")
 CMS_SUSPENDED, CMS_NORMAL = "2", "1"
+SUSPENSION, RESTORATION = "suspension_requested", "restoration_requested"
+ACTIONS = {SUSPENSION: "suspend", RESTORATION: "restore"}
+# What the customer worker logs for an event its inbox already holds (services/customer/billing_requests.py).
+ALREADY_HANDLED = "billing request already handled"
 
 
 def say(text: str) -> None:
@@ -62,32 +77,47 @@ def expect_status(r: httpx.Response, status: int, what: str) -> dict:
     return r.json()
 
 
-class EventProbe:
-    """A queue of the check's own bound to an exchange, read through RabbitMQ's management API (the
-    only broker port the compose file publishes)."""
+class Management:
+    """RabbitMQ's management HTTP API on the suite's virtual host: the only broker port the compose file
+    publishes (AMQP stays inside the project)."""
 
-    def __init__(self, management: str, amqp_uri: str, exchange: str, routing_keys: tuple[str, ...]):
+    def __init__(self, management: str, amqp_uri: str):
         parts = urlsplit(amqp_uri)
-        vhost = quote(unquote(parts.path[1:]) or "/", safe="")
+        self.vhost = quote(unquote(parts.path[1:]) or "/", safe="")
         self.http = httpx.Client(base_url=f"http://{management}/api", timeout=10,
                                  auth=(unquote(parts.username or "guest"), unquote(parts.password or "guest")))
-        queue = f"compose-check-{uuid.uuid4().hex[:8]}"
-        self.queue_path = f"/queues/{vhost}/{queue}"
-        # The relay and nameko declare the exchange the same way; whoever comes first creates it.
-        self._ok(self.http.put(f"/exchanges/{vhost}/{exchange}", json={"type": "topic", "durable": True}))
-        self._ok(self.http.put(self.queue_path, json={"durable": False, "auto_delete": False}))
-        for key in routing_keys:
-            self._ok(self.http.post(f"/bindings/{vhost}/e/{exchange}/q/{queue}", json={"routing_key": key}))
 
-    @staticmethod
-    def _ok(r: httpx.Response) -> None:
-        expect(r.is_success, f"RabbitMQ management API {r.request.method} {r.request.url.path}: "
-                             f"HTTP {r.status_code} {r.text[:300]}")
+    def call(self, method: str, path: str, body: dict | None = None) -> httpx.Response:
+        r = self.http.request(method, path, json=body)
+        expect(r.is_success, f"RabbitMQ management API {method} {path}: HTTP {r.status_code} {r.text[:300]}")
+        return r
+
+    def publish(self, exchange: str, event: dict) -> None:
+        """Publish an event envelope with the properties the relay gives it (services/common/relay.py)."""
+        r = self.call("POST", f"/exchanges/{self.vhost}/{exchange}/publish", {
+            "routing_key": event["type"], "payload": json.dumps(event), "payload_encoding": "string",
+            "properties": {"content_type": "application/json", "content_encoding": "utf-8",
+                           "message_id": event["eventId"], "delivery_mode": 2}})
+        expect(r.json().get("routed") is True, f"{event['type']} published to {exchange} reached no queue "
+                                               f"(did provisioning declare the consumer's queue?)")
+
+
+class EventProbe:
+    """A queue of the check's own bound to an exchange, read through the management API."""
+
+    def __init__(self, broker: Management, exchange: str, routing_keys: tuple[str, ...]):
+        self.broker = broker
+        queue = f"compose-check-{uuid.uuid4().hex[:8]}"
+        self.queue_path = f"/queues/{broker.vhost}/{queue}"
+        # The relay and nameko declare the exchange the same way; whoever comes first creates it.
+        broker.call("PUT", f"/exchanges/{broker.vhost}/{exchange}", {"type": "topic", "durable": True})
+        broker.call("PUT", self.queue_path, {"durable": False, "auto_delete": False})
+        for key in routing_keys:
+            broker.call("POST", f"/bindings/{broker.vhost}/e/{exchange}/q/{queue}", {"routing_key": key})
 
     def take(self) -> list[tuple[str, dict]]:
-        r = self.http.post(f"{self.queue_path}/get",
-                           json={"count": 100, "ackmode": "ack_requeue_false", "encoding": "auto"})
-        self._ok(r)
+        r = self.broker.call("POST", f"{self.queue_path}/get",
+                             {"count": 100, "ackmode": "ack_requeue_false", "encoding": "auto"})
         return [(m["routing_key"], json.loads(m["payload"])) for m in r.json()]
 
     def expect_each_once(self, service_no: str, event_types: tuple[str, ...]) -> None:
@@ -117,6 +147,13 @@ def sign_in(gateway: str, user: str) -> httpx.Client:
                         headers={"Authorization": f"Bearer {token}"})
 
 
+def billing_request(event_type: str, customer_no: str, service_no: str) -> dict:
+    """An event as billing's relay would publish it (services/customer/billing_requests.py has the
+    contract); the request id names it in the audit trail and the write-back."""
+    return envelope(BILLING.source, event_type, {"customerNo": customer_no, "serviceNo": service_no,
+                                                 "reason": "compose-check", "requestId": f"CC{uuid.uuid4().hex[:12]}"})
+
+
 def find_analog_customer(clerk: httpx.Client) -> tuple[str, dict]:
     """As a clerk would: search by a name, open a found customer's 360 view, and search again by the
     phone it shows; returns the customer and an active analog (CMS) service."""
@@ -144,6 +181,7 @@ class Tour:
         self.project = project
         env = config["services"]["migrate"]["environment"]
         self.cms_database = urlsplit(env["BSS_LEGACY_CMS_URL"]).path.lstrip("/")
+        self.database = urlsplit(env["BSS_DB_URL"]).path.lstrip("/")
         self.amqp_uri = env["BSS_AMQP_URI"]
 
     def cms_line_status(self, user_no: str) -> str:
@@ -157,6 +195,82 @@ class Tour:
         status = self.cms_line_status(user_no)
         expect(status == line_status, f"{action} {service_no}: CMS line {user_no} has status {status!r}, "
                                       f"expected {line_status!r}")
+
+    def service_state(self, clerk: httpx.Client, customer_no: str, service_no: str) -> str:
+        view = expect_status(clerk.get(f"/customers/{customer_no}"), 200, f"360 view of {customer_no}")
+        return next(s["state"] for s in view["services"] if s["serviceNo"] == service_no)
+
+    def wait_for_state(self, clerk: httpx.Client, customer_no: str, service_no: str, user_no: str, state: str,
+                       line_status: str, event_type: str) -> None:
+        """The 360 view shows the service in `state` and the CMS line has `line_status`."""
+        deadline = time.monotonic() + BILLING_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if (self.service_state(clerk, customer_no, service_no) == state
+                    and self.cms_line_status(user_no) == line_status):
+                return
+            time.sleep(1)
+        raise CheckFailed(f"after billing's {event_type}, {service_no} was not {state} with CMS line {user_no} "
+                          f"status {line_status!r} within {BILLING_TIMEOUT_S} s (is customer-worker consuming "
+                          f"{BILLING.queue_name}?)")
+
+    def handled_again(self, event_ids: set[str]) -> Counter[str]:
+        """How often the customer workers (every replica) logged each event as already handled."""
+        seen: Counter[str] = Counter()
+        logs = self.project.compose("logs", "--no-color", "--no-log-prefix", "customer-worker", timeout=60)
+        for line in logs.splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(entry, dict) and entry.get("msg") == ALREADY_HANDLED and entry.get("eventId") in event_ids:
+                seen[entry["eventId"]] += 1
+        return seen
+
+    def carried_out(self, service_no: str) -> Counter[tuple[str, str]]:
+        """(table, reason): billing's write-backs and audited state changes of the service, in the
+        customer schema."""
+        rows = self.project.sql(self.database, """
+            SELECT 'write_back', w.request->>'reason' FROM customer.write_back w
+              JOIN customer.service s ON s.id = w.service_id
+             WHERE s.service_no = :'service_no' AND w.requested_by = 'billing'
+            UNION ALL
+            SELECT 'audit_log', changes->>'reason' FROM customer.audit_log
+             WHERE entity = 'service' AND entity_key = :'service_no' AND actor = 'billing'""", service_no=service_no)
+        return Counter(tuple(row.split("|", 1)) for row in rows.splitlines())
+
+    def billing_requests_are_consumed(self, clerk: httpx.Client, broker: Management, customer_no: str,
+                                      service_no: str, user_no: str) -> None:
+        exchange = exchange_name(BILLING.source)
+        suspension = billing_request(SUSPENSION, customer_no, service_no)
+        restoration = billing_request(RESTORATION, customer_no, service_no)
+        broker.publish(exchange, suspension)
+        self.wait_for_state(clerk, customer_no, service_no, user_no, "suspended", CMS_SUSPENDED, SUSPENSION)
+        broker.publish(exchange, restoration)
+        self.wait_for_state(clerk, customer_no, service_no, user_no, "active", CMS_NORMAL, RESTORATION)
+        # Both again with the same ids, as a relay republishes after a lost confirm: the inbox makes each
+        # a no-op (a second suspension would show at once, the service being active again).
+        for event in (suspension, restoration):
+            broker.publish(exchange, event)
+        event_ids = {suspension["eventId"], restoration["eventId"]}
+        deadline = time.monotonic() + BILLING_TIMEOUT_S
+        while True:
+            state, status = self.service_state(clerk, customer_no, service_no), self.cms_line_status(user_no)
+            expect((state, status) == ("active", CMS_NORMAL),
+                   f"republished billing requests changed {service_no}: {state}, CMS line status {status!r}")
+            handled = set(self.handled_again(event_ids))
+            if handled == event_ids or time.monotonic() > deadline:
+                break
+            time.sleep(1)
+        done = self.carried_out(service_no)
+        for event in (suspension, restoration):
+            # The reason the customer service records names billing's request id.
+            reason = command(event, ACTIONS[event["type"]]).reason
+            counts = {table: done[(table, reason)] for table in ("write_back", "audit_log")}
+            expect(counts == {"write_back": 1, "audit_log": 1},
+                   f"billing's {event['type']} {event['eventId']} for {service_no} carried out other than once: "
+                   f"{counts}")
+        expect(handled == event_ids, f"customer-worker did not log billing's republished requests as already "
+                                     f"handled within {BILLING_TIMEOUT_S} s (is its inbox recording events?)")
 
     def legacy_change_is_followed(self, clerk: httpx.Client, customer_no: str, user_no: str) -> None:
         phone = f"137{random.randrange(10**8):08d}"
@@ -175,7 +289,8 @@ class Tour:
         gateway = self.project.published("gateway", 8080)
         health = httpx.get(f"http://{gateway}/health", timeout=10)
         expect_status(health, 200, "gateway /health")
-        probe = EventProbe(self.project.published("rabbitmq", 15672), self.amqp_uri, "customer.events", EVENTS)
+        broker = Management(self.project.published("rabbitmq", 15672), self.amqp_uri)
+        probe = EventProbe(broker, "customer.events", EVENTS)
         clerk = sign_in(gateway, "counter")
         customer_no, service = find_analog_customer(clerk)
         service_no, user_no = service["serviceNo"], service["legacyRef"]
@@ -184,6 +299,10 @@ class Tour:
         self.change_state(clerk, customer_no, service_no, "restore", user_no, CMS_NORMAL)
         probe.expect_each_once(service_no, EVENTS)
         say("suspend and restore written back to the CMS; each event published once")
+        self.billing_requests_are_consumed(clerk, broker, customer_no, service_no, user_no)
+        probe.expect_each_once(service_no, EVENTS)
+        say(f"billing's {SUSPENSION} and {RESTORATION} each carried out once by the customer worker "
+            f"(360 view, CMS line, write-back, audit, events); published again, they changed nothing")
         self.legacy_change_is_followed(clerk, customer_no, user_no)
         say("a change made in the CMS reached search")
 

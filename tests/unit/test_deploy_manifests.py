@@ -1,14 +1,19 @@
 """docker-compose.yml and deploy/k8s run the processes deploy/suite.py runs, with the same commands, and
-give every process that serves a real health check; and how `make compose-check` reads containers."""
+give every process that serves a real health check; and how `make compose-check` reads containers and
+what the customer worker did with billing's requests."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 import yaml
 
+from deploy.compose_check import ACTIONS, ALREADY_HANDLED, RESTORATION, SUSPENSION, Tour, billing_request
 from deploy.compose_project import container_problem, scalable_services
 from deploy.suite import PROCESSES
+from services.customer.billing_requests import command
+from services.customer.subscriptions import BILLING
 
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
@@ -93,3 +98,49 @@ def container(status="running", health=None, exit_code=0, restarts=0, policy="un
 ])
 def test_container_problem(c, problem):
     assert container_problem(c) == problem
+
+
+@pytest.mark.parametrize("event_type", [SUSPENSION, RESTORATION])
+def test_the_tours_billing_request_is_what_the_customer_worker_consumes(event_type):
+    event = billing_request(event_type, "C10000001", "S30000001")
+    assert (event["source"], event["type"] in BILLING.event_types) == (BILLING.source, True)
+    cmd = command(event, ACTIONS[event_type])
+    assert (cmd.customer_no, cmd.service_no, cmd.action) == ("C10000001", "S30000001", ACTIONS[event_type])
+    assert event["data"]["requestId"] in cmd.reason
+
+
+class ProjectAnswering:
+    """Stands in for the compose project: every compose command and query answers `out`."""
+
+    def __init__(self, out: str):
+        self.out = out
+
+    def compose(self, *args, **kwargs) -> str:
+        return self.out
+
+    def sql(self, database: str, statement: str, **params: str) -> str:
+        return self.out
+
+
+def tour(out: str) -> Tour:
+    env = {"BSS_LEGACY_CMS_URL": "postgresql://pg/legacy_cms", "BSS_DB_URL": "postgresql://pg/bss",
+           "BSS_AMQP_URI": "amqp://guest:guest@rabbitmq:5672/"}
+    return Tour(ProjectAnswering(out), {"services": {"migrate": {"environment": env}}})
+
+
+def test_the_tour_counts_republished_events_each_worker_replica_logged_as_already_handled():
+    logs = "\n".join([
+        json.dumps({"msg": ALREADY_HANDLED, "eventId": "e1"}),
+        json.dumps({"msg": ALREADY_HANDLED, "eventId": "e1"}),
+        json.dumps({"msg": "billing request carried out", "eventId": "e2"}),
+        json.dumps({"msg": ALREADY_HANDLED, "eventId": "not-ours"}),
+        "Traceback (most recent call last):", "42",
+    ])
+    assert tour(logs).handled_again({"e1", "e2"}) == {"e1": 2}
+
+
+def test_the_tour_counts_billings_write_backs_and_audit_rows_by_reason():
+    rows = "write_back|billing request R1: late|fee\naudit_log|billing request R1: late|fee\nwrite_back|billing"
+    assert tour(rows).carried_out("S30000001") == {("write_back", "billing request R1: late|fee"): 1,
+                                                   ("audit_log", "billing request R1: late|fee"): 1,
+                                                   ("write_back", "billing"): 1}
