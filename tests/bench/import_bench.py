@@ -3,7 +3,8 @@
     .venv/bin/python -m tests.bench.import_bench
 
 The legacy databases legacy_cms_bench / legacy_sms_bench are generated when empty; the customer
-database bss_bench is dropped and migrated again every time. The target is under 5 minutes.
+database (BSS_BENCH_DB, default bss_bench) is dropped and migrated again every time, so two people
+benching at once on one server each name their own. The target is 90 s.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ import os
 import time
 from pathlib import Path
 
+from psycopg2 import sql
+
 from services.common.db import connect
 from services.common.migrate import migrate
 from services.common.provision import server_url
@@ -21,14 +24,18 @@ from services.customer.importer.bulk import run_bulk_import
 from services.legacy_sim.generate import generate
 
 CMS_ROWS, SMS_ROWS = 1_000_000, 600_000
-TARGET_S = 300
+TARGET_S = 90
 MIGRATIONS = Path(__file__).resolve().parents[2] / "services" / "customer" / "migrations"
 
 
 def bench_settings() -> Settings:
     base = os.environ.get("BSS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
-    return Settings(db_url=f"{base}/bss_bench", legacy_cms_url=f"{base}/legacy_cms_bench",
+    return Settings(db_url=f"{base}/{bench_db()}", legacy_cms_url=f"{base}/legacy_cms_bench",
                     legacy_sms_url=f"{base}/legacy_sms_bench")
+
+
+def bench_db() -> str:
+    return os.environ.get("BSS_BENCH_DB", "bss_bench")
 
 
 def main() -> None:
@@ -41,7 +48,7 @@ def main() -> None:
     admin = connect(server_url(settings.db_url))
     admin.autocommit = True
     with admin.cursor() as cur:
-        cur.execute("DROP DATABASE IF EXISTS bss_bench WITH (FORCE)")
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(bench_db())))
     admin.close()
     migrate(settings, "customer", MIGRATIONS)
 
