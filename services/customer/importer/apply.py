@@ -3,11 +3,8 @@ the number of rows. `changes` collects what happened to records that existed bef
 audit log and per-change events (a sync); a bulk run asks for none and gets only counts."""
 from __future__ import annotations
 
-import contextlib
-
+from services.common.copy import CopyWriter
 from services.customer.domain.tier import tier
-
-from .copy import CopyWriter
 
 LINKED_BEFORE = """
     INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor)
@@ -211,18 +208,6 @@ REJECTED_IDS = """
       FROM imp_record r JOIN imp_owner o USING (rec_id) JOIN customer c ON c.id = o.customer_id
      WHERE r.id_rejected IS NOT NULL AND o.method IS NOT NULL
 """
-GOLDEN_TABLES = ("customer", "customer_phone", "premises", "account", "device", "service", "legacy_link")
-SECONDARY_INDEXES = """
-    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-      FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-     WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
-       AND NOT i.indisunique AND NOT i.indisprimary
-"""
-FOREIGN_KEYS = """
-    SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
-      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-     WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
-"""
 ORPHANS = """
     SELECT (SELECT count(*) FROM imp_service) - (SELECT count(*) FROM imp_resolved)
 """
@@ -272,30 +257,6 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     counts["review_pairs"] = cur.rowcount
     cur.execute(QUARANTINE, args)
     cur.execute(REJECTED_IDS, args)
-
-
-@contextlib.contextmanager
-def built_after_first_load(cur):
-    """On a first load the golden tables are empty, and building their secondary (non-unique, trigram)
-    indexes and checking their foreign keys once at the end is several times faster than doing both
-    row by row (a re-added foreign key is validated by one join). Unique indexes stay: they guard the
-    data and ON CONFLICT needs them. DDL is transactional: a failed run gets everything back with the
-    rollback (readers wait for the run, which is only the first one)."""
-    cur.execute(" UNION ALL ".join(f"SELECT '{t}' WHERE NOT EXISTS (SELECT 1 FROM {t})" for t in GOLDEN_TABLES))
-    empty = [t for t, in cur.fetchall()]
-    cur.execute(FOREIGN_KEYS, (empty,))
-    foreign_keys = cur.fetchall()
-    for table, name, _ in foreign_keys:
-        cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-    cur.execute(SECONDARY_INDEXES, (empty,))
-    indexes = cur.fetchall()
-    for name, _ in indexes:
-        cur.execute(f"DROP INDEX {name}")
-    yield
-    for _, definition in indexes:
-        cur.execute(definition)
-    for table, name, definition in foreign_keys:
-        cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
 
 
 def _tiers(cur, live_vip) -> None:

@@ -8,9 +8,8 @@ instead, so nothing is merged silently.
 """
 from __future__ import annotations
 
+from services.common.copy import CopyWriter
 from services.customer.domain.matching import Identity, decide, score
-
-from .copy import CopyWriter
 
 # A phone or address shared by more records than this is not evidence of identity (a placeholder
 # number typed for everyone, a block of flats with one landline on file); it is left out of blocking.

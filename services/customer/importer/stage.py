@@ -12,12 +12,12 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
 
+from services.common.bulkjob import job_connection
+from services.common.copy import CopyWriter, pipe_copy
 from services.customer.domain.idcard import parse_id_no
 from services.customer.domain.normalize import normalize_address, normalize_name, parse_phones, surname
 from services.customer.legacy.cms import USER_COLUMNS, CmsAdapter
 from services.customer.legacy.sms import DEVICE_COLUMNS, ENTITLEMENT_COLUMNS, SUBSCRIBER_COLUMNS, SmsAdapter
-
-from .copy import CopyWriter, pipe_copy
 
 RECORD_COLUMNS = ("rec_id", "system", "legacy_key", "name", "name_norm", "surname", "id_no", "id_rejected",
                   "address", "address_norm", "area_code", "vip")
@@ -104,8 +104,7 @@ def stage_sms(cur, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datet
 
 def stage_cms(customer_url: str, cms_url: str, since: datetime | None) -> tuple[dict, datetime | None]:
     """Runs in a worker process with its own connections; commits its staging rows."""
-    from .run import customer_connection
-    conn = customer_connection(customer_url)
+    conn = job_connection(customer_url, "customer", "legacy-import-cms")
     try:
         with conn.cursor() as cur:
             stager = Stager(cur, CMS_FIRST_REC_ID)
