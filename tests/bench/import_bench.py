@@ -40,7 +40,7 @@ def bench_db() -> str:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    logging.getLogger("services.customer.importer").setLevel(logging.DEBUG)  # per-statement timings
+    logging.getLogger("services.common.bulkjob").setLevel(logging.DEBUG)  # per-statement timings
     settings = bench_settings()
     generated = generate(settings, CMS_ROWS, cms=CMS_ROWS, sms=SMS_ROWS, if_empty=True)
     if not generated.get("skipped"):
@@ -57,6 +57,7 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     rows = counts["cms_rows"] + counts["sms_rows"]
     print(json.dumps(counts, ensure_ascii=False, indent=2))
+    print("phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in counts["phases"].items()))
     print(f"bulk import: {rows:,} legacy person records ({counts['cms_rows']:,} CMS + {counts['sms_rows']:,} SMS, "
           f"{counts.get('sms_entitlements', 0):,} entitlements) in {elapsed:.1f} s = {rows / elapsed:,.0f} records/s; "
           f"target {TARGET_S} s: {'met' if elapsed < TARGET_S else 'MISSED'}")
