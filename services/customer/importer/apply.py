@@ -3,7 +3,8 @@ the number of rows. `changes` collects what happened to records that existed bef
 audit log and per-change events (a sync); a bulk run asks for none and gets only counts."""
 from __future__ import annotations
 
-from services.common.copy import CopyWriter
+from psycopg2.extras import execute_values
+
 from services.customer.domain.tier import tier
 
 LINKED_BEFORE = """
@@ -40,8 +41,9 @@ NEW_OWNERS = """
      WHERE NOT EXISTS (SELECT 1 FROM imp_owner o WHERE o.rec_id = r.rec_id)
 """
 # A staged service replaces the stored one with the same legacy reference; the customer's other
-# services count as they are.
+# services count as they are. Fees in order, so equal inputs are equal arrays.
 TIER_INPUTS = """
+    INSERT INTO imp_tier_input (customer_id, vip, fees)
     WITH staged AS (
         SELECT o.customer_id, s.system, s.legacy_ref, s.state, s.monthly_fee_minor
           FROM imp_service s
@@ -53,11 +55,16 @@ TIER_INPUTS = """
         SELECT sv.customer_id, sv.monthly_fee_minor FROM service sv
          WHERE sv.state = 'active' AND sv.customer_id IN (SELECT customer_id FROM imp_owner)
            AND NOT EXISTS (SELECT 1 FROM staged st WHERE st.system = sv.origin AND st.legacy_ref = sv.legacy_ref)),
-    fee_lists AS (SELECT customer_id, array_agg(monthly_fee_minor) AS fees FROM fees GROUP BY customer_id)
+    fee_lists AS (SELECT customer_id, array_agg(monthly_fee_minor ORDER BY monthly_fee_minor) AS fees FROM fees
+                   GROUP BY customer_id)
     SELECT v.customer_id, v.vip, COALESCE(f.fees, '{}')
       FROM (SELECT o.customer_id, bool_or(r.vip) AS vip FROM imp_owner o JOIN imp_record r USING (rec_id)
              GROUP BY o.customer_id) v
       LEFT JOIN fee_lists f USING (customer_id)
+"""
+TIERS_BY_RULE = """
+    INSERT INTO imp_tier (customer_id, tier)
+    SELECT i.customer_id, r.tier FROM imp_tier_input i JOIN imp_tier_rule r ON r.vip = i.vip AND r.fees = i.fees
 """
 # SMS subscribers of touched customers that this run did not read: their VIP mark is asked live.
 UNSTAGED_SMS_KEYS = """
@@ -260,16 +267,16 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
 
 
 def _tiers(cur, live_vip) -> None:
+    """The tier of every touched customer into imp_tier. A million customers have a few hundred
+    distinct inputs, so the rule (domain.tier) is asked once per distinct input, not per customer."""
     cur.execute(UNSTAGED_SMS_KEYS)
     unstaged = cur.fetchall()
-    vip_elsewhere = set()
+    cur.execute(TIER_INPUTS)
     if unstaged:
         marked = live_vip([key for key, _ in unstaged])
-        vip_elsewhere = {customer_id for key, customer_id in unstaged if key in marked}
-    with cur.connection.cursor(name="imp_tier_inputs") as inputs:
-        inputs.itersize = 50000
-        inputs.execute(TIER_INPUTS)
-        writer = CopyWriter(cur, "imp_tier", ("customer_id", "tier"))
-        for customer_id, vip, fees in inputs:
-            writer.add((customer_id, tier(vip or customer_id in vip_elsewhere, fees)))
-        writer.flush()
+        cur.execute("UPDATE imp_tier_input SET vip = true WHERE customer_id = ANY(%s)",
+                    ([customer_id for key, customer_id in unstaged if key in marked],))
+    cur.execute("SELECT DISTINCT vip, fees FROM imp_tier_input")
+    execute_values(cur, "INSERT INTO imp_tier_rule (vip, fees, tier) VALUES %s",
+                   [(vip, fees, tier(vip, fees)) for vip, fees in cur.fetchall()])
+    cur.execute(TIERS_BY_RULE)

@@ -19,7 +19,8 @@ from .stage import stage_both
 
 JOB = "legacy-import"
 STAGING = ("imp_record", "imp_phone", "imp_service", "imp_device", "imp_quarantine", "imp_pair", "imp_match",
-           "imp_review", "imp_head", "imp_owner", "imp_tier", "imp_account", "imp_resolved")
+           "imp_review", "imp_head", "imp_owner", "imp_tier_input", "imp_tier_rule", "imp_tier", "imp_account",
+           "imp_resolved")
 
 
 @contextlib.contextmanager
