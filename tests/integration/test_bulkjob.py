@@ -3,14 +3,12 @@ run recorded as failed with its error, the counts and phases of a run recorded w
 from __future__ import annotations
 
 import threading
-import uuid
 
 import pytest
 
 from services.common.bulkjob import bulk_job, job_connection
 from services.common.errors import AlreadyExists
-from services.common.provision import ensure_database
-from tests.databases import execute
+from tests.databases import execute, scratch_schema
 
 RUN_TABLE = """
     CREATE TABLE job_run (
@@ -27,11 +25,9 @@ RUN_TABLE = """
 
 @pytest.fixture
 def schema(settings):
-    ensure_database(settings.db_url)
-    name = f"bulkjob_{uuid.uuid4().hex[:10]}"
-    execute(settings.db_url, f"CREATE SCHEMA {name}; SET search_path = {name}; {RUN_TABLE}")
-    yield name
-    execute(settings.db_url, f"DROP SCHEMA {name} CASCADE")
+    with scratch_schema(settings, "bulkjob") as name:
+        execute(settings.db_url, RUN_TABLE, schema=name)
+        yield name
 
 
 @pytest.fixture

@@ -2,15 +2,13 @@
 from a background thread, and a failure in the background reaches the producer."""
 from __future__ import annotations
 
-import uuid
 from datetime import date, datetime
 
 import psycopg2
 import pytest
 
 from services.common.copy import CopyWriter, InBackground, pipe_copy
-from services.common.provision import ensure_database
-from tests.databases import execute
+from tests.databases import execute, scratch_schema
 
 COLUMNS = ("n", "t", "b", "d", "ts", "tags")
 AWKWARD = ["tab\there", "new\nline", "back\\slash", "cr\rlf", "\\N", "", "unit\x1fsep", "rec\x1esep",
@@ -19,11 +17,10 @@ AWKWARD = ["tab\there", "new\nline", "back\\slash", "cr\rlf", "\\N", "", "unit\x
 
 @pytest.fixture
 def table(settings):
-    ensure_database(settings.db_url)
-    name = f"copy_{uuid.uuid4().hex[:10]}"
-    execute(settings.db_url, f"CREATE TABLE {name} (n INT, t TEXT, b BOOLEAN, d DATE, ts TIMESTAMP, tags TEXT[])")
-    yield name
-    execute(settings.db_url, f"DROP TABLE {name}")
+    with scratch_schema(settings, "copy") as schema:
+        name = f"{schema}.rows"
+        execute(settings.db_url, f"CREATE TABLE {name} (n INT, t TEXT, b BOOLEAN, d DATE, ts TIMESTAMP, tags TEXT[])")
+        yield name
 
 
 @pytest.fixture
