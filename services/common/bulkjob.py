@@ -20,6 +20,7 @@ from .db import connect
 from .errors import AlreadyExists
 
 log = logging.getLogger(__name__)
+ABANDONED = "abandoned: its process ended before the run did; nothing of it was committed"
 
 
 class TimedCursor(psycopg2.extensions.cursor):
@@ -83,16 +84,21 @@ def bulk_job(conn, name: str, run_table: str, kind: str) -> Iterator[Run]:
     """Run job `name` of `kind` on `conn`, recorded in `run_table`.
 
     Refuses with AlreadyExists (reason "<name>-running") while another session holds the job's
-    lock. The body works in the connection's open transaction and must not commit it: on a normal
-    exit the run is marked completed with its report in that same transaction, and committed, so
-    the work and its record appear together or not at all. On an exception everything is rolled back
-    and the run is recorded as failed with the error."""
+    lock. The body works in the connection's open transaction: on a normal exit the run is marked
+    completed with its report in that same transaction, and committed, so the work and its record
+    appear together or not at all (what the body commits itself, such as scratch tables, stays). On
+    an exception the transaction is rolled back and the run is recorded as failed with the error.
+    A run whose process died is rolled back by PostgreSQL, and marked failed by the next run."""
     with conn.cursor() as cur:
         cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (name,))
         if not cur.fetchone()[0]:
             conn.rollback()
             raise AlreadyExists(f"a {name} is already running", reason=f"{name}-running")
         try:
+            # Holding the lock proves no run is going on: a run still marked running ended with its
+            # process (killed, or the machine went down), and its transaction was rolled back.
+            cur.execute(f"UPDATE {run_table} SET status = 'failed', finished_at = now(), error = %s"
+                        " WHERE status = 'running'", (ABANDONED,))
             cur.execute(f"INSERT INTO {run_table} (kind) VALUES (%s) RETURNING id", (kind,))
             run = Run(cur.fetchone()[0], name)
             conn.commit()

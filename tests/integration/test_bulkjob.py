@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from services.common.bulkjob import bulk_job, job_connection
+from services.common.bulkjob import ABANDONED, bulk_job, job_connection
 from services.common.errors import AlreadyExists
 from tests.databases import execute, scratch_schema
 
@@ -108,3 +108,15 @@ def test_a_failed_run_is_rolled_back_and_recorded_as_failed_with_its_error(setti
             pass
     finally:
         conn.close()
+
+
+def test_a_run_whose_process_died_is_marked_failed_by_the_next_run(settings, schema, job):
+    q(settings, schema, "INSERT INTO job_run (kind) VALUES ('full')")  # what a killed run leaves behind
+    conn = connection(settings, schema)
+    try:
+        with bulk_job(conn, job, "job_run", "full"):
+            pass
+    finally:
+        conn.close()
+    assert q(settings, schema, "SELECT status, error FROM job_run ORDER BY id") == [
+        ("failed", ABANDONED), ("completed", None)]
