@@ -41,7 +41,8 @@ def run_sync(settings: Settings) -> dict:
         with run.phase("apply"):
             apply(cur, run.id, ACTOR, run.counts, changes, SmsAdapter(settings.legacy_sms_url).vip_subscribers)
             _report_changes(cur, changes)
-        advance_watermarks(cur, seen, "DO UPDATE SET watermark = greatest(sync_watermark.watermark, EXCLUDED.watermark)")
+        advance_watermarks(cur, seen,
+                           "DO UPDATE SET watermark = greatest(sync_watermark.watermark, EXCLUDED.watermark)")
     return {**run.report(), "run_id": run.id}
 
 
