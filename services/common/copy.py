@@ -102,13 +102,16 @@ class InBackground:
             raise self._error
 
     def _run(self) -> None:
-        with self._conn.cursor() as cur:
-            while (item := self._queue.get()) is not None:
-                if self._error is None:
-                    try:
-                        cur.copy_expert(*item)
-                    except BaseException as exc:  # raised in the producer's thread
-                        self._error = exc
+        cur = None
+        while (item := self._queue.get()) is not None:
+            if self._error is None:
+                try:  # any error is raised in the producer's thread
+                    cur = cur or self._conn.cursor()
+                    cur.copy_expert(*item)
+                except BaseException as exc:
+                    self._error = exc
+        if cur is not None and not self._conn.closed:
+            cur.close()
 
 
 def pipe_copy(produce: Callable[[IO[bytes]], None], cur, table: str, columns: tuple[str, ...]) -> None:
