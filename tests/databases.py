@@ -30,6 +30,18 @@ def drop_database(url: str) -> None:
 
 
 @contextlib.contextmanager
+def scratch_schema(settings, prefix: str):
+    """A schema of its own in the test database, dropped with all it holds afterwards."""
+    ensure_database(settings.db_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    execute(settings.db_url, f"CREATE SCHEMA {name}")
+    try:
+        yield name
+    finally:
+        execute(settings.db_url, f"DROP SCHEMA {name} CASCADE")
+
+
+@contextlib.contextmanager
 def throwaway_legacy(settings):
     """Two fresh legacy databases with the legacy schemas, dropped afterwards; yields the settings
     that point at them (and at a fresh customer database name, created by whoever needs it)."""

@@ -14,23 +14,23 @@ import sys
 import time
 from datetime import date
 
+from services.common.copy import CopyWriter, InBackground
 from services.common.db import connect
 from services.customer.settings import CustomerSettings, customer_settings
 
 from . import variants
-from .copy_writer import CopyWriter
 from .plan import make_plan
 from .pools import AREA_CODES, build_pools
 from .records import CMS_YEARS, NAME_TYPO_RATE, OLD_PHONE_RATE, SMS_YEARS, Person, RecordMaker
 from .schema import create_schemas
 
-CMS_COLUMNS = {"yhxx": "yhbh, yhxm, sfzh, lxdh, azdz, qydm, xlzt, khrq, sflxdm, bz, gxsj"}
+CMS_COLUMNS = {"yhxx": ("yhbh", "yhxm", "sfzh", "lxdh", "azdz", "qydm", "xlzt", "khrq", "sflxdm", "bz", "gxsj")}
 SMS_COLUMNS = {
-    "subscriber": "subscriber_id, cust_name, cert_type, cert_no, mobile, tel, addr, region_code, cust_level, "
-                  "status, create_time, update_time",
-    "smartcard": "card_no, subscriber_id, status, issue_time, update_time",
-    "stb": "serial_no, model, card_no, subscriber_id, update_time",
-    "entitlement": "card_no, product_id, start_time, end_time, status, update_time",
+    "subscriber": ("subscriber_id", "cust_name", "cert_type", "cert_no", "mobile", "tel", "addr", "region_code",
+                   "cust_level", "status", "create_time", "update_time"),
+    "smartcard": ("card_no", "subscriber_id", "status", "issue_time", "update_time"),
+    "stb": ("serial_no", "model", "card_no", "subscriber_id", "update_time"),
+    "entitlement": ("card_no", "product_id", "start_time", "end_time", "status", "update_time"),
 }
 CMS_TABLES = ("yhxx", "czrz")
 SMS_TABLES = ("subscriber", "smartcard", "stb", "entitlement", "ca_command")
@@ -67,9 +67,16 @@ def generate(settings: CustomerSettings, households: int, seed: int = 7, truncat
             # Truncating in this transaction also lets COPY FREEZE write rows that need no vacuum later.
             cms_cur.execute(f"TRUNCATE {', '.join(CMS_TABLES)} RESTART IDENTITY")
             sms_cur.execute(f"TRUNCATE {', '.join(SMS_TABLES)} RESTART IDENTITY")
-            counts = _fill(CopyWriter(cms_conn, CMS_COLUMNS, freeze=True),
-                           CopyWriter(sms_conn, SMS_COLUMNS, freeze=True),
-                           households, seed, cms, sms, today or date.today())
+            # Each database is fed from a thread of its own while this one makes the next rows.
+            senders = (InBackground(cms_conn), InBackground(sms_conn))
+            writers = {table: CopyWriter(sender, table, columns, freeze=True)
+                       for sender, tables in zip(senders, (CMS_COLUMNS, SMS_COLUMNS))
+                       for table, columns in tables.items()}
+            try:
+                counts = _fill(writers, households, seed, cms, sms, today or date.today())
+            finally:
+                for sender in senders:
+                    sender.close()
             cms_cur.execute("ANALYZE yhxx")
             sms_cur.execute("ANALYZE subscriber; ANALYZE smartcard; ANALYZE stb; ANALYZE entitlement")
         cms_conn.commit()
@@ -95,8 +102,8 @@ def has_data(settings: CustomerSettings) -> bool:
     return False
 
 
-def _fill(cms_out: CopyWriter, sms_out: CopyWriter, households: int, seed: int, cms: int | None,
-          sms: int | None, today: date) -> dict:
+def _fill(writers: dict[str, CopyWriter], households: int, seed: int, cms: int | None, sms: int | None,
+          today: date) -> dict:
     plan = make_plan(households, cms, sms)
     rng = random.Random(seed)
     maker = RecordMaker(build_pools(seed), rng, today)
@@ -108,36 +115,34 @@ def _fill(cms_out: CopyWriter, sms_out: CopyWriter, households: int, seed: int, 
     rows = dict.fromkeys(("yhxx", "subscriber", "smartcard", "stb", "entitlement"), 0)
     recent_cms: list[Person] = []
     recent_sms: list[Person] = []
-    try:
-        for start in range(0, len(slots), CHUNK):
-            for i, slot in enumerate(slots[start:start + CHUNK], start):
-                if slot == CMS_DUP and recent_cms:
-                    _cms_duplicate(maker, rng, rng.choice(recent_cms))
-                    made["cms_duplicates"] += 1
-                elif slot == SMS_DUP and recent_sms:
-                    _sms_duplicate(maker, rng, rng.choice(recent_sms))
-                    made["sms_duplicates"] += 1
+    for start in range(0, len(slots), CHUNK):
+        for i, slot in enumerate(slots[start:start + CHUNK], start):
+            if slot == CMS_DUP and recent_cms:
+                _cms_duplicate(maker, rng, rng.choice(recent_cms))
+                made["cms_duplicates"] += 1
+            elif slot == SMS_DUP and recent_sms:
+                _sms_duplicate(maker, rng, rng.choice(recent_sms))
+                made["sms_duplicates"] += 1
+            else:
+                who = maker.person()
+                if slot == BOTH:
+                    _both(maker, rng, who)
+                    made["both"] += 1
+                elif slot in (CMS_ONLY, CMS_DUP):  # a duplicate before anyone to duplicate
+                    maker.cms_row(who)
+                    made["cms_only"] += 1
                 else:
-                    who = maker.person()
-                    if slot == BOTH:
-                        _both(maker, rng, who)
-                        made["both"] += 1
-                    elif slot in (CMS_ONLY, CMS_DUP):  # a duplicate before anyone to duplicate
-                        maker.cms_row(who)
-                        made["cms_only"] += 1
-                    else:
-                        maker.sms_subscriber(who)
-                        made["sms_only"] += 1
-                    if slot != SMS_ONLY and slot != SMS_DUP:
-                        _remember(recent_cms, who, i)
-                    if slot != CMS_ONLY and slot != CMS_DUP:
-                        _remember(recent_sms, who, i)
-            for table, lines in maker.take().items():
-                rows[table] += len(lines)
-                (cms_out if table in CMS_COLUMNS else sms_out).write(table, lines)
-    finally:
-        cms_out.close()
-        sms_out.close()
+                    maker.sms_subscriber(who)
+                    made["sms_only"] += 1
+                if slot != SMS_ONLY and slot != SMS_DUP:
+                    _remember(recent_cms, who, i)
+                if slot != CMS_ONLY and slot != CMS_DUP:
+                    _remember(recent_sms, who, i)
+        for table, lines in maker.take().items():
+            rows[table] += len(lines)
+            writers[table].add_lines(lines)
+    for writer in writers.values():
+        writer.flush()
     return {"households": made["cms_only"] + made["both"] + made["sms_only"], **made,
             "cms_rows": rows["yhxx"], "sms_subscribers": rows["subscriber"], "smartcards": rows["smartcard"],
             "stbs": rows["stb"], "entitlements": rows["entitlement"],

@@ -10,19 +10,41 @@ from __future__ import annotations
 import json
 import logging
 
+from services.common.bulkjob import job_connection
+from services.common.outbox import emit
+from services.customer.legacy.sms import SmsAdapter
 from services.customer.settings import CustomerSettings, customer_settings
 
-from .run import customer_connection, run_import
+from .apply import DROP_LINKED, apply
+from .first_load import GOLDEN_TABLES, built_after_first_load
+from .run import JOB, advance_watermarks, legacy_run, match_staged, stage
+
+ACTOR = "legacy-import"
 
 
 def run_bulk_import(settings: CustomerSettings) -> dict:
     """Import every legacy record not yet linked; returns the run's counts (also in import_run)."""
-    return run_import(settings, "bulk")
+    with legacy_run(settings, "bulk") as (cur, run):
+        seen = stage(cur, run, settings, {})
+        cur.execute(DROP_LINKED)
+        run.counts["already_linked"] = cur.fetchone()[0]
+        match_staged(cur, run)
+        with built_after_first_load(cur, run):
+            with run.phase("apply"):
+                apply(cur, run.id, ACTOR, run.counts, None, SmsAdapter(settings.legacy_sms_url).vip_subscribers)
+        # A re-run must not move a watermark past changes of linked records it did not apply.
+        advance_watermarks(cur, seen, "DO NOTHING")
+        with run.phase("analyze"):
+            # Fresh statistics, or the request path plans its lookups for the empty tables it saw last.
+            for table in GOLDEN_TABLES:
+                cur.execute(f"ANALYZE {table}")
+        emit(cur, "customer", "legacy_import_completed", {"runId": run.id, "counts": run.report()})
+    return {**run.report(), "run_id": run.id}
 
 
 def bulk_import_done(settings: CustomerSettings) -> bool:
     """Whether a bulk import has completed: after that, starting up only needs the incremental sync."""
-    conn = customer_connection(settings.service_db_url("customer"))
+    conn = job_connection(settings.service_db_url("customer"), "customer", JOB)
     try:
         with conn.cursor() as cur:
             cur.execute("SELECT EXISTS (SELECT 1 FROM import_run WHERE kind = 'bulk' AND status = 'completed')")

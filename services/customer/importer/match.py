@@ -8,9 +8,8 @@ instead, so nothing is merged silently.
 """
 from __future__ import annotations
 
+from services.common.copy import CopyWriter
 from services.customer.domain.matching import Identity, decide, score
-
-from .copy import CopyWriter
 
 # A phone or address shared by more records than this is not evidence of identity (a placeholder
 # number typed for everyone, a block of flats with one landline on file); it is left out of blocking.
@@ -18,8 +17,9 @@ BLOCK_MAX = 12
 
 UNLINKED = "NOT EXISTS (SELECT 1 FROM imp_owner o WHERE o.rec_id = {r}.rec_id)"
 
+# Unordered, so PostgreSQL groups by hashing instead of sorting a million ID numbers.
 _ID_GROUPS = f"""
-    SELECT array_agg(rec_id ORDER BY rec_id), id_no FROM imp_record r
+    SELECT array_agg(rec_id), id_no FROM imp_record r
      WHERE id_no IS NOT NULL AND {UNLINKED.format(r='r')}
      GROUP BY id_no HAVING count(*) > 1
 """
@@ -137,6 +137,7 @@ def match(cur, counts: dict) -> None:
 
     cur.execute(_ID_GROUPS)
     for rec_ids, id_no in cur.fetchall():
+        rec_ids.sort()
         for rec_id in rec_ids:
             clusters.add(rec_id, id_no)
             clusters.union(rec_ids[0], rec_id)

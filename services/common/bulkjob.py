@@ -1,0 +1,127 @@
+"""The pattern every bulk job follows (a legacy import, a billing run, a bank file): one run at a time
+under an advisory lock, a row in the service's run table with its status, counts and phase timings,
+and each statement's duration in the log.
+
+A run table has the columns (id, kind, status, started_at, finished_at, counts, error), status one of
+running / completed / failed, as customer.import_run does.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import time
+from typing import Iterator
+
+import psycopg2
+import psycopg2.extensions
+from psycopg2.extras import Json
+
+from .db import connect
+from .errors import AlreadyExists
+
+log = logging.getLogger(__name__)
+ABANDONED = "abandoned: its process ended before the run did; nothing of it was committed"
+
+
+class TimedCursor(psycopg2.extensions.cursor):
+    """Logs each statement's duration at DEBUG: where a run spends its time, statement by statement."""
+
+    def execute(self, query, vars=None):
+        started = time.monotonic()
+        try:
+            return super().execute(query, vars)
+        finally:
+            _timed(started, query)
+
+    def copy_expert(self, sql, file, size=8192):
+        started = time.monotonic()
+        try:
+            return super().copy_expert(sql, file, size)
+        finally:
+            _timed(started, sql)
+
+
+def _timed(started: float, query) -> None:
+    if log.isEnabledFor(logging.DEBUG):
+        log.debug("%6.1fs %s", time.monotonic() - started, " ".join(str(query).split())[:100])
+
+
+def job_connection(url: str, schema: str, name: str) -> psycopg2.extensions.connection:
+    """A connection for set-based work over millions of rows, statements timed."""
+    conn = connect(url, options=f"-c search_path={schema},public", cursor_factory=TimedCursor,
+                   application_name=f"bss-{name}")
+    with conn.cursor() as cur:
+        # Whole-table hash joins, sorts and index builds over a million rows want more than the defaults.
+        cur.execute("SET work_mem = '256MB'; SET maintenance_work_mem = '512MB'")
+    conn.commit()
+    return conn
+
+
+class Run:
+    """One run of a job: its id, the counts it reports, and how long each phase took."""
+
+    def __init__(self, run_id: int, name: str):
+        self.id = run_id
+        self.name = name
+        self.counts: dict = {}
+        self.phases: dict[str, float] = {}
+        self._started = time.monotonic()
+
+    @contextlib.contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        yield
+        self.phases[name] = round(self.phases.get(name, 0.0) + time.monotonic() - started, 1)
+        log.info("%s: %s in %.1fs (%.1fs in all)", self.name, name, time.monotonic() - started,
+                 time.monotonic() - self._started, extra={"run": self.id, "counts": dict(self.counts)})
+
+    def report(self) -> dict:
+        return {**self.counts, "phases": dict(self.phases), "elapsed_s": round(time.monotonic() - self._started, 1)}
+
+
+@contextlib.contextmanager
+def bulk_job(conn, name: str, run_table: str, kind: str) -> Iterator[Run]:
+    """Run job `name` of `kind` on `conn`, recorded in `run_table`.
+
+    Refuses with AlreadyExists (reason "<name>-running") while another session holds the job's
+    lock. The body works in the connection's open transaction: on a normal exit the run is marked
+    completed with its report in that same transaction, and committed, so the work and its record
+    appear together or not at all (what the body commits itself, such as scratch tables, stays). On
+    an exception the transaction is rolled back and the run is recorded as failed with the error.
+    A run whose process died is rolled back by PostgreSQL, and marked failed by the next run."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (name,))
+        if not cur.fetchone()[0]:
+            conn.rollback()
+            raise AlreadyExists(f"a {name} is already running", reason=f"{name}-running")
+        try:
+            # Holding the lock proves no run is going on: a run still marked running ended with its
+            # process (killed, or the machine went down), and its transaction was rolled back.
+            cur.execute(f"UPDATE {run_table} SET status = 'failed', finished_at = now(), error = %s"
+                        " WHERE status = 'running'", (ABANDONED,))
+            cur.execute(f"INSERT INTO {run_table} (kind) VALUES (%s) RETURNING id", (kind,))
+            run = Run(cur.fetchone()[0], name)
+            conn.commit()
+            try:
+                yield run
+                cur.execute(f"UPDATE {run_table} SET status = 'completed', finished_at = now(), counts = %s"
+                            " WHERE id = %s", (Json(run.report()), run.id))
+                conn.commit()
+            except BaseException as e:
+                _record_failure(conn, run_table, run, e)
+                raise
+        finally:
+            if not conn.closed:
+                cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+                conn.commit()
+
+
+def _record_failure(conn, run_table: str, run: Run, error: BaseException) -> None:
+    try:
+        conn.rollback()
+        with conn.cursor() as cur:
+            cur.execute(f"UPDATE {run_table} SET status = 'failed', finished_at = now(), counts = %s, error = %s"
+                        " WHERE id = %s", (Json(run.report()), f"{type(error).__name__}: {error}"[:2000], run.id))
+        conn.commit()
+    except psycopg2.Error:  # the connection itself is gone: the run stays 'running', the error is raised
+        log.exception("%s run %s failed and could not be recorded as failed", run.name, run.id)
