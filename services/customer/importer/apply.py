@@ -185,8 +185,6 @@ SERVICE_UPDATES = """
                              COALESCE(x.premises_id, old.premises_id), COALESCE(x.device_id, old.device_id))
     RETURNING s.id, s.customer_id, old.state, s.state
 """
-# Rows in the order of the legacy-key index (byte order is its order for these ASCII keys): a million
-# inserts then append to its rightmost page instead of landing all over it, three times faster.
 SERVICE_INSERTS = """
     INSERT INTO service (customer_id, account_id, premises_id, device_id, kind, origin, legacy_ref, product_code,
                          product_name, monthly_fee_minor, state, started_at, ended_at, updated_by)
@@ -196,14 +194,11 @@ SERVICE_INSERTS = """
       FROM imp_resolved x
       LEFT JOIN imp_account a ON a.customer_id = x.customer_id AND COALESCE(a.premises_id, 0) = COALESCE(x.premises_id, 0)
      WHERE NOT EXISTS (SELECT 1 FROM service s WHERE s.origin = x.system AND s.legacy_ref = x.legacy_ref)
-     ORDER BY x.system COLLATE "C", x.legacy_ref COLLATE "C"
 """
-# In index order too, as SERVICE_INSERTS.
 LINKS = """
     INSERT INTO legacy_link (system, legacy_key, customer_id, method, score)
     SELECT r.system, r.legacy_key, o.customer_id, o.method, o.score
       FROM imp_owner o JOIN imp_record r USING (rec_id) WHERE o.method IS NOT NULL
-     ORDER BY r.system COLLATE "C", r.legacy_key COLLATE "C"
     ON CONFLICT DO NOTHING
 """
 LINK_COUNTS = "SELECT method, count(*) FROM imp_owner WHERE method IS NOT NULL GROUP BY method"

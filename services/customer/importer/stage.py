@@ -2,9 +2,8 @@
 
 People (CMS users, SMS subscribers) are normalized and validated in Python on the way and sent on
 with COPY; what cannot be imported goes to quarantine with the reason. Entitlements and devices need
-no Python: they are piped from the SMS's COPY TO STDOUT into staging. On a full read the CMS, the
-bigger system, is cut in parts staged by worker processes while this one stages the SMS, so the
-Python work is spread over every core.
+no Python: they are piped from the SMS's COPY TO STDOUT into staging. On a full read the CMS is
+staged by a worker process while this one stages the SMS, so both CPU cores work.
 """
 from __future__ import annotations
 
@@ -17,7 +16,7 @@ from services.common.bulkjob import job_connection
 from services.common.copy import CopyWriter, pipe_copy
 from services.customer.domain.idcard import parse_id_no
 from services.customer.domain.normalize import normalize_address, normalize_name, parse_phones, surname
-from services.customer.legacy.cms import USER_COLUMNS, CmsAdapter, UsersPart
+from services.customer.legacy.cms import USER_COLUMNS, CmsAdapter
 from services.customer.legacy.sms import DEVICE_COLUMNS, ENTITLEMENT_COLUMNS, SUBSCRIBER_COLUMNS, SmsAdapter
 
 RECORD_COLUMNS = ("rec_id", "system", "legacy_key", "name", "name_norm", "surname", "id_no", "id_rejected",
@@ -29,8 +28,6 @@ ANALOG_PRODUCT = ("ANALOG", "模拟电视")
 # Record numbers of the two systems never meet; the lower SMS numbers make an SMS record the anchor
 # (the name and number on the customer) when nothing else decides.
 CMS_FIRST_REC_ID = 10 ** 10
-CMS_PARTS = 2
-CMS_PART_REC_IDS = 10 ** 9  # record numbers each part may use; parts in table order keep the read order
 
 
 class Stager:
@@ -106,16 +103,14 @@ def stage_sms(cur, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datet
         stager.watermark
 
 
-def stage_cms(customer_url: str, cms_url: str, since: datetime | None, part: UsersPart | None = None,
-              number: int = 0) -> tuple[dict, datetime | None]:
-    """Stage the CMS users changed since `since`, or one part of them (the `number`th); runs in a
-    worker process with its own connections and commits its staging rows."""
+def stage_cms(customer_url: str, cms_url: str, since: datetime | None) -> tuple[dict, datetime | None]:
+    """Runs in a worker process with its own connections; commits its staging rows."""
     conn = job_connection(customer_url, "customer", "legacy-import-cms")
     try:
         with conn.cursor() as cur:
-            stager = Stager(cur, CMS_FIRST_REC_ID + number * CMS_PART_REC_IDS)
+            stager = Stager(cur, CMS_FIRST_REC_ID)
             rows = 0
-            for row in CmsAdapter(cms_url).users(since, part):
+            for row in CmsAdapter(cms_url).users(since):
                 rows += 1
                 user_no, name, id_raw, phones, address, area, state, opened, fee_code, fee_name, fee, _, \
                     changed_at = row
@@ -135,17 +130,12 @@ def stage_both(cur, customer_url: str, cms_url: str, sms: SmsAdapter, since: dic
     """Stage both systems; returns the counts and the latest change time seen per system. The caller
     commits the SMS part (the CMS part commits on its own connection)."""
     if since.get("cms") is None:
-        # A full read: the CMS parts go to worker processes while this one stages the SMS. Spawned,
-        # not forked: a forked child would inherit (and on exit close) this process's connections.
-        with CmsAdapter(cms_url).parts(CMS_PARTS) as parts, \
-                ProcessPoolExecutor(CMS_PARTS, mp_context=multiprocessing.get_context("spawn")) as pool:
-            cms_jobs = [pool.submit(stage_cms, customer_url, cms_url, None, part, number)
-                        for number, part in enumerate(parts)]
+        # A full read: the CMS goes to a worker process while this one stages the SMS. Spawned, not
+        # forked: a forked child would inherit (and on exit close) this process's connections.
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            cms_job = pool.submit(stage_cms, customer_url, cms_url, None)
             sms_counts, sms_mark = stage_sms(cur, sms, since.get("sms"))
-            cms_results = [job.result() for job in cms_jobs]
-        cms_counts = {key: sum(counts.get(key, 0) for counts, _ in cms_results)
-                      for key in cms_results[0][0]}
-        cms_mark = max((mark for _, mark in cms_results if mark), default=None)
+            cms_counts, cms_mark = cms_job.result()
     else:  # a sync reads a few changed rows: starting a process would cost more than it saves
         sms_counts, sms_mark = stage_sms(cur, sms, since.get("sms"))
         cms_counts, cms_mark = stage_cms(customer_url, cms_url, since["cms"])

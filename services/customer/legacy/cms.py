@@ -4,9 +4,8 @@ Legacy codes are translated here, so the importer only sees the customer service
 """
 from __future__ import annotations
 
-import contextlib
 from datetime import datetime
-from typing import Iterator, NamedTuple
+from typing import Iterator
 
 from services.common.errors import InvalidArgument
 
@@ -21,7 +20,7 @@ _USERS = """
            CASE u.xlzt WHEN '1' THEN 'active' WHEN '2' THEN 'suspended' ELSE 'disconnected' END,
            u.khrq, trim(u.sflxdm), f.sflxmc, f.yzf, u.bz, u.gxsj
       FROM yhxx u LEFT JOIN sflx f ON f.sflxdm = u.sflxdm
-     WHERE u.gxsj > %(since)s {part}
+     WHERE u.gxsj > %(since)s
 """
 
 # action -> (operation code in czrz, line status it sets, line statuses it may start from)
@@ -33,39 +32,16 @@ LINE_ACTIONS = {
 _LINE_STATUS_NAMES = {"1": "normal", "2": "suspended", "3": "disconnected"}
 
 
-class UsersPart(NamedTuple):
-    """One of the parts `CmsAdapter.parts` cuts the users into: read with users(part=...), in any
-    process, while the parts() block that made it is open."""
-    snapshot_id: str
-    first_block: int
-    end_block: int | None  # None: to the end of the table
-
-
 class CmsAdapter:
     system = "cms"
 
     def __init__(self, url: str):
         self.url = url
 
-    def users(self, since: datetime | None = None, part: UsersPart | None = None) -> Iterator[tuple]:
-        """Every user (line) changed after `since` (all when None), as tuples in USER_COLUMNS order;
-        with `part`, only the users in that part, as of the moment its parts() block took."""
+    def users(self, since: datetime | None = None) -> Iterator[tuple]:
+        """Every user (line) changed after `since` (all when None), as tuples in USER_COLUMNS order."""
         with snapshot(self.url, self.system) as conn:
-            if part is not None:
-                with conn.cursor() as cur:
-                    cur.execute("SET TRANSACTION SNAPSHOT %s", (part.snapshot_id,))
-            yield from stream(conn, _USERS.format(part=_part_filter(part)), {"since": since or datetime.min})
-
-    @contextlib.contextmanager
-    def parts(self, n: int) -> Iterator[list[UsersPart]]:
-        """Cut the users into `n` parts that several processes read at once and that together are
-        every user exactly once, all read at one moment: the snapshot stays open, exported to the
-        readers, until the block exits."""
-        with snapshot(self.url, self.system) as conn, conn.cursor() as cur:
-            cur.execute("SELECT pg_export_snapshot(), pg_relation_size('yhxx') / current_setting('block_size')::int")
-            snapshot_id, blocks = cur.fetchone()
-            step = blocks // n + 1
-            yield [UsersPart(snapshot_id, i * step, None if i == n - 1 else (i + 1) * step) for i in range(n)]
+            yield from stream(conn, _USERS, {"since": since or datetime.min})
 
     def set_line_status(self, user_no: str, action: str, operator: str) -> WriteBackResult:
         if action not in LINE_ACTIONS:
@@ -90,11 +66,3 @@ class CmsAdapter:
             state = _LINE_STATUS_NAMES.get(row[0], row[0])
             return WriteBackResult(False, f"czrz {log_no}: {code} refused, line is {state}")
         return WriteBackResult(True, f"czrz {log_no}: {code} accepted", legacy_changed_at=changed_at)
-
-
-def _part_filter(part: UsersPart | None) -> str:
-    """A range of the table's blocks: PostgreSQL reads a TID range without scanning the rest."""
-    if part is None:
-        return ""
-    end = "" if part.end_block is None else f" AND u.ctid < '({part.end_block},0)'::tid"
-    return f"AND u.ctid >= '({part.first_block},0)'::tid{end}"
