@@ -112,8 +112,9 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
         return customer_pb(self.h.get(request.customer_no, request.recent_contacts))
 
     def SearchCustomers(self, request, context):
-        rows, total, field = self.h.search(request.q, request.offset, request.limit)
-        return pb.SearchCustomersResponse(total=total, customers=[summary_pb(r, field) for r in rows])
+        rows, total, capped, field = self.h.search(request.q, request.offset, request.limit)
+        return pb.SearchCustomersResponse(total=total, total_capped=capped,
+                                          customers=[summary_pb(r, field) for r in rows])
 
     def BrowseCustomers(self, request, context):
         rows, total, capped = self.h.browse(

@@ -28,8 +28,8 @@ SOURCE = NAME
 CONTACT_CHANNELS = (*inputrules.CONTACT_CHANNELS, "system")  # "system": the service's own notes
 Clean = Callable[[str, str, int], str]
 EXPORT_PAGE, MAX_EXPORT_PAGE = 500, 2000
-# A browse counts at most this many matches past its offset (two full pages), so a page at a million
-# customers costs the rows walked to find them, never an exact count of all (store.browse).
+# A browse or search counts at most this many matches past its offset (two full pages), so a page at a
+# million customers costs the rows walked to find them, never an exact count of all (store.browse).
 BROWSE_COUNT_AHEAD = 200
 BROWSE_TIMEOUT_MS = 3000  # within the gateway's 5 s deadline
 
@@ -182,7 +182,8 @@ class CustomerHandlers:
         with self.db.statement() as cur:  # the view is one statement
             return store.customer_view(cur, customer_no, recent_contacts)
 
-    def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, str]:
+    def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, bool, str]:
+        """(page, total counted up to a cap as browse counts it, whether it was capped, the field searched)."""
         q = number("q", q, SEARCH_MAX)  # nothing is stored or shown: direction controls can just go
         offset, limit = _page(offset, limit)
         try:
@@ -191,8 +192,8 @@ class CustomerHandlers:
             raise InvalidArgument("a search needs q: phone, ID number, name, customer number, "
                                   "smart card number or address", reason="empty-search") from None
         with self.db.transaction() as cur:
-            rows, total = store.search(cur, query, offset, limit)
-        return rows, total, query.field
+            rows, total, capped = store.search(cur, query, offset, limit, BROWSE_COUNT_AHEAD)
+        return rows, total, capped, query.field
 
     def browse(self, offset: int = 0, limit: int = 20, **filters: str) -> tuple[list[dict], int, bool]:
         """Customers without a search term, filtered by station_code, status, tier and origin (see

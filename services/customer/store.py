@@ -120,19 +120,20 @@ def service_by_id(cur, service_id: int) -> dict:
 
 # -- search -------------------------------------------------------------------------------------
 
-_MATCH_SQL = {
-    "customer_no": "SELECT id FROM customer WHERE customer_no = %(v)s",
-    "id_no": "SELECT id FROM customer WHERE id_no = %(v)s",
-    "phone": "SELECT customer_id AS id FROM customer_phone WHERE phone = %(v)s",
+# Each field's hits as a condition on `customer c`, so that one query both finds the hits and walks them
+# in list order: the planner drives a rare term from its index and walks a common one (a surname, a
+# district) in list order only as far as the page and the count ahead need.
+_MATCH_WHERE = {
+    "customer_no": "c.customer_no = %(v)s",
+    "id_no": "c.id_no = %(v)s",
+    "phone": "c.id IN (SELECT customer_id FROM customer_phone WHERE phone = %(v)s)",
     # Stored landlines carry their area code; the reversed-number index finds them by their tail.
-    "local_phone": """SELECT customer_id AS id FROM customer_phone
-                       WHERE kind = 'landline' AND reverse(phone) LIKE reverse(%(v)s) || '%%'""",
-    "smart_card": "SELECT customer_id AS id FROM device WHERE kind = 'smart_card' AND serial = %(v)s",
+    "local_phone": """c.id IN (SELECT customer_id FROM customer_phone
+                                WHERE kind = 'landline' AND reverse(phone) LIKE reverse(%(v)s) || '%%')""",
+    "smart_card": "c.id IN (SELECT customer_id FROM device WHERE kind = 'smart_card' AND serial = %(v)s)",
     # A name is exact first; a partial name falls back to trigram similarity.
-    "name": """SELECT id FROM customer WHERE name_norm = %(v)s
-               UNION SELECT id FROM customer WHERE name_norm LIKE %(prefix)s
-               UNION SELECT id FROM customer WHERE %(trgm)s AND name_norm %% %(v)s""",
-    "address": "SELECT customer_id AS id FROM premises WHERE address_norm LIKE %(contains)s",
+    "name": "(c.name_norm = %(v)s OR c.name_norm LIKE %(prefix)s OR (%(trgm)s AND c.name_norm %% %(v)s))",
+    "address": "c.id IN (SELECT customer_id FROM premises WHERE address_norm LIKE %(contains)s)",
 }
 
 
@@ -151,25 +152,31 @@ def _like_literal(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def search(cur, query: SearchQuery, offset: int, limit: int) -> tuple[list[dict], int]:
+def search(cur, query: SearchQuery, offset: int, limit: int, count_ahead: int) -> tuple[list[dict], int, bool]:
+    """A page of the customers matching `query`, merged ones last, with the total counted as browse counts
+    it (offset + the hits from offset on, up to `count_ahead`) and whether counting stopped there."""
     literal = _like_literal(query.value)
     params = {"v": query.value, "prefix": literal + "%", "contains": "%" + literal + "%",
               "trgm": len(query.value) >= 3}
-    cur.execute(f"""
-        WITH hits AS ({_MATCH_SQL[query.field]}),
-        page AS (
-            SELECT c.id FROM customer c JOIN (SELECT DISTINCT id FROM hits) h USING (id)
-             ORDER BY c.status = 'merged', c.id LIMIT %(limit)s OFFSET %(offset)s)
-        SELECT (SELECT count(DISTINCT id) FROM hits) AS total, {_SUMMARY}
-          FROM page JOIN customer c USING (id)
-         ORDER BY c.status = 'merged', c.id""", {**params, "limit": limit, "offset": offset})
-    rows = cur.fetchall()
-    if rows:
-        return rows, rows[0]["total"]
-    if offset:
-        cur.execute(f"SELECT count(DISTINCT id) AS total FROM ({_MATCH_SQL[query.field]}) h", params)
-        return [], cur.fetchone()["total"]
-    return [], 0
+    return _counted_page(cur, _MATCH_WHERE[query.field], "c.status = 'merged', c.id", params,
+                         offset, limit, count_ahead)
+
+
+def _counted_page(cur, where: str, order_by: str, params: dict, offset: int, limit: int,
+                  count_ahead: int) -> tuple[list[dict], int, bool]:
+    """The customers `where` holds, a page from `offset` in `order_by` (which the list-order indexes
+    serve), the total counted up to `count_ahead` past the offset, and whether it stopped there."""
+    cur.execute(f"SELECT c.id FROM customer c WHERE {where} ORDER BY {order_by} OFFSET %(offset)s LIMIT %(ahead)s",
+                {**params, "offset": offset, "ahead": count_ahead + 1})
+    ids = [row["id"] for row in cur.fetchall()]
+    if not ids and offset:
+        # Past the end: how many there are at all, which is fewer than the offset.
+        cur.execute(f"SELECT count(*) AS n FROM (SELECT 1 FROM customer c WHERE {where} LIMIT %(offset)s) m",
+                    {**params, "offset": offset})
+        return [], cur.fetchone()["n"], False
+    cur.execute(f"SELECT {_SUMMARY} FROM customer c WHERE c.id = ANY(%(ids)s) ORDER BY {order_by}",
+                {"ids": ids[:limit]})
+    return cur.fetchall(), offset + min(len(ids), count_ahead), len(ids) > count_ahead
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -204,8 +211,9 @@ def insert_customer(cur, *, name: str, name_norm: str, id_no: str | None, email:
     # too, reported as one rather than as a failed insert.
     cur.execute("SAVEPOINT insert_customer")
     try:
-        cur.execute("""INSERT INTO customer (name, name_norm, id_no, email, tier, created_by, updated_by)
-                       VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING *""",
+        # Created here, the customer is in neither legacy system until a link says so (migration 0009).
+        cur.execute("""INSERT INTO customer (name, name_norm, id_no, email, tier, created_by, updated_by, bss_only)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s, true) RETURNING *""",
                     (name, name_norm, id_no, email, tier, actor, actor))
     except UniqueViolation:
         cur.execute("ROLLBACK TO SAVEPOINT insert_customer")
@@ -467,18 +475,18 @@ def customers_for_export(conn, page_size: int) -> Iterator[list[dict]]:
 
 # -- browse ---------------------------------------------------------------------------------------
 
-# Each filter is a subquery probed per customer in customer order (one with LIMIT is never flattened into a
-# join), so a page costs the customers walked to fill it (indexed probes by customer_id), never a join over
-# every premises or legacy link: the planner's estimates for those joins are far off and it then hashes a
-# million rows for twenty.
+# Each filter is a condition the planner can drive from its index when it matches few customers (a quiet
+# station, merged customers, customers in neither legacy system), and check per customer while walking
+# the list in customer order when it matches many. A station stands for its areas' codes, read first:
+# a join to area_station would hide from the planner how many premises the station has.
 _BROWSE_WHERE = {
     "status": "c.status = %(status)s",
     "tier": "c.tier = %(tier)s",
-    "station_code": """(SELECT true FROM premises p JOIN area_station a ON a.area_code = p.area_code
-                         WHERE p.customer_id = c.id AND a.station_code = %(station_code)s LIMIT 1)""",
-    "origin": "(SELECT true FROM legacy_link l WHERE l.customer_id = c.id AND l.system = %(origin)s LIMIT 1)",
+    "station_code": "c.id IN (SELECT p.customer_id FROM premises p WHERE p.area_code = ANY(%(areas)s))",
+    "origin": "c.id IN (SELECT l.customer_id FROM legacy_link l WHERE l.system = %(origin)s)",
 }
-_BSS_ONLY = "(SELECT true FROM legacy_link l WHERE l.customer_id = c.id LIMIT 1) IS NULL"
+# No index finds an absence of links: the flag that migration 0009's triggers keep does.
+_BSS_ONLY = "c.bss_only"
 
 
 def browse(cur, filters: dict[str, str], offset: int, limit: int, count_ahead: int,
@@ -486,20 +494,13 @@ def browse(cur, filters: dict[str, str], offset: int, limit: int, count_ahead: i
     """A page of customers in customer order, the total and whether counting stopped at the cap.
 
     The total is offset + the matches from offset on, counted up to `count_ahead`: bounded work per page
-    instead of an exact count over a million rows. Filters that match almost nobody (or a very deep
-    offset) walk most of the table; `timeout_ms` stops such a walk (QueryCanceled) before it holds a
-    connection for seconds."""
+    instead of an exact count over a million rows. A very deep offset still walks most of the table;
+    `timeout_ms` stops such a walk (QueryCanceled) before it holds a connection for seconds."""
     cur.execute("SET LOCAL statement_timeout = %s", (timeout_ms,))
+    params = dict(filters)
+    if "station_code" in filters:
+        cur.execute("SELECT area_code FROM area_station WHERE station_code = %s", (filters["station_code"],))
+        params["areas"] = [row["area_code"] for row in cur.fetchall()]
     where = " AND ".join(["true"] + [_BSS_ONLY if (name, value) == ("origin", "bss") else _BROWSE_WHERE[name]
                                      for name, value in filters.items()])
-    cur.execute(f"SELECT c.id FROM customer c WHERE {where} ORDER BY c.id OFFSET %(offset)s LIMIT %(ahead)s",
-                {**filters, "offset": offset, "ahead": count_ahead + 1})
-    ids = [row["id"] for row in cur.fetchall()]
-    if not ids and offset:
-        # Past the end: how many there are at all, which is fewer than the offset.
-        cur.execute(f"SELECT count(*) AS n FROM (SELECT 1 FROM customer c WHERE {where} LIMIT %(offset)s) m",
-                    {**filters, "offset": offset})
-        return [], cur.fetchone()["n"], False
-    cur.execute(f"SELECT {_SUMMARY} FROM customer c WHERE c.id = ANY(%(ids)s) ORDER BY c.id",
-                {"ids": ids[:limit]})
-    return cur.fetchall(), offset + min(len(ids), count_ahead), len(ids) > count_ahead
+    return _counted_page(cur, where, "c.id", params, offset, limit, count_ahead)

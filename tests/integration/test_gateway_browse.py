@@ -2,6 +2,7 @@
 stable order, paging, the bounded count and who may browse."""
 from __future__ import annotations
 
+import random
 import uuid
 
 import psycopg2
@@ -96,3 +97,30 @@ def test_the_gateway_sends_the_filters(settings, gateway_db, stand_in):  # noqa:
     request = next(r for name, r, _ in reversed(service.calls) if name == "BrowseCustomers")
     assert (request.station_code, request.tier, request.status, request.origin) == ("ST01", "household", "", "")
     assert (request.offset, request.limit) == (40, 20)
+
+
+@pytest.fixture(scope="module")
+def namesakes(settings):
+    """More customers than a search counts ahead, sharing a name of three random ideographs."""
+    rng = random.Random()
+    name = "".join(chr(rng.randrange(0x4E00, 0x9FA5)) for _ in range(3))
+    conn = psycopg2.connect(settings.service_db_url("customer"))
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute("""INSERT INTO customer.customer (name, name_norm)
+                       SELECT %s, %s FROM generate_series(1, %s)""", (name, name, BROWSE_COUNT_AHEAD + 5))
+    conn.close()
+    return name
+
+
+def test_a_search_counts_up_to_the_cap_and_says_so(real, namesakes):  # noqa: F811
+    clerk = bearer(real, "counter")
+    first = real.get("/api/v1/customers", params={"q": namesakes, "limit": 10}, headers=clerk)
+    assert first.status_code == 200, first.text
+    assert (first.json()["count"], first.json()["countCapped"]) == (BROWSE_COUNT_AHEAD, True)
+    assert first.headers["X-Total-Count"] == str(BROWSE_COUNT_AHEAD)
+    last = real.get("/api/v1/customers", params={"q": namesakes, "offset": BROWSE_COUNT_AHEAD}, headers=clerk)
+    assert len(last.json()["data"]) == 5
+    assert (last.json()["count"], last.json()["countCapped"]) == (BROWSE_COUNT_AHEAD + 5, False)
+    past_the_end = real.get("/api/v1/customers", params={"q": namesakes, "offset": 1000}, headers=clerk)
+    assert past_the_end.json() == {"data": [], "count": BROWSE_COUNT_AHEAD + 5, "countCapped": False}

@@ -54,7 +54,7 @@ async def list_customers(
         tier: Annotated[Tier | None, Query()] = None,
         origin: Annotated[Origin | None, Query(description="cms, sms, or bss (in neither)")] = None,
         offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
-    """Search with q, or browse without it. A browse counts at most a few pages of matches past offset:
+    """Search with q, or browse without it. Either counts at most a few pages of matches past offset:
     `countCapped: true` says more match than `count`."""
     if q is None:
         reply = await client.BrowseCustomers(pb.BrowseCustomersRequest(

@@ -116,14 +116,15 @@ class CustomerSummaryPublic(ApiModel):
 
 
 class CustomersPublic(Page[CustomerSummaryPublic]):
-    # Browsing counts a bounded number of matches past the offset: true means more match than `count`.
+    # A search or browse counts a bounded number of matches past the offset: true means more match than
+    # `count`.
     count_capped: bool = False
 
     @classmethod
     def from_proto(cls, m: pb.SearchCustomersResponse | pb.BrowseCustomersResponse,
                    role: str) -> "CustomersPublic":
         return cls(data=[CustomerSummaryPublic.from_proto(c, role) for c in m.customers], count=m.total,
-                   count_capped=getattr(m, "total_capped", False))
+                   count_capped=m.total_capped)
 
 
 class PhonePublic(ApiModel):
