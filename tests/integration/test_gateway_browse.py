@@ -64,8 +64,9 @@ def test_filters_combine_and_pages_follow_each_other(real, station):  # noqa: F8
 
 
 def test_counting_stops_after_a_bounded_number_of_matches(real, station):  # noqa: F811
-    everyone = browse(real, limit=5)
-    assert everyone.status_code == 200 and len(everyone.json()["data"]) == 5
+    # The station fixture makes three customers, so even a fresh database has a page of two to browse.
+    everyone = browse(real, limit=2)
+    assert everyone.status_code == 200 and len(everyone.json()["data"]) == 2
     if everyone.json()["countCapped"]:
         assert everyone.json()["count"] == BROWSE_COUNT_AHEAD
     else:
