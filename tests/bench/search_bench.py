@@ -39,7 +39,7 @@ def run(settings: CustomerSettings) -> dict:
     customers, phones = sample_phones(settings, SAMPLES)
     server = build(SPEC, settings, address="127.0.0.1:0")
     server.start()
-    channel = grpc.insecure_channel(f"127.0.0.1:{port}")
+    channel = grpc.insecure_channel(f"127.0.0.1:{server.port}")
     stub = pb_grpc.CustomerServiceStub(channel)
     try:
         def one(phone: str) -> float:
