@@ -19,14 +19,18 @@ def _start_containers() -> tuple[str, str]:
 
     pg = PostgresContainer("postgres:15", username="postgres", password="postgres", dbname="postgres")
     mq = RabbitMqContainer("rabbitmq:3.13-management")
+    started: list = []
     try:
         for container in (pg, mq):
             container.start()
-            _containers.append(container)
+            started.append(container)
     except Exception:
-        # pytest does not unconfigure after a failed configure: stop what started, or it outlives us.
-        _stop_containers()
+        # pytest does not unconfigure after a failed configure: stop what this call started, or it outlives
+        # us (and only that: the session's own containers may be running when a test calls this).
+        for container in started:
+            container.stop()
         raise
+    _containers.extend(started)
     pg_base = f"postgresql://postgres:postgres@{pg.get_container_host_ip()}:{pg.get_exposed_port(5432)}"
     amqp = f"amqp://guest:guest@{mq.get_container_host_ip()}:{mq.get_exposed_port(5672)}/"
     return pg_base, amqp

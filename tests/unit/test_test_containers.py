@@ -31,9 +31,10 @@ def test_a_failed_start_stops_the_containers_already_started(monkeypatch):
             return started[-1]
         return factory
 
+    session_containers = list(conftest._containers)  # the run's own, under BSS_TEST_CONTAINERS=1
     monkeypatch.setattr(tc_postgres, "PostgresContainer", make(False))
     monkeypatch.setattr(tc_rabbitmq, "RabbitMqContainer", make(True))
     with pytest.raises(ConnectionError):
         conftest._start_containers()
     assert [c.running for c in started] == [False, False]
-    assert conftest._containers == []
+    assert conftest._containers == session_containers  # and the run's own were left alone
