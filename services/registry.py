@@ -1,5 +1,5 @@
 """Every service of the suite. Adding one here is what makes `make run`, the migrate job
-(`python -m deploy.suite setup`) and the generic entry points (`python -m services.common.grpc_server
+(`python -m deploy.suite setup`) and the generic entry points (`python -m services.common.grpc_main
 <name>`, `... worker <name>`, `... relay <name>`) know it; see README, "Adding a service"."""
 from __future__ import annotations
 

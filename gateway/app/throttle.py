@@ -25,7 +25,6 @@ valid account must not let an address go on guessing other names).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 

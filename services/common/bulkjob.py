@@ -112,6 +112,8 @@ def bulk_job(conn, name: str, run_table: str, kind: str) -> Iterator[Run]:
                 raise
         finally:
             if not conn.closed:
+                # A failed statement above left the transaction aborted; the unlock must not hide its error.
+                conn.rollback()
                 cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
                 conn.commit()
 

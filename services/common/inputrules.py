@@ -38,6 +38,10 @@ PAGE_MAX = 200       # rows a service answers per page
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # one @, a dot in the domain, no spaces
 TIERS = ("VIP", "household", "regular")
+# What a browse of all customers filters by (the customer service's domain/browse.py and the gateway).
+CUSTOMER_STATUSES = ("active", "merged")
+ORIGINS = ("cms", "sms", "bss")  # bss: a customer in neither legacy system
+STATION_CODE_PATTERN = r"[0-9A-Za-z_-]{1,16}"
 CONTACT_CHANNELS = ("counter", "phone", "field", "online")  # where a person talked to the customer
 
 # Invisible characters that mean nothing in a name, number or address: soft hyphen, Mongolian vowel

@@ -38,8 +38,8 @@ def command(event: dict, action: str) -> ChangeServiceState:
         raise InvalidArgument("customerNo and serviceNo are required, and every field is text",
                               reason="invalid-event")
     asked_by = f"billing request {fields['requestId']}" if fields["requestId"] else "billing"
-    return ChangeServiceState(customer_no=fields["customerNo"].strip().upper(),
-                              service_no=fields["serviceNo"].strip(), action=action, actor=BILLING,
+    return ChangeServiceState(customer_no=fields["customerNo"],
+                              service_no=fields["serviceNo"], action=action, actor=BILLING,
                               reason=f"{asked_by}: {fields['reason']}" if fields["reason"] else asked_by)
 
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from bss.customer.v1 import customer_pb2 as pb
+from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, STATION_CODE_PATTERN
 
 from ..deps import CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
 from ..fields import Selection, created, page, selected, selector
@@ -36,12 +37,6 @@ class ServiceAction(StrEnum):
     DISCONNECT = "disconnect"
 
 
-class Origin(StrEnum):
-    CMS = "cms"
-    SMS = "sms"
-    BSS = "bss"  # in neither legacy system
-
-
 @router.get("", response_model=CustomersPublic)
 async def list_customers(
         user: CustomerReader, browser: CustomerBrowser, client: CustomerClient,
@@ -49,10 +44,10 @@ async def list_customers(
         q: Annotated[str | None, Query(min_length=1, max_length=200, description=(
             "Search: phone, ID number, name, customer or smart card number, address. Without q, browse "
             "every customer in customer order (supervisor and admin), with the filters below"))] = None,
-        station: Annotated[str | None, Query(pattern=r"^[0-9A-Za-z_-]{1,16}$", description="station code")] = None,
-        status: Annotated[Literal["active", "merged"] | None, Query()] = None,
+        station: Annotated[str | None, Query(pattern=f"^{STATION_CODE_PATTERN}$", description="station code")] = None,
+        status: Annotated[Literal[CUSTOMER_STATUSES] | None, Query()] = None,
         tier: Annotated[Tier | None, Query()] = None,
-        origin: Annotated[Origin | None, Query(description="cms, sms, or bss (in neither)")] = None,
+        origin: Annotated[Literal[ORIGINS] | None, Query(description="cms, sms, or bss (in neither)")] = None,
         offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
     """Search with q, or browse without it. Either counts at most a few pages of matches past offset:
     `countCapped: true` says more match than `count`."""

@@ -21,7 +21,7 @@ from .base import ApiModel, InputModel, Money, Page, opt
 Folded = BeforeValidator(fold)
 Tier = Literal[TIERS]
 Name = Annotated[str, Folded, Field(min_length=1, max_length=NAME_MAX)]
-IdNo = Annotated[str, Folded, Field(pattern=r"^(\d{15}|\d{17}[\dXx])$", description="Mainland ID card number")]
+IdNo = Annotated[str, Folded, Field(pattern=r"^([0-9]{15}|[0-9]{17}[0-9Xx])$", description="Mainland ID card number")]
 Phone = Annotated[str, Folded, Field(pattern=r"^\+?[0-9][0-9 -]{4,19}$")]
 Email = Annotated[str, Folded, Field(pattern=EMAIL_PATTERN, max_length=EMAIL_MAX)]
 Address = Annotated[str, Folded, Field(min_length=1, max_length=ADDRESS_MAX)]

@@ -4,11 +4,9 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass
 
-from .tier import TIERS
+from services.common.inputrules import CUSTOMER_STATUSES as STATUSES, ORIGINS, STATION_CODE_PATTERN, TIERS
 
-STATUSES = ("active", "merged")
-ORIGINS = ("cms", "sms", "bss")  # bss: a customer in neither legacy system
-_STATION_CODE = re.compile(r"[0-9A-Za-z_-]{1,16}")
+_STATION_CODE = re.compile(STATION_CODE_PATTERN)
 
 
 @dataclass(frozen=True)

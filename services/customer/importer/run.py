@@ -12,7 +12,6 @@ from typing import Iterator
 
 from services.common.bulkjob import Run, bulk_job, job_connection
 from services.customer.settings import CustomerSettings
-from services.customer.domain.states import EVENTS as SERVICE_EVENTS
 from services.customer.legacy.sms import SmsAdapter
 
 from .match import match

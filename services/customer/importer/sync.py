@@ -16,6 +16,7 @@ from psycopg2.extras import Json, execute_values
 from services.common.errors import DomainError, IllegalTransition
 from services.common.logs import setup_logging
 from services.common.outbox import emit
+from services.customer.domain.states import EVENTS
 from services.customer.legacy.sms import SmsAdapter
 from services.customer.settings import CustomerSettings, customer_settings
 
@@ -26,8 +27,6 @@ ACTOR = "legacy-sync"
 # Rows committed in the legacy database a little after a later-stamped row would be missed by a strict
 # "newer than the watermark"; reading this much again costs only idempotent upserts.
 SYNC_OVERLAP = timedelta(seconds=5)
-SERVICE_EVENTS = {"active": "service_restored", "suspended": "service_suspended",
-                  "disconnected": "service_disconnected"}
 
 
 def run_sync(settings: CustomerSettings) -> dict:
@@ -76,7 +75,7 @@ def _report_changes(cur, changes: list) -> None:
             continue
         old, new = value
         event = ("service_activated" if old is None and new == "active"
-                 else None if old is None or old == new else SERVICE_EVENTS[new])
+                 else None if old is None or old == new else EVENTS[new])
         audit.append(("service", service_no[service_id], "created_from_legacy" if old is None else "updated_from_legacy",
                       Json({"state": new, "previousState": old})))
         if event:
