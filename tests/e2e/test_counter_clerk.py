@@ -22,9 +22,7 @@ from tests.integration.customer_env import valid_id_no
 
 pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
-_TAG = os.environ.get("BSS_TEST_DB_TAG", "")
-DATABASES = {"BSS_DB_URL": f"bss_e2e{_TAG}", "BSS_LEGACY_CMS_URL": f"legacy_cms_e2e{_TAG}",
-             "BSS_LEGACY_SMS_URL": f"legacy_sms_e2e{_TAG}"}
+DATABASES = {"BSS_DB_URL": "bss_e2e", "BSS_LEGACY_CMS_URL": "legacy_cms_e2e", "BSS_LEGACY_SMS_URL": "legacy_sms_e2e"}
 
 
 def pg_base() -> str:
