@@ -11,13 +11,13 @@ import json
 import sys
 from datetime import timedelta
 
-from psycopg2.extras import Json, execute_values
-
+from services.common.audit import audit_many
 from services.common.errors import DomainError, IllegalTransition
 from services.common.logs import setup_logging
-from services.common.outbox import emit
+from services.common.outbox import emit_many
 from services.customer.domain.states import EVENTS
 from services.customer.legacy.sms import SmsAdapter
+from services.customer.service import NAME
 from services.customer.settings import CustomerSettings, customer_settings
 
 from .apply import LINKED_BEFORE, apply
@@ -56,19 +56,20 @@ def _since(cur) -> dict:
 
 
 def _report_changes(cur, changes: list) -> None:
-    """An audit row and an event per change: new customers, changed customers, service states."""
-    cur.execute("SELECT c.id, c.customer_no FROM imp_head h JOIN customer c ON c.id = h.customer_id")
-    created = dict(cur.fetchall())
-    customer_ids = list(created.keys() | {c for c, _, _, _ in changes})
-    cur.execute("SELECT id, customer_no FROM customer WHERE id = ANY(%s)", (customer_ids,))
+    """An audit row and an event per change (new customers, changed customers, service states), each
+    kind written in one statement."""
+    cur.execute("SELECT customer_id FROM imp_head")
+    created = [row[0] for row in cur.fetchall()]
+    cur.execute("SELECT id, customer_no FROM customer WHERE id = ANY(%s)",
+                (list(set(created) | {c for c, _, _, _ in changes}),))
     customer_no = dict(cur.fetchall())
     cur.execute("SELECT id, service_no FROM service WHERE id = ANY(%s)", ([s for _, s, _, _ in changes if s],))
     service_no = dict(cur.fetchall())
 
-    audit, updated = [], {}
-    for customer_id, number in created.items():
-        audit.append(("customer", number, "created_from_legacy", Json({})))
-        emit(cur, "customer", "customer_created", {"customerNo": number})
+    audit, events, updated = [], [], {}
+    for customer_id in created:
+        audit.append(("customer", customer_no[customer_id], "created_from_legacy", {}))
+        events.append(("customer_created", {"customerNo": customer_no[customer_id]}))
     for customer_id, service_id, what, value in changes:
         if service_id is None:
             updated.setdefault(customer_id, []).append({"field": what, "value": value})
@@ -77,16 +78,15 @@ def _report_changes(cur, changes: list) -> None:
         event = ("service_activated" if old is None and new == "active"
                  else None if old is None or old == new else EVENTS[new])
         audit.append(("service", service_no[service_id], "created_from_legacy" if old is None else "updated_from_legacy",
-                      Json({"state": new, "previousState": old})))
+                      {"state": new, "previousState": old}))
         if event:
-            emit(cur, "customer", event, {"customerNo": customer_no[customer_id],
-                                          "serviceNo": service_no[service_id], "state": new, "previousState": old})
+            events.append((event, {"customerNo": customer_no[customer_id], "serviceNo": service_no[service_id],
+                                   "state": new, "previousState": old}))
     for customer_id, fields in updated.items():
-        audit.append(("customer", customer_no[customer_id], "updated_from_legacy", Json({"changes": fields})))
-        emit(cur, "customer", "customer_updated", {"customerNo": customer_no[customer_id], "changes": fields})
-    if audit:
-        execute_values(cur, "INSERT INTO audit_log (entity, entity_key, action, changes, actor) VALUES %s",
-                       [row + (ACTOR,) for row in audit])
+        audit.append(("customer", customer_no[customer_id], "updated_from_legacy", {"changes": fields}))
+        events.append(("customer_updated", {"customerNo": customer_no[customer_id], "changes": fields}))
+    audit_many(cur, audit, ACTOR)
+    emit_many(cur, NAME, events)
 
 
 def main() -> int:
