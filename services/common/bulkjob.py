@@ -127,3 +127,10 @@ def _record_failure(conn, run_table: str, run: Run, error: BaseException) -> Non
         conn.commit()
     except psycopg2.Error:  # the connection itself is gone: the run stays 'running', the error is raised
         log.exception("%s run %s failed and could not be recorded as failed", run.name, run.id)
+
+
+def analyze(cur, *tables: str) -> None:
+    """Statistics of tables a job just filled, or its next joins are planned for empty tables (nested loops
+    and sorts over a million rows) and the request path for what it saw before."""
+    for table in tables:
+        cur.execute(f"ANALYZE {table}")

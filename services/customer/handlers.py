@@ -9,6 +9,7 @@ from typing import Callable, ClassVar, Iterator
 import psycopg2.errors
 
 from services.common import inputrules
+from services.common.audit import audit
 from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument
 from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX, NAME_MAX,
@@ -265,7 +266,7 @@ class CustomerHandlers:
             premises_id = (store.add_premises(cur, c["id"], address, _address_norm(address), cmd.area_code or None)
                            if address else None)
             store.add_account(cur, c["id"], name, premises_id)
-            store.audit(cur, "customer", c["customer_no"], "create",
+            audit(cur, "customer", c["customer_no"], "create",
                         {"name": name, "idNo": id_no, "phone": phone and phone[0]}, cmd.actor.username)
             store.add_contact(cur, c["id"], "counter", "customer_created", "customer record opened",
                               cmd.actor.username)
@@ -299,7 +300,7 @@ class CustomerHandlers:
                 changes["address"] = address
             if not changes:
                 raise InvalidArgument("nothing to change", reason="nothing-to-change")
-            store.audit(cur, "customer", c["customer_no"], "update_contact", changes, actor)
+            audit(cur, "customer", c["customer_no"], "update_contact", changes, actor)
             store.add_contact(cur, c["id"], "counter", "contact_updated",
                               "updated " + ", ".join(sorted(changes)), actor)
             emit(cur, SOURCE, "customer_updated", {"customerNo": c["customer_no"], "changed": sorted(changes)})
@@ -324,7 +325,7 @@ class CustomerHandlers:
                                          legacy_changed_at=result.legacy_changed_at)
             if result.ok:
                 store.set_service_state(cur, svc["id"], new_state, actor)
-                store.audit(cur, "service", svc["service_no"], cmd.action,
+                audit(cur, "service", svc["service_no"], cmd.action,
                             {"from": svc["state"], "to": new_state, "reason": cmd.reason}, actor)
                 store.add_contact(cur, c["id"], "system", f"service_{cmd.action}",
                                   f"{svc['product_name']} {svc['service_no']}: {cmd.action}"
@@ -375,7 +376,7 @@ class CustomerHandlers:
                                          ok=result.ok, detail=result.detail, actor=actor)
             if result.ok:
                 svc = store.service_by_id(cur, service_id)
-                store.audit(cur, "service", svc["service_no"], "entitle",
+                audit(cur, "service", svc["service_no"], "entitle",
                             {"cardNo": cmd.card_no, "productCode": cmd.product_code}, actor)
                 store.add_contact(cur, c["id"], "system", "service_entitle",
                                   f"{product['name']} on card {cmd.card_no}", actor)
@@ -409,7 +410,7 @@ class CustomerHandlers:
                 store.update_customer(cur, survivor, {"tier": tier}, actor.username)
             rows, _ = store.matches(cur, "", 0, 1, match_id=match_id)
             view = rows[0]
-            store.audit(cur, "customer", view["left_side"]["customer_no"], "merge",
+            audit(cur, "customer", view["left_side"]["customer_no"], "merge",
                         {"merged": view["right_side"]["customer_no"], "matchId": match_id, "tier": tier},
                         actor.username)
             emit(cur, SOURCE, "customer_merged", {"customerNo": view["left_side"]["customer_no"],
@@ -422,7 +423,7 @@ class CustomerHandlers:
             self._pending_match(cur, match_id)
             store.decide_match(cur, match_id, "rejected", actor.username)
             rows, _ = store.matches(cur, "", 0, 1, match_id=match_id)
-            store.audit(cur, "match", str(match_id), "reject", {}, actor.username)
+            audit(cur, "match", str(match_id), "reject", {}, actor.username)
             return rows[0]
 
     @staticmethod

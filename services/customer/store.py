@@ -10,7 +10,6 @@ from typing import Iterator
 from psycopg2.errors import UniqueViolation
 from psycopg2.extras import Json, RealDictCursor
 
-from services.common.audit import audit  # noqa: F401 - the shared trail, written as store.audit by handlers
 from services.common.db import Prepared
 from services.common.errors import AlreadyExists, NotFound
 

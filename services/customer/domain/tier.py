@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from services.common.inputrules import TIERS  # noqa: F401 - the one list, also the gateway's
-
 VIP_MONTHLY_FEES_FEN = 10000
 HOUSEHOLD_MIN_ACTIVE_SERVICES = 2
 RANK = ("regular", "household", "VIP")

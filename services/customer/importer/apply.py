@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from psycopg2.extras import execute_values
 
+from services.common.bulkjob import analyze
 from services.customer.domain.tier import tier
 
 # A clerk's write-back holds its service row from before it tells the legacy system until it commits.
@@ -245,9 +246,9 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     cur.execute(HEADS)
     counts["customers_created"] = cur.rowcount
     cur.execute(NEW_OWNERS)
-    _analyze(cur, "imp_head", "imp_owner")
+    analyze(cur, "imp_head", "imp_owner")
     _tiers(cur, live_vip)
-    _analyze(cur, "imp_tier")
+    analyze(cur, "imp_tier")
     cur.execute(CUSTOMERS, args)
     for statement in (TIERS, ID_NUMBERS, PHONES, PREMISES):
         cur.execute(statement, args)
@@ -256,7 +257,7 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     counts["devices"] = cur.rowcount
     cur.execute(RESOLVE_SERVICES)
     cur.execute(NEW_ACCOUNTS)
-    _analyze(cur, "imp_resolved", "imp_account")
+    analyze(cur, "imp_resolved", "imp_account")
     cur.execute(ACCOUNTS)
     counts["accounts_created"] = cur.rowcount
     cur.execute(SERVICE_UPDATES, args)
@@ -280,13 +281,6 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     counts["review_pairs"] = cur.rowcount
     cur.execute(QUARANTINE, args)
     cur.execute(REJECTED_IDS, args)
-
-
-def _analyze(cur, *tables: str) -> None:
-    """Statistics of staging tables just filled, or the next joins are planned for empty tables
-    (nested loops and sorts over a million rows)."""
-    for table in tables:
-        cur.execute(f"ANALYZE {table}")
 
 
 def _tiers(cur, live_vip) -> None:

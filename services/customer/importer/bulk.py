@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 
-from services.common.bulkjob import job_connection
+from services.common.bulkjob import analyze, job_connection
 from services.common.outbox import emit
 from services.customer.legacy.sms import SmsAdapter
+from services.customer.service import NAME
 from services.customer.settings import CustomerSettings, customer_settings
 
 from .apply import DROP_LINKED, apply
@@ -36,9 +37,8 @@ def run_bulk_import(settings: CustomerSettings) -> dict:
         advance_watermarks(cur, seen, "DO NOTHING")
         with run.phase("analyze"):
             # Fresh statistics, or the request path plans its lookups for the empty tables it saw last.
-            for table in GOLDEN_TABLES:
-                cur.execute(f"ANALYZE {table}")
-        emit(cur, "customer", "legacy_import_completed", {"runId": run.id, "counts": run.report()})
+            analyze(cur, *GOLDEN_TABLES)
+        emit(cur, NAME, "legacy_import_completed", {"runId": run.id, "counts": run.report()})
     return {**run.report(), "run_id": run.id}
 
 

@@ -10,7 +10,7 @@ import contextlib
 from datetime import datetime
 from typing import Iterator
 
-from services.common.bulkjob import Run, bulk_job, job_connection
+from services.common.bulkjob import Run, analyze, bulk_job, job_connection
 from services.customer.settings import CustomerSettings
 from services.customer.legacy.sms import SmsAdapter
 
@@ -44,8 +44,7 @@ def stage(cur, run: Run, settings: CustomerSettings, since: dict[str, datetime])
                                   SmsAdapter(settings.legacy_sms_url), since)
         run.counts.update(counts)
         cur.connection.commit()
-        for table in ("imp_record", "imp_phone", "imp_service", "imp_device"):
-            cur.execute(f"ANALYZE {table}")
+        analyze(cur, "imp_record", "imp_phone", "imp_service", "imp_device")
     return seen
 
 
@@ -53,9 +52,9 @@ def match_staged(cur, run: Run) -> None:
     with run.phase("match"):
         # Every match query leaves out the records imp_owner already places; planned without its
         # statistics, that anti-join sorts a million records even when imp_owner is empty.
-        cur.execute("ANALYZE imp_owner")
+        analyze(cur, "imp_owner")
         match(cur, run.counts)
-        cur.execute("ANALYZE imp_match; ANALYZE imp_review")
+        analyze(cur, "imp_match", "imp_review")
 
 
 def advance_watermarks(cur, seen: dict[str, datetime], conflict: str) -> None:
