@@ -4,9 +4,10 @@
 from __future__ import annotations
 
 from services.common.service import ServiceSpec
+from services.billing.service import SPEC as BILLING
 from services.customer.service import SPEC as CUSTOMER
 
-SERVICES: tuple[ServiceSpec, ...] = (CUSTOMER,)
+SERVICES: tuple[ServiceSpec, ...] = (CUSTOMER, BILLING)
 
 
 def service_spec(name: str) -> ServiceSpec:

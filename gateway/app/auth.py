@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "customers:browse": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "matches:review": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "imports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    # What an account owes and why: the front line answers the customer, oversight checks.
+    "bills:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

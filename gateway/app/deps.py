@@ -76,6 +76,7 @@ CustomerBrowser = Annotated[User, Depends(require("customers:browse", unless_que
 CustomerWriter = Annotated[User, Depends(require("customers:write"))]
 MatchReviewer = Annotated[User, Depends(require("matches:review"))]
 ImportViewer = Annotated[User, Depends(require("imports:read"))]
+BillReader = Annotated[User, Depends(require("bills:read"))]
 
 
 async def _customer_client(request: Request) -> Client:
@@ -83,6 +84,13 @@ async def _customer_client(request: Request) -> Client:
 
 
 CustomerClient = Annotated[Client, Depends(_customer_client)]
+
+
+async def _billing_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id)
+
+
+BillingClient = Annotated[Client, Depends(_billing_client)]
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

@@ -9,6 +9,7 @@ from typing import Any, Callable
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from bss.billing.v1 import billing_pb2, billing_pb2_grpc
 from bss.customer.v1 import customer_pb2, customer_pb2_grpc
 
 from .settings import GatewaySettings
@@ -28,6 +29,8 @@ class Peer:
 PEERS: tuple[Peer, ...] = (
     Peer("customer", lambda s: s.customer_grpc, customer_pb2_grpc.CustomerServiceStub,
          customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name),
+    Peer("billing", lambda s: s.billing_grpc, billing_pb2_grpc.BillingServiceStub,
+         billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name),
 )
 
 
@@ -47,10 +50,14 @@ class Channels:
     def __init__(self, settings: GatewaySettings, timeout: float = CALL_TIMEOUT_SECONDS):
         self.timeout = timeout
         self._channels = {peer.name: grpc.aio.insecure_channel(peer.address(settings)) for peer in PEERS}
-        self._stubs = {peer.name: peer.stub(self._channels[peer.name]) for peer in PEERS}
+        self._stubs: dict = {peer.name: peer.stub(self._channels[peer.name]) for peer in PEERS}
 
-    def client(self, peer: str, correlation_id: str) -> Client:
-        return Client(self._stubs[peer], correlation_id, self.timeout)
+    def client(self, peer: str, correlation_id: str, stub: type | None = None) -> Client:
+        """The peer's main service, or another service it serves (`stub`, e.g. billing's PaymentServiceStub)
+        on the same channel."""
+        if stub is not None and (peer, stub) not in self._stubs:
+            self._stubs[(peer, stub)] = stub(self._channels[peer])
+        return Client(self._stubs[peer if stub is None else (peer, stub)], correlation_id, self.timeout)
 
     async def health(self, peer: Peer) -> bool:
         stub = health_pb2_grpc.HealthStub(self._channels[peer.name])

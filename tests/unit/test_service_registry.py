@@ -38,8 +38,8 @@ def test_service_names_are_unique_and_found_by_name():
     names = [s.name for s in SERVICES]
     assert len(names) == len(set(names))
     assert service_spec("customer").name == "customer"
-    with pytest.raises(KeyError, match="no service named 'billing'"):
-        service_spec("billing")
+    with pytest.raises(KeyError, match="no service named 'complaints'"):
+        service_spec("complaints")
 
 
 def test_the_grpc_address_is_the_services_own_setting():
@@ -102,5 +102,5 @@ def test_production_refuses_the_development_jwt_secret_at_the_gateway():
 
 
 def test_the_grpc_entry_point_names_the_services_it_knows():
-    with pytest.raises(SystemExit, match="customer"):
-        grpc_main(["billing"])
+    with pytest.raises(SystemExit, match="customer|billing"):
+        grpc_main(["complaints"])

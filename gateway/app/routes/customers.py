@@ -1,9 +1,9 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from bss.customer.v1 import customer_pb2 as pb
@@ -12,6 +12,7 @@ from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, STATION_CODE_
 from ..deps import CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
 from ..fields import Selection, created, page, selected, selector
 from ..idempotency import Idempotent
+from ..keys import CardNo, CustomerNo, ServiceNo
 from ..problems import Problem
 from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, CustomerCreate, CustomerPublic,
                                  CustomersPublic, CustomerSummaryPublic, EntitlementCreate, ServiceChangePublic,
@@ -19,16 +20,6 @@ from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, Cu
 
 router = APIRouter(prefix="/customers", tags=["customers"])
 
-
-
-def _key(alias: str) -> Any:
-    # Checked here so that garbage never reaches the customer service (or its logs).
-    return Path(alias=alias, min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")
-
-
-CustomerNo = Annotated[str, _key("customerNo")]
-ServiceNo = Annotated[str, _key("serviceNo")]
-CardNo = Annotated[str, _key("cardNo")]
 
 
 class ServiceAction(StrEnum):

@@ -1,0 +1,69 @@
+"""gRPC entry point of the billing service: translates messages to handler calls and back, nothing more.
+
+Run: python -m services.common.grpc_main billing   (listens on BSS_BILLING_GRPC, default 127.0.0.1:50052)
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from bss.billing.v1 import billing_pb2 as pb
+from bss.billing.v1 import billing_pb2_grpc as pb_grpc
+
+from services.common.db import Database
+
+from .handlers import BillingHandlers
+from .settings import BillingSettings
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["BillingService"].full_name
+
+
+def text(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
+
+
+def money(amount_minor: int, currency: str = "CNY") -> pb.Money:
+    return pb.Money(amount_minor=amount_minor, currency=currency)
+
+
+def bill_pb(b: dict) -> pb.Bill:
+    return pb.Bill(
+        bill_no=b["bill_no"], account_no=b["account_no"], customer_no=b["customer_no"],
+        account_name=b["account_name"], period_start=text(b["period_start"]), period_end=text(b["period_end"]),
+        issued_on=text(b["issued_on"]), due_on=text(b["due_on"]), amount=money(b["amount_minor"], b["currency"]),
+        open=money(b["open_minor"], b["currency"]), state=b["state"], hold_reason=b["hold_reason"] or "",
+        lines=[pb.BillLine(service_no=x["service_no"] or "", product_code=x["product_code"] or "", kind=x["kind"],
+                           description=x["description"], days=x["days"] or 0,
+                           amount=money(x["amount_minor"], b["currency"])) for x in b.get("lines", ())])
+
+
+class BillingServicer(pb_grpc.BillingServiceServicer):
+    def __init__(self, handlers: BillingHandlers):
+        self.h = handlers
+
+    def GetCustomerBilling(self, request, context):
+        accounts = self.h.customer_billing(request.customer_no, request.last_bills)
+        return pb.CustomerBilling(customer_no=request.customer_no, accounts=[pb.AccountBilling(
+            account_no=a["account_no"], balance=money(a["balance_minor"], a["currency"]),
+            overdue=money(a["overdue_minor"], a["currency"]),
+            last_bills=[bill_pb(b) for b in a["last_bills"]]) for a in accounts])
+
+    def ListBills(self, request, context):
+        rows, total = self.h.bills(request.customer_no, request.account_no, request.offset, request.limit)
+        return pb.ListBillsResponse(bills=[bill_pb(b) for b in rows], count=total)
+
+    def GetBill(self, request, context):
+        return bill_pb(self.h.bill(request.bill_no))
+
+    def ListLedger(self, request, context):
+        rows, total, balance = self.h.ledger(request.account_no, request.offset, request.limit)
+        return pb.ListLedgerResponse(count=total, balance=money(balance), entries=[pb.LedgerEntry(
+            id=e["id"], kind=e["kind"], amount=money(e["amount_minor"], e["currency"]), bill_no=e["bill_no"] or "",
+            payment_no=e["payment_no"] or "", note=e["note"] or "", created_at=text(e["created_at"]),
+            created_by=e["created_by"]) for e in rows])
+
+
+def register(server, settings: BillingSettings, db: Database) -> list[str]:
+    pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
+    return [SERVICE_NAME]

@@ -1,0 +1,62 @@
+"""Billing's core use cases: what an account owes and why (balance, bills, ledger). A command or query
+in, one transaction, rows out; the gRPC servicer only translates."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from services.common.db import Database
+from services.common.errors import InvalidArgument
+
+from . import store
+
+MAX_PAGE = 100
+LAST_BILLS_DEFAULT = 3
+
+
+@dataclass(frozen=True)
+class Actor:
+    username: str
+    role: str = ""
+
+
+def page_bounds(offset: int, limit: int) -> tuple[int, int]:
+    if offset < 0:
+        raise InvalidArgument("offset must not be negative", reason="invalid-page")
+    if not 0 <= limit <= MAX_PAGE:
+        raise InvalidArgument(f"limit must be 1 to {MAX_PAGE}", reason="invalid-page")
+    return offset, limit or 20
+
+
+class BillingHandlers:
+    def __init__(self, db: Database):
+        self.db = db
+
+    def customer_billing(self, customer_no: str, last_bills: int) -> list[dict]:
+        """Each of a customer's accounts with its balance, overdue amount and last bills."""
+        per_account = last_bills if 0 < last_bills <= 12 else LAST_BILLS_DEFAULT
+        with self.db.transaction() as cur:
+            accounts = store.customer_accounts(cur, customer_no.strip().upper())
+            bills = store.last_bills(cur, [a["account_no"] for a in accounts], per_account) if accounts else []
+        for a in accounts:
+            a["last_bills"] = [b for b in bills if b["account_no"] == a["account_no"]]
+        return accounts
+
+    def bills(self, customer_no: str, account_no: str, offset: int, limit: int) -> tuple[list[dict], int]:
+        if bool(customer_no) == bool(account_no):
+            raise InvalidArgument("give a customer number or an account number", reason="invalid-query")
+        offset, limit = page_bounds(offset, limit)
+        with self.db.transaction() as cur:
+            return store.bills(cur, customer_no=customer_no.strip().upper(), account_no=account_no.strip().upper(),
+                               offset=offset, limit=limit)
+
+    def bill(self, bill_no: str) -> dict:
+        with self.db.transaction() as cur:
+            return store.bill(cur, bill_no.strip().upper())
+
+    def ledger(self, account_no: str, offset: int, limit: int) -> tuple[list[dict], int, int]:
+        offset, limit = page_bounds(offset, limit)
+        account_no = account_no.strip().upper()
+        with self.db.transaction() as cur:
+            store.account(cur, account_no)
+            rows, total = store.ledger(cur, account_no, offset, limit)
+            return rows, total, store.balance(cur, account_no)

@@ -1,0 +1,21 @@
+"""The billing service's own settings: where it listens, where the customer service is (for its copy of
+who pays for what), and how its clocks are set."""
+from __future__ import annotations
+
+from services.common.settings import Settings, get_settings
+
+
+class BillingSettings(Settings):
+    # Where this service's gRPC server listens; the gateway finds it through the same variable.
+    billing_grpc: str = "127.0.0.1:50052"
+    # The customer service, asked for the current state of a customer whose events billing received.
+    customer_grpc: str = "127.0.0.1:50051"
+    # How often the worker brings its copy of changed customers up to date.
+    customer_copy_seconds: float = 2.0
+    currency: str = "CNY"
+    # The operator's time zone: the day a service changed state, a bill's dates, a counter's day.
+    timezone: str = "Asia/Shanghai"
+
+
+def billing_settings() -> BillingSettings:
+    return get_settings(BillingSettings)

@@ -1,0 +1,99 @@
+"""Nameko worker of the billing service: follows the customer service's events (who pays for what, and
+the day charging starts or stops) and keeps its copy of them current.
+
+Run: python -m services.common.worker billing
+"""
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from eventlet.green import subprocess
+from nameko.timer import timer
+
+from services.common.consumer import subscribed
+from services.common.dependencies import ServiceDatabase
+from services.common.inbox import first_delivery
+
+from . import store
+from .service import NAME
+from .settings import billing_settings
+from .subscriptions import CUSTOMER
+
+log = logging.getLogger(__name__)
+
+# grpcio (the customer service's client) does not run under eventlet: the copier is a child process.
+COPY_COMMAND = [sys.executable, "-m", "services.billing.customer_copy"]
+COPY_TIMEOUT_S = 300
+STATE_OF_EVENT = {"service_activated": "active", "service_suspended": "suspended",
+                  "service_restored": "active", "service_disconnected": "disconnected"}
+
+
+def effective_on(event: dict, tz: ZoneInfo):
+    """The operator's day the event happened (a suspension at 23:30 in Beijing stops that day's charge)."""
+    return datetime.fromisoformat(event["occurredAt"]).astimezone(tz).date()
+
+
+class BillingWorker:
+    name = NAME
+    db = ServiceDatabase(NAME)
+
+    def _customer_changed(self, event: dict) -> None:
+        data = event.get("data") or {}
+        customer_no = data.get("customerNo")
+        if not isinstance(customer_no, str) or not customer_no:
+            log.error("customer event without a customer number", extra={"eventId": event.get("eventId")})
+            return
+        tz = ZoneInfo(billing_settings().timezone)
+        with self.db.transaction() as cur:
+            if not first_delivery(cur, event):
+                return
+            state = STATE_OF_EVENT.get(event["type"])
+            if state and isinstance(data.get("serviceNo"), str):
+                store.record_state(cur, data["serviceNo"], effective_on(event, tz), state)
+            store.mark_stale(cur, customer_no)
+            if isinstance(data.get("mergedCustomerNo"), str):  # its accounts moved to the survivor
+                store.mark_stale(cur, data["mergedCustomerNo"])
+
+    @subscribed(CUSTOMER, "customer_created")
+    def on_customer_created(self, event):
+        self._customer_changed(event)
+
+    @subscribed(CUSTOMER, "customer_updated")
+    def on_customer_updated(self, event):
+        self._customer_changed(event)
+
+    @subscribed(CUSTOMER, "customer_merged")
+    def on_customer_merged(self, event):
+        self._customer_changed(event)
+
+    @subscribed(CUSTOMER, "service_activated")
+    def on_service_activated(self, event):
+        self._customer_changed(event)
+
+    @subscribed(CUSTOMER, "service_suspended")
+    def on_service_suspended(self, event):
+        self._customer_changed(event)
+
+    @subscribed(CUSTOMER, "service_restored")
+    def on_service_restored(self, event):
+        self._customer_changed(event)
+
+    @subscribed(CUSTOMER, "service_disconnected")
+    def on_service_disconnected(self, event):
+        self._customer_changed(event)
+
+    @timer(interval=billing_settings().customer_copy_seconds)
+    def copy_stale_customers(self):
+        done = subprocess.run(COPY_COMMAND, capture_output=True, timeout=COPY_TIMEOUT_S)
+        if done.returncode != 0:
+            log.error("customer copy failed", extra={"exitCode": done.returncode,
+                                                     "stderr": done.stderr.decode("utf-8", "replace")[-2000:]})
+            return
+        lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
+        counts = json.loads(lines[-1]) if lines else {}
+        if counts.get("refreshed"):
+            log.info("customer copy brought up to date", extra={"counts": counts})
