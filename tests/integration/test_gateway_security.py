@@ -12,8 +12,8 @@ from gateway.app.main import create_app
 from gateway.app.throttle import THRESHOLDS, Counter
 from gateway.app.users import hash_password
 from services.common.db import Database
-from tests.integration.test_gateway import (assert_problem, bearer, client_for, free_port, gateway_db,  # noqa: F401
-                                            stand_in)
+from tests.integration.test_gateway import (assert_problem, bearer, billing_address, client_for,  # noqa: F401
+                                            free_port, gateway_db, stand_in)
 
 pytestmark = pytest.mark.integration
 
@@ -208,20 +208,23 @@ def test_a_peer_down_leaves_the_gateway_live_but_not_ready(gw):
 
 
 @pytest.fixture(scope="module")
-def served(settings, gateway_db, stand_in):  # noqa: F811
-    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}") as client:
+def served(settings, gateway_db, stand_in, billing_address):  # noqa: F811
+    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", billing_grpc=billing_address) as client:
         yield client
 
 
 def test_ready_when_everything_answers(served):
     ready = served.get("/health/ready")
     assert ready.status_code == 200 and ready.json() == {"status": "ok", "checks": {
-        "customer": {"status": "ok"}, "database": {"status": "ok"}, "broker": {"status": "ok"}}}
+        "customer": {"status": "ok"}, "billing": {"status": "ok"}, "database": {"status": "ok"},
+        "broker": {"status": "ok"}}}
 
 
-def test_a_broker_outage_degrades_readiness_without_taking_the_api_out(settings, gateway_db, stand_in):  # noqa: F811
+def test_a_broker_outage_degrades_readiness_without_taking_the_api_out(settings, gateway_db, stand_in,  # noqa: F811
+                                                                        billing_address):  # noqa: F811
     no_broker = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
-    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", amqp_uri=no_broker) as client:
+    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", amqp_uri=no_broker,
+                    billing_grpc=billing_address) as client:
         ready = client.get("/health/ready")
         assert ready.status_code == 200 and ready.json()["status"] == "degraded"
         assert ready.json()["checks"]["broker"] == {"status": "down"}

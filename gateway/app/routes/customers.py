@@ -1,18 +1,22 @@
 from __future__ import annotations
 
+import asyncio
 from enum import StrEnum
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
+from bss.billing.v1 import billing_pb2 as bpb
 from bss.customer.v1 import customer_pb2 as pb
 from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, STATION_CODE_PATTERN
 
-from ..deps import CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
+from ..deps import BillingClient, CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
 from ..fields import Selection, created, page, selected, selector
 from ..idempotency import Idempotent
 from ..keys import CardNo, CustomerNo, ServiceNo
+from ..schemas.billing import CustomerBillingPublic
+from ..sections import section
 from ..problems import Problem
 from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, CustomerCreate, CustomerPublic,
                                  CustomersPublic, CustomerSummaryPublic, EntitlementCreate, ServiceChangePublic,
@@ -66,10 +70,23 @@ async def create_customer(body: CustomerCreate, user: CustomerWriter, client: Cu
 
 @router.get("/{customerNo}", response_model=CustomerPublic)
 async def get_customer(customer_no: CustomerNo, user: CustomerReader, client: CustomerClient,
+                       billing: BillingClient,
                        fields: Annotated[Selection, Depends(selector(CustomerPublic))]) -> JSONResponse:
-    """The 360 view: profile, phones, accounts, premises, services, devices, legacy links, recent contacts."""
-    view = await client.GetCustomer(pb.GetCustomerRequest(customer_no=customer_no))
-    return selected(CustomerPublic.from_proto(view, user.role), fields)
+    """The 360 view: profile, phones, accounts, premises, services, devices, legacy links, recent contacts,
+    and, for the roles that see bills, each account's balance, last bills and failed debits (asked of
+    billing at the same time; `unavailable` names it when it did not answer)."""
+    asked = [client.GetCustomer(pb.GetCustomerRequest(customer_no=customer_no))]
+    if user.may("bills:read"):
+        asked.append(section("billing", lambda: billing.GetCustomerBilling(
+            bpb.GetCustomerBillingRequest(customer_no=customer_no))))
+    view, *billed = await asyncio.gather(*asked)
+    public = CustomerPublic.from_proto(view, user.role)
+    if billed:
+        if billed[0] is None:
+            public.unavailable.append("billing")
+        else:
+            public.billing = CustomerBillingPublic.from_proto(billed[0])
+    return selected(public, fields)
 
 
 @router.patch("/{customerNo}")

@@ -14,6 +14,7 @@ from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, CONTACT_CHANNELS,
 
 from ..auth import User
 from ..masking import mask
+from .billing import CustomerBillingPublic
 from .base import ApiModel, InputModel, Money, Page, opt
 
 # The limits are the customer service's own (services/common/inputrules.py); text is folded to the form the
@@ -256,6 +257,10 @@ class CustomerPublic(ApiModel):
     created_at: str | None
     updated_at: str | None
     updated_by: str | None
+    # Balance, last bills and failed debits per account; absent for a role that does not see bills.
+    billing: CustomerBillingPublic | None = None
+    # Sections whose service did not answer in time (e.g. ["billing"]); the rest of the view stands.
+    unavailable: list[str] = []
 
     @classmethod
     def from_proto(cls, m: pb.CustomerView, role: str) -> "CustomerPublic":
