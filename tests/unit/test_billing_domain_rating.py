@@ -150,6 +150,8 @@ def test_discount_follows_a_split_price():
     lambda: lines_of(discounts=[Discount("X", "x", "fixed", 5, D(2026, 1, 1), eligibility="promotion")]),
     lambda: lines_of(discounts=[Discount("X", "x", "fixed", 5, D(2026, 2, 1), D(2026, 1, 1))]),
     lambda: Period(D(2026, 3, 1), D(2026, 3, 1)),
+    lambda: rate(MARCH, Account(), [sub(BASIC, (D(2025, 1, 1), "activated"))], [],
+                 {"DTV-BASIC": Product("DTV-BASIC", "x", "recurring", (Price(D(2020, 1, 1), -1),))}),
 ])
 def test_bad_input_is_a_clear_invalid_argument(bad):
     with pytest.raises(InvalidArgument):

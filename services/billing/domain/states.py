@@ -94,8 +94,8 @@ def transition(machine: str, state: str, event: str) -> str:
     InvalidArgument for a machine, state or event that does not exist."""
     table = _table(machine)
     if event not in events(machine):
-        raise InvalidArgument(f"unknown {machine} event {event!r}; expected one of {', '.join(sorted(events(machine)))}",
-                              reason="unknown-event")
+        expected = ", ".join(sorted(events(machine)))
+        raise InvalidArgument(f"unknown {machine} event {event!r}; expected one of {expected}", reason="unknown-event")
     if state not in states(machine):
         raise InvalidArgument(f"unknown {machine} state {state!r}", reason="unknown-state")
     try:
