@@ -41,6 +41,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 class User:
     username: str
     role: Role
+    # What the user acts for where the role needs it: a bank user's bank code.
+    scope: str | None = None
 
     def may(self, permission: str) -> bool:
         return self.role in PERMISSIONS[permission]
@@ -49,6 +51,8 @@ class User:
 def issue_token(user: User, secret: str, ttl: timedelta, now: datetime | None = None) -> str:
     now = now or datetime.now(timezone.utc)
     claims = {"sub": user.username, "role": user.role.value, "iat": now, "exp": now + ttl}
+    if user.scope:
+        claims["scope"] = user.scope
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
@@ -71,7 +75,8 @@ def _expired() -> Problem:
 def _verified(token: str, secret: str) -> tuple[User, float]:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]})
-        return User(str(claims["sub"]), Role(claims["role"])), float(claims["exp"])
+        scope = claims.get("scope")
+        return User(str(claims["sub"]), Role(claims["role"]), str(scope) if scope else None), float(claims["exp"])
     except jwt.ExpiredSignatureError:
         raise _expired() from None
     except (jwt.InvalidTokenError, ValueError):

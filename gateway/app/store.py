@@ -8,19 +8,21 @@ from psycopg2.extras import Json
 
 
 def find_active_user(cur, username: str) -> dict | None:
-    cur.execute("SELECT username, role, password_hash FROM users WHERE username = %s AND active",
+    cur.execute("SELECT username, role, scope, password_hash FROM users WHERE username = %s AND active",
                 (username,))
     return cur.fetchone()
 
 
-def upsert_demo_users(cur, users: Iterable[tuple[str, str]], password_hash: str) -> None:
-    """Create missing demo users and reactivate existing ones; a real user of the same name is left alone."""
-    for username, role in users:
+def upsert_demo_users(cur, users: Iterable[tuple[str, str, str | None]], password_hash: str) -> None:
+    """Create missing demo users (username, role, scope) and reactivate existing ones; a real user of the
+    same name is left alone."""
+    for username, role, scope in users:
         cur.execute(
-            """INSERT INTO users (username, role, password_hash, demo) VALUES (%s, %s, %s, true)
-               ON CONFLICT (username) DO UPDATE SET active = true, updated_at = now(), updated_by = 'system'
-               WHERE users.demo AND NOT users.active""",
-            (username, role, password_hash))
+            """INSERT INTO users (username, role, scope, password_hash, demo) VALUES (%s, %s, %s, %s, true)
+               ON CONFLICT (username) DO UPDATE SET active = true, scope = EXCLUDED.scope, updated_at = now(),
+                   updated_by = 'system'
+               WHERE users.demo AND (NOT users.active OR users.scope IS DISTINCT FROM EXCLUDED.scope)""",
+            (username, role, scope, password_hash))
 
 
 def deactivate_demo_users(cur) -> int:

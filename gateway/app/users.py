@@ -51,14 +51,14 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
         return None
     if not verify_password(row["password_hash"], password):
         return None
-    return User(row["username"], Role(row["role"]))
+    return User(row["username"], Role(row["role"]), row["scope"])
 
 
 def still_current(db: Database, user: User) -> bool:
-    """Whether the account behind a token is still active with the role the token claims."""
+    """Whether the account behind a token is still active with the role and scope the token claims."""
     with db.transaction() as cur:
         row = store.find_active_user(cur, user.username)
-    return row is not None and row["role"] == user.role.value
+    return row is not None and row["role"] == user.role.value and row["scope"] == user.scope
 
 
 class AccountCheck:
@@ -89,8 +89,19 @@ class AccountCheck:
         return True
 
 
+# The banks whose file layouts billing ships (services/billing/collection/banks): the demo's `bank` user
+# acts for the first, and each has a user of its own (bank-ccb, ...).
+DEMO_BANKS = ("ICBC", "CCB", "BOC")
+
+
+def demo_users() -> list[tuple[str, str, str | None]]:
+    """(username, role, scope): one user per role, named after it, and one per demo bank."""
+    users = [(role.value, role.value, DEMO_BANKS[0] if role is Role.BANK else None) for role in Role]
+    return users + [(f"bank-{code.lower()}", Role.BANK.value, code) for code in DEMO_BANKS[1:]]
+
+
 def ensure_demo_users(settings: Settings) -> None:
-    """One user per role, named after it, password `demo`: only in development and demo mode.
+    """The demo users (demo_users()), password `demo`: only in development and demo mode.
 
     In production they are deactivated, so a database that once ran a demo cannot be entered with them.
     """
@@ -98,8 +109,7 @@ def ensure_demo_users(settings: Settings) -> None:
     try:
         with db.transaction() as cur:
             if settings.demo:
-                store.upsert_demo_users(cur, [(role.value, role.value) for role in Role],
-                                        hash_password(DEMO_PASSWORD))
+                store.upsert_demo_users(cur, demo_users(), hash_password(DEMO_PASSWORD))
             elif deactivated := store.deactivate_demo_users(cur):
                 log.warning("demo users deactivated in production mode", extra={"count": deactivated})
     finally:

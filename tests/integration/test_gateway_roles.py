@@ -15,6 +15,7 @@ from fastapi.routing import iter_route_contexts
 from gateway.app.auth import PERMISSIONS, Role, User, issue_token
 from gateway.app.main import create_app
 from gateway.app.settings import gateway_settings
+from gateway.app.users import demo_users
 from tests.integration.test_gateway import client_for, free_port, gateway_db  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -88,6 +89,7 @@ def cells(app: FastAPI) -> list[Cell]:
 
 
 APP = create_app(gateway_settings())
+DEMO_SCOPES = {username: scope for username, _, scope in demo_users()}
 CELLS = cells(APP)
 
 
@@ -99,8 +101,9 @@ def gw(settings, gateway_db):  # noqa: F811
 
 
 def token(settings, role: Role) -> dict[str, str]:
-    # The demo user of each role is named after it (users.ensure_demo_users).
-    return {"Authorization": f"Bearer {issue_token(User(role.value, role), settings.jwt_secret, timedelta(minutes=5))}"}
+    # The demo user of each role is named after it (users.demo_users), with its scope (a bank's code).
+    user = User(role.value, role, DEMO_SCOPES[role.value])
+    return {"Authorization": f"Bearer {issue_token(user, settings.jwt_secret, timedelta(minutes=5))}"}
 
 
 def test_every_route_is_public_or_checks_roles():

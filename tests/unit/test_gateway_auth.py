@@ -6,7 +6,7 @@ import pytest
 
 from gateway.app.auth import PERMISSIONS, Role, User, decode_token, issue_token
 from gateway.app.problems import Problem
-from gateway.app.users import authenticate, hash_password, verify_password
+from gateway.app.users import DEMO_BANKS, authenticate, demo_users, hash_password, verify_password
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
 
@@ -81,3 +81,16 @@ def test_a_token_is_not_remembered_under_another_secret():
     with pytest.raises(Problem) as err:
         decode_token(token, "another-secret-0123456789abcdef0123")
     assert err.value.reason == "invalid-token"
+
+
+def test_a_bank_users_token_carries_the_bank_it_acts_for():
+    user = User("bank-ccb", Role.BANK, "CCB")
+    assert decode_token(issue_token(user, SECRET, timedelta(minutes=5)), SECRET) == user
+    clerk = User("counter", Role.COUNTER)
+    assert decode_token(issue_token(clerk, SECRET, timedelta(minutes=5)), SECRET).scope is None
+
+
+def test_every_demo_bank_has_a_user_of_its_own():
+    banks = {scope for _, role, scope in demo_users() if role == Role.BANK.value}
+    assert banks == set(DEMO_BANKS)
+    assert all(scope is None for _, role, scope in demo_users() if role != Role.BANK.value)
