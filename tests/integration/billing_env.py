@@ -1,0 +1,59 @@
+"""What billing's integration tests share: its schema migrated, a pool as the service connects, unique
+accounts in its copy of the customer service's data, and a customer with a paying line in the real
+customer service."""
+from __future__ import annotations
+
+import contextlib
+import uuid
+from datetime import date
+
+from services.billing import store
+from services.billing.service import SPEC
+from services.common.db import Database
+from services.common.migrate import migrate_service
+from services.customer.handlers import Actor, CreateCustomer, CustomerHandlers
+from services.customer.legacy.cms import CmsAdapter
+from services.customer.legacy.sms import SmsAdapter
+from tests.integration.customer_env import attach_cms_line, autocommit, unique_mobile, valid_id_no
+
+
+@contextlib.contextmanager
+def billing_database(settings, maxconn: int = 2):
+    migrate_service(settings, SPEC)
+    db = Database(settings.service_db_url("billing"), schema="billing", maxconn=maxconn)
+    try:
+        yield db
+    finally:
+        db.close()
+
+
+def unique_account_no() -> str:
+    return f"A{uuid.uuid4().int % 10**12:012d}"
+
+
+def add_account(db, *, services: tuple[tuple[str, str, str], ...] = (("cms", "01", "analog_tv"),),
+                since: date = date(2000, 1, 1), tier: str = "regular") -> tuple[str, list[str]]:
+    """An account in billing's copy with active services (origin, legacy product code, kind) since `since`;
+    returns its number and its services' numbers."""
+    account_no = unique_account_no()
+    customer_no = "C" + account_no[1:]
+    service_nos = [f"S{uuid.uuid4().int % 10**12:012d}" for _ in services]
+    with db.transaction() as cur:
+        store.upsert_accounts(cur, [(account_no, customer_no, "测试户", tier, 1)])
+        store.upsert_subscriptions(cur, [(no, account_no, customer_no, kind, origin, code, "active", 1, since)
+                                         for no, (origin, code, kind) in zip(service_nos, services)], since)
+    return account_no, service_nos
+
+
+def customer_with_paying_line(settings, customer_db) -> tuple[str, str, str]:
+    """A golden customer whose analog line (CMS fee type 01) is paid by its account, in the real customer
+    service: (customer_no, service_no, cms user_no)."""
+    handlers = CustomerHandlers(customer_db, CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url))
+    c = handlers.create(CreateCustomer(name="王小明", id_no=valid_id_no(), phone=unique_mobile(),
+                                       address="杭州市西湖区文三路 1 号", actor=Actor("clerk-t")))
+    user_no, service_no = attach_cms_line(settings, c["customer_no"])
+    with autocommit(settings.service_db_url("customer")) as conn, conn.cursor() as cur:
+        cur.execute("""UPDATE customer.service s SET account_id = a.id FROM customer.account a
+                       WHERE s.service_no = %s AND a.customer_id = s.customer_id""", (service_no,))
+        assert cur.rowcount == 1, "the customer has an account"
+    return c["customer_no"], service_no, user_no
