@@ -2,7 +2,9 @@
 
     python -m deploy.suite check      are PostgreSQL and RabbitMQ reachable?
     python -m deploy.suite setup      migrations, demo legacy data (first start only), legacy import
-    python -m deploy.suite run        setup, then every service process and the gateway in the foreground
+    python -m deploy.suite demo       once every gRPC server answers: the services' demo data (demo mode)
+    python -m deploy.suite run        setup, then every service process and the gateway in the foreground,
+                                      and the demo data once they answer
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 import psycopg2
 
 from gateway.app.settings import GatewaySettings, gateway_settings
+from deploy.grpc_health_probe import probe
 from services.common.broker import broker_problem
 from services.common.migrate import migrate_service
 from services.common.provision import server_url
@@ -78,6 +81,30 @@ def setup() -> None:
             load(spec.setup)(settings)
 
 
+DEMO = [sys.executable, "-m", "deploy.suite", "demo"]
+SERVERS_TIMEOUT_S = 300
+
+
+def demo() -> int:
+    """Each service's demo data that needs the running suite, in registry order, once every gRPC server
+    answers; nothing outside development and demo mode."""
+    if not get_settings(Settings).demo:
+        return 0
+    deadline = time.monotonic() + SERVERS_TIMEOUT_S
+    for spec in SERVICES:
+        if spec.grpc:
+            address = spec.grpc_address(get_settings(spec.settings)).replace("0.0.0.0", "127.0.0.1")
+            while not probe(address):
+                if time.monotonic() > deadline:
+                    print(f"suite: {spec.name} did not answer at {address}; no demo data", flush=True)
+                    return 1
+                time.sleep(1)
+    for spec in SERVICES:
+        if spec.demo:
+            load(spec.demo)(get_settings(spec.settings))
+    return 0
+
+
 def _die_with_parent() -> None:
     """Ask Linux to SIGTERM the child if the suite itself dies without cleaning up (kill -9)."""
     if sys.platform.startswith("linux"):
@@ -98,6 +125,10 @@ def run(settings: GatewaySettings) -> int:
         procs[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                        start_new_session=True, preexec_fn=_die_with_parent)
         threading.Thread(target=_pump, args=(name, procs[name].stdout), daemon=True).start()
+    # One-shot: its end is no reason to stop the rest (and a failure is only reported).
+    demo_data = subprocess.Popen(DEMO, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                 start_new_session=True, preexec_fn=_die_with_parent)
+    threading.Thread(target=_pump, args=("demo", demo_data.stdout), daemon=True).start()
     print(f"suite: gateway on http://{settings.gateway_host}:{settings.gateway_port}/ "
           f"(API docs at /docs); Ctrl-C stops everything", flush=True)
     stopping = threading.Event()
@@ -111,11 +142,11 @@ def run(settings: GatewaySettings) -> int:
             exit_code = 1
             break
         stopping.wait(0.5)
-    for p in procs.values():
+    for p in (*procs.values(), demo_data):
         if p.poll() is None:
             p.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 15
-    for p in procs.values():
+    for p in (*procs.values(), demo_data):
         try:
             p.wait(max(0.1, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
@@ -127,7 +158,7 @@ def run(settings: GatewaySettings) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     command = argv[0] if argv else "run"
-    if command not in ("check", "setup", "run"):
+    if command not in ("check", "setup", "demo", "run"):
         print(__doc__, file=sys.stderr)
         return 2
     try:
@@ -147,6 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     if command == "setup":
         setup()
         return 0
+    if command == "demo":
+        return demo()
     return run(settings)
 
 

@@ -16,4 +16,5 @@ SPEC = ServiceSpec(
     grpc="services.billing.grpc_server:register",
     workers=("services.billing.worker:BillingWorker",),
     subscriptions="services.billing.subscriptions:SUBSCRIPTIONS",
+    demo="services.billing.demo:demo",
 )

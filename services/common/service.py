@@ -38,6 +38,10 @@ class ServiceSpec:
     # `setup(settings)`: once-per-start work after the migrations (e.g. a first import); the migrate job
     # and `make run` run it, the service's own processes never do.
     setup: str | None = None
+    # `demo(settings)`: demo data that needs the running suite (other services asked over gRPC, e.g. a copy
+    # built from the customer service's export), run in development and demo mode once every gRPC server
+    # answers, by `make run` and compose's `demo` job; it must be idempotent (it runs at every start).
+    demo: str | None = None
     # Whether it publishes events (writes its outbox), so it needs a relay.
     publishes: bool = True
     # `module:attribute` of the tuple of Subscriptions it consumes: their queues are declared when it is

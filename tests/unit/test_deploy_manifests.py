@@ -18,6 +18,7 @@ from services.customer.subscriptions import BILLING
 ROOT = Path(__file__).resolve().parents[2]
 K8S = ROOT / "deploy" / "k8s"
 SETUP = ["python", "-m", "deploy.suite", "setup"]
+DEMO = ["python", "-m", "deploy.suite", "demo"]
 
 
 def compose_services() -> dict[str, dict]:
@@ -48,10 +49,15 @@ def test_k8s_deploys_every_suite_process_with_its_command():
     assert {name: c["command"] for name, c in k8s_workloads("Deployment").items()} == suite_commands()
 
 
-def test_compose_and_k8s_run_the_same_one_shot_setup():
+def test_compose_and_k8s_run_the_same_one_shot_setup_and_demo():
     one_shot = [svc["command"] for svc in compose_services().values() if svc.get("restart") == "no"]
-    assert one_shot == [SETUP]
-    assert [c["command"] for c in k8s_workloads("Job").values()] == [SETUP]
+    assert sorted(one_shot) == sorted([SETUP, DEMO])
+    assert sorted(c["command"] for c in k8s_workloads("Job").values()) == sorted([SETUP, DEMO])
+
+
+def test_the_demo_job_waits_for_every_grpc_server():
+    waits_for = set(compose_services()["demo"]["depends_on"])
+    assert waits_for == {name for name in PROCESSES if name.endswith("-grpc")}
 
 
 def test_every_serving_process_has_a_health_check_in_both():

@@ -32,6 +32,8 @@ def test_every_spec_names_what_the_platform_needs(spec: ServiceSpec):
     assert not eventlet.patcher.is_monkey_patched("socket")
     if spec.setup:
         assert callable(load(spec.setup))
+    if spec.demo:
+        assert callable(load(spec.demo))
 
 
 def test_service_names_are_unique_and_found_by_name():
