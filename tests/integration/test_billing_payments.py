@@ -70,7 +70,8 @@ def bill(db, account_no: str, amount_minor: int, service_no: str = "S1") -> str:
                     (account_no, start, start + timedelta(days=28), start, start + timedelta(days=15),
                      amount_minor, amount_minor))
         row = cur.fetchone()
-        cur.execute("INSERT INTO bill_share VALUES (%s, %s, %s, %s)", (row["id"], service_no, amount_minor, amount_minor))
+        cur.execute("INSERT INTO bill_share VALUES (%s, %s, %s, %s)",
+                    (row["id"], service_no, amount_minor, amount_minor))
         cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
                        VALUES (%s, 'charge', %s, %s, 'test')""", (account_no, amount_minor, row["id"]))
     return row["bill_no"]
@@ -89,6 +90,10 @@ def ledger_rows(db, account_no: str) -> list[dict]:
         cur.execute("SELECT kind, amount_minor, payment_id, note FROM ledger_entry WHERE account_no = %s ORDER BY id",
                     (account_no,))
         return cur.fetchall()
+
+
+def entries(db, account_no: str) -> list[tuple[str, int]]:
+    return [(r["kind"], r["amount_minor"]) for r in ledger_rows(db, account_no)]
 
 
 def open_of(db, bill_no: str) -> tuple[int, str]:
@@ -117,7 +122,7 @@ def test_a_payment_posts_to_the_ledger_settles_and_emits(gw, counter, db):
     assert body["amount"] == {"amountMinor": 5000, "currency": "CNY"} and body["method"] == "card"
     assert body["counter"] == window.upper() and body["receivedBy"] == "counter" and body["reference"] == "POS-778"
     assert body["balanceAfter"] == {"amountMinor": 7800, "currency": "CNY"}
-    assert [(r["kind"], r["amount_minor"]) for r in ledger_rows(db, account_no)] == [("charge", 12800), ("payment", -5000)]
+    assert entries(db, account_no) == [("charge", 12800), ("payment", -5000)]
     assert open_of(db, bill_no) == (7800, "partially_paid")
     with db.transaction() as cur:
         cur.execute("SELECT customer_no FROM account WHERE account_no = %s", (account_no,))
@@ -186,7 +191,7 @@ def test_concurrent_requests_with_one_request_id_post_once(billing, db):
         t.join()
     assert errors == [] and len(answers) == 8
     assert len({a.payment_no for a in answers}) == 1
-    assert [(r["kind"], r["amount_minor"]) for r in ledger_rows(db, account_no)] == [("payment", -4200)]
+    assert entries(db, account_no) == [("payment", -4200)]
     assert len(events_of(db, answers[0].payment_no)) == 1
 
 
@@ -204,7 +209,7 @@ def test_concurrent_double_click_through_the_gateway_posts_once(gw, counter, db)
     for t in threads:
         t.join()
     assert set(statuses) <= {201, 409} and 201 in statuses
-    assert [(r["kind"], r["amount_minor"]) for r in ledger_rows(db, account_no)] == [("payment", -999)]
+    assert entries(db, account_no) == [("payment", -999)]
 
 
 @pytest.mark.parametrize("amount, currency, status, reason", [
@@ -274,7 +279,8 @@ def test_a_closing_totals_the_ledger_by_method_and_closes_the_day(gw, counter, s
     day = today(gw, counter, db)
     response = gw.post("/api/v1/counterClosings", headers=counter, json={
         "counter": window, "day": day,
-        "declared": {"cash": {"amountMinor": 3500, "currency": "CNY"}, "card": {"amountMinor": 4000, "currency": "CNY"}}})
+        "declared": {"cash": {"amountMinor": 3500, "currency": "CNY"},
+                     "card": {"amountMinor": 4000, "currency": "CNY"}}})
     assert response.status_code == 201, response.text
     closing = response.json()
     assert closing["cash"] == {"count": 2, "amount": {"amountMinor": 3500, "currency": "CNY"}}
@@ -353,7 +359,7 @@ def test_refunds_are_new_entries_up_to_what_was_paid(gw, counter, supervisor, db
     rest = gw.post(url, headers=supervisor, json={"reason": "退费销户"})
     assert rest.json()["refunded"]["amountMinor"] == 6000
     assert_problem(gw.post(url, headers=supervisor, json={"reason": "again"}), 409, "payment-already-refunded")
-    assert [(r["kind"], r["amount_minor"]) for r in ledger_rows(db, account_no)] == [
+    assert entries(db, account_no) == [
         ("payment", -6000), ("refund", 2000), ("refund", 4000)]
     with db.transaction() as cur:
         cur.execute("SELECT count(*) AS n FROM audit_log WHERE entity = 'payment' AND entity_key = %s "
@@ -375,7 +381,7 @@ def test_adjustments_are_new_entries_and_settle(gw, supervisor, counter, db):
     body = response.json()
     assert body["balance"]["amountMinor"] == 0 and body["reason"] == "故障停播减免" and body["createdBy"] == "supervisor"
     assert open_of(db, bill_no) == (0, "paid")
-    assert [(r["kind"], r["amount_minor"]) for r in ledger_rows(db, account_no)] == [("charge", 3000), ("adjustment", -3000)]
+    assert entries(db, account_no) == [("charge", 3000), ("adjustment", -3000)]
     assert_problem(gw.post("/api/v1/accounts/A0000000000001/adjustments", headers=supervisor,
                            json={"amount": {"amountMinor": 100, "currency": "CNY"}, "reason": "x"}),
                    404, "account-not-found")

@@ -41,7 +41,8 @@ async def take_payment(body: PaymentCreate, user: PaymentTaker, client: PaymentC
 
     async def take() -> JSONResponse:
         reply = await client.RecordPayment(body.to_proto(user, f"{user.username}:{once.key}"))
-        return created(PaymentPublic.from_proto(reply), request.app.url_path_for("get_payment", paymentNo=reply.payment_no))
+        location = request.app.url_path_for("get_payment", paymentNo=reply.payment_no)
+        return created(PaymentPublic.from_proto(reply), location)
     return await once(take)
 
 

@@ -67,7 +67,8 @@ class PaymentServicer(pb_grpc.PaymentServiceServicer):
     def AdjustAccount(self, request, context):
         e = self.h.adjust(account_no=request.account_no, amount_minor=request.amount.amount_minor,
                           currency=request.amount.currency, reason=request.reason, actor=actor(request.actor))
-        return pb.Adjustment(entry_id=e["id"], account_no=e["account_no"], amount=money(e["amount_minor"], e["currency"]),
+        return pb.Adjustment(entry_id=e["id"], account_no=e["account_no"],
+                             amount=money(e["amount_minor"], e["currency"]),
                              reason=e["note"], created_at=text(e["created_at"]), created_by=e["created_by"],
                              balance=money(e["balance_minor"], e["currency"]))
 
