@@ -12,6 +12,7 @@ import pytest
 from bss.billing.v1 import billing_pb2
 from bss.billing.v1 import payments_pb2 as pb
 from bss.billing.v1 import payments_pb2_grpc as pb_grpc
+from services.billing.payments import store as payments_store
 from services.billing.service import SPEC
 from services.common.db import Database
 from tests.harness import service_server
@@ -193,6 +194,11 @@ def test_concurrent_requests_with_one_request_id_post_once(billing, db):
     assert len({a.payment_no for a in answers}) == 1
     assert entries(db, account_no) == [("payment", -4200)]
     assert len(events_of(db, answers[0].payment_no)) == 1
+    with grpc.insecure_channel(f"127.0.0.1:{billing}") as channel, pytest.raises(grpc.RpcError) as caught:
+        pb_grpc.PaymentServiceStub(channel).RecordPayment(pb.RecordPaymentRequest(
+            account_no=account_no, amount=billing_pb2.Money(amount_minor=4300, currency="CNY"), method="cash",
+            counter="W1", request_id=request_id, actor=billing_pb2.Actor(username="counter")), timeout=10)
+    assert dict(caught.value.trailing_metadata())["bss-reason"] == "idempotency-key-reused"
 
 
 def test_concurrent_double_click_through_the_gateway_posts_once(gw, counter, db):
@@ -321,6 +327,36 @@ def test_a_mismatch_is_recorded_as_a_discrepancy(gw, counter, db):
                     (f"{window.upper()}/{day}/counter",))
         audited = cur.fetchall()
     assert len(audited) == 1 and audited[0]["changes"]["balanced"] is False
+
+
+def test_a_payment_racing_a_closing_waits_and_is_refused(billing, db, settings):
+    """A payment that arrives while its counter-day is being closed waits for the closing, then sees it:
+    it is never posted uncounted into a closed day."""
+    account_no, window, outcome = new_account(db), new_counter().upper(), []
+
+    def pay_now():
+        with grpc.insecure_channel(f"127.0.0.1:{billing}") as channel:
+            try:
+                pb_grpc.PaymentServiceStub(channel).RecordPayment(pb.RecordPaymentRequest(
+                    account_no=account_no, amount=billing_pb2.Money(amount_minor=100, currency="CNY"), method="cash",
+                    counter=window, request_id=str(uuid.uuid4()),
+                    actor=billing_pb2.Actor(username="counter", role="counter")), timeout=10)
+                outcome.append("posted")
+            except grpc.RpcError as exc:
+                outcome.append(dict(exc.trailing_metadata()).get("bss-reason"))
+
+    payer = threading.Thread(target=pay_now)
+    with db.transaction() as cur:  # the closing, half done
+        day = payments_store.counter_day(cur, settings.timezone)
+        payments_store.lock_counter_day(cur, window, day, "counter", exclusive=True)
+        payer.start()
+        payer.join(1.0)
+        assert payer.is_alive(), "the payment must wait for the closing"
+        payments_store.insert_closing(cur, counter=window, day=day, clerk="counter", currency="CNY", cash=(0, 0),
+                                      card=(0, 0), declared_cash=0, declared_card=0, balanced=True, note=None,
+                                      actor="counter")
+    payer.join(10)
+    assert outcome == ["counter-day-closed"] and ledger_rows(db, account_no) == []
 
 
 def test_closings_are_checked(gw, counter, supervisor, db):
