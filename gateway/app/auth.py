@@ -34,6 +34,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "imports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     # What an account owes and why: the front line answers the customer, oversight checks.
     "bills:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    # Taking money and closing a counter's day: those who stand at a counter (a supervisor covers one).
+    "payments:take": frozenset({Role.COUNTER, Role.SUPERVISOR}),
+    "payments:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "closings:read": frozenset({Role.COUNTER, Role.SUPERVISOR}),
+    # Refunds and adjustments change what a customer owes without money crossing the counter.
+    "payments:correct": frozenset({Role.SUPERVISOR}),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Awaitable, Callable
 from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -77,6 +78,10 @@ CustomerWriter = Annotated[User, Depends(require("customers:write"))]
 MatchReviewer = Annotated[User, Depends(require("matches:review"))]
 ImportViewer = Annotated[User, Depends(require("imports:read"))]
 BillReader = Annotated[User, Depends(require("bills:read"))]
+PaymentTaker = Annotated[User, Depends(require("payments:take"))]
+PaymentReader = Annotated[User, Depends(require("payments:read"))]
+ClosingReader = Annotated[User, Depends(require("closings:read"))]
+PaymentCorrector = Annotated[User, Depends(require("payments:correct"))]
 
 
 async def _customer_client(request: Request) -> Client:
@@ -91,6 +96,13 @@ async def _billing_client(request: Request) -> Client:
 
 
 BillingClient = Annotated[Client, Depends(_billing_client)]
+
+
+async def _payment_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id, PaymentServiceStub)
+
+
+PaymentClient = Annotated[Client, Depends(_payment_client)]
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

@@ -65,5 +65,8 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
 
 
 def register(server, settings: BillingSettings, db: Database) -> list[str]:
+    from .payments import servicer as payments  # imports this module's money() and text()
     pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
-    return [SERVICE_NAME]
+    payments.pb_grpc.add_PaymentServiceServicer_to_server(
+        payments.PaymentServicer(payments.PaymentHandlers(db, settings)), server)
+    return [SERVICE_NAME, payments.SERVICE_NAME]
