@@ -32,6 +32,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "customers:browse": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "matches:review": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "imports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    # The working-day calendar every clock counts on (SLAs, due dates, dunning, retries, appointments).
+    "calendar:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
+    "calendar:admin": frozenset({Role.ADMIN}),
     # What an account owes and why: the front line answers the customer, oversight checks.
     "bills:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     # Taking money and closing a counter's day: those who stand at a counter (a supervisor covers one).

@@ -17,6 +17,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
+from . import calendar_grpc
 from .db import Database
 from .errors import REASON_METADATA_KEY, DomainError
 from .logs import correlation_id, setup_logging
@@ -155,10 +156,12 @@ class ServiceServer:
 
 def build(spec: ServiceSpec, settings: Settings, address: str | None = None) -> ServiceServer:
     """The service's server wired to its database (its role and schema), on `address` or where its
-    settings say it listens."""
+    settings say it listens; beside the service's own, the working-day calendar service every service
+    offers on its schema (calendar_grpc.py)."""
     db = Database(settings.service_db_url(spec.name), schema=spec.name, maxconn=settings.db_pool_max)
     register = load(spec.grpc)
-    server, port, readiness = create_server(lambda s: register(s, settings, db), check=db.ping,
+    server, port, readiness = create_server(lambda s: [*register(s, settings, db), *calendar_grpc.register(s, db)],
+                                            check=db.ping,
                                             address=address or spec.grpc_address(settings))
     return ServiceServer(server, port, readiness, db)
 

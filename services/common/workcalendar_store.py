@@ -48,6 +48,16 @@ def load(cur) -> WorkingCalendar:
     return WorkingCalendar(days, {r["year"] for r in cur.fetchall()})
 
 
+def year(cur, year: int) -> tuple[bool, list[dict]]:
+    """Whether the year is known, and its days that differ from Monday to Friday working."""
+    cur.execute("SELECT EXISTS (SELECT 1 FROM work_calendar_year WHERE year = %s) AS known", (year,))
+    known = cur.fetchone()["known"]
+    cur.execute("""SELECT day, working, name, source FROM work_calendar_day
+                   WHERE day >= make_date(%s, 1, 1) AND day < make_date(%s + 1, 1, 1) ORDER BY day""",
+                (year, year))
+    return known, cur.fetchall()
+
+
 def set_day(cur, day: date, working: bool, name: str, actor: str) -> None:
     """An admin's decision for one day; a later seed leaves it alone. Setting a day to its weekday
     default still keeps the row, so the decision outlives a library that says otherwise."""
