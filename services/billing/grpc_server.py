@@ -4,27 +4,17 @@ Run: python -m services.common.grpc_main billing   (listens on BSS_BILLING_GRPC,
 """
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from bss.billing.v1 import billing_pb2 as pb
 from bss.billing.v1 import billing_pb2_grpc as pb_grpc
 
 from services.common.db import Database
 
 from .handlers import BillingHandlers
+from .messages import money, text
+from .payments.servicer import register as register_payments
 from .settings import BillingSettings
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["BillingService"].full_name
-
-
-def text(value) -> str:
-    if value is None:
-        return ""
-    return value.isoformat() if isinstance(value, (date, datetime)) else str(value)
-
-
-def money(amount_minor: int, currency: str = "CNY") -> pb.Money:
-    return pb.Money(amount_minor=amount_minor, currency=currency)
 
 
 def bill_pb(b: dict) -> pb.Bill:
@@ -65,8 +55,7 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
 
 
 def register(server, settings: BillingSettings, db: Database) -> list[str]:
-    from .payments import servicer as payments  # imports this module's money() and text()
+    """Billing's services on the server: its core, and each part's (a part's servicer module has a
+    `register` of its own)."""
     pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
-    payments.pb_grpc.add_PaymentServiceServicer_to_server(
-        payments.PaymentServicer(payments.PaymentHandlers(db, settings)), server)
-    return [SERVICE_NAME, payments.SERVICE_NAME]
+    return [SERVICE_NAME, *register_payments(server, settings, db)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 from bss.billing.v1 import payments_pb2 as pb
 from bss.billing.v1 import payments_pb2_grpc as pb_grpc
 
-from ..grpc_server import money, text
+from ..messages import money, text
 from ..handlers import Actor
 from .handlers import PaymentHandlers
 
@@ -82,3 +82,8 @@ class PaymentServicer(pb_grpc.PaymentServiceServicer):
     def ListCounterClosings(self, request, context):
         rows, total = self.h.closings(request.day, request.counter, request.offset, request.limit)
         return pb.ListCounterClosingsResponse(closings=[closing_pb(k) for k in rows], count=total)
+
+
+def register(server, settings, db) -> list[str]:
+    pb_grpc.add_PaymentServiceServicer_to_server(PaymentServicer(PaymentHandlers(db, settings)), server)
+    return [SERVICE_NAME]
