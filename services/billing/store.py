@@ -90,7 +90,7 @@ def post(cur, account_no: str, kind: str, amount_minor: int, actor: str, *, bill
 # so it is right whatever order entries came in, and set-based for any number of accounts at once.
 SETTLE = """
 WITH credit AS (
-    SELECT account_no, -COALESCE(sum(amount_minor) FILTER (WHERE kind <> 'charge'), 0) AS covered
+    SELECT account_no, -COALESCE(sum(amount_minor) FILTER (WHERE kind <> 'charge'), 0)::bigint AS covered
     FROM ledger_entry WHERE account_no = ANY(%(accounts)s) GROUP BY account_no),
 shares AS (
     SELECT s.bill_id, s.service_no, s.amount_minor, s.open_minor, b.account_no,
@@ -111,7 +111,7 @@ UPDATE bill b SET open_minor = t.open_minor,
                  WHEN t.open_minor = 0 THEN 'paid'
                  WHEN t.open_minor < b.amount_minor THEN 'partially_paid'
                  ELSE 'issued' END
-FROM (SELECT x.bill_id, sum(x.open_minor) AS open_minor FROM settled x
+FROM (SELECT x.bill_id, sum(x.open_minor)::bigint AS open_minor FROM settled x
       WHERE x.bill_id IN (SELECT bill_id FROM changed) GROUP BY x.bill_id) t
 WHERE b.id = t.bill_id
 """
@@ -124,7 +124,8 @@ def settle(cur, account_nos: list[str]) -> None:
 
 
 def balance(cur, account_no: str) -> int:
-    cur.execute("SELECT COALESCE(sum(amount_minor), 0) AS balance FROM ledger_entry WHERE account_no = %s",
+    # sum() of bigint is numeric in PostgreSQL; money stays an integer of minor units.
+    cur.execute("SELECT COALESCE(sum(amount_minor), 0)::bigint AS balance FROM ledger_entry WHERE account_no = %s",
                 (account_no,))
     return cur.fetchone()["balance"]
 
@@ -147,10 +148,10 @@ def customer_accounts(cur, customer_no: str) -> list[dict]:
     """A customer's accounts with their balance and overdue amount, in one statement."""
     cur.execute("""
         SELECT a.account_no, a.currency,
-               COALESCE((SELECT sum(l.amount_minor) FROM ledger_entry l WHERE l.account_no = a.account_no), 0)
-                   AS balance_minor,
+               COALESCE((SELECT sum(l.amount_minor) FROM ledger_entry l WHERE l.account_no = a.account_no),
+                        0)::bigint AS balance_minor,
                COALESCE((SELECT sum(b.open_minor) FROM bill b WHERE b.account_no = a.account_no
-                         AND b.open_minor > 0 AND b.due_on < current_date), 0) AS overdue_minor
+                         AND b.open_minor > 0 AND b.due_on < current_date), 0)::bigint AS overdue_minor
         FROM account a WHERE a.customer_no = %s ORDER BY a.account_no""", (customer_no,))
     return cur.fetchall()
 

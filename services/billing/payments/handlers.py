@@ -110,7 +110,7 @@ class PaymentHandlers:
             audit(cur, "account", account_no, "adjustment",
                   {"amountMinor": amount_minor, "currency": account["currency"], "reason": reason, "entryId": entry_id},
                   actor.username)
-            return {**store.entry(cur, entry_id), "balance_minor": int(ledger.balance(cur, account_no))}
+            return {**store.entry(cur, entry_id), "balance_minor": ledger.balance(cur, account_no)}
 
     def close_counter_day(self, *, counter: str, day: str, clerk: str, declared_cash: tuple[int, str],
                           declared_card: tuple[int, str], note: str, actor: Actor) -> dict:

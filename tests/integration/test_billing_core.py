@@ -1,0 +1,143 @@
+"""Billing's core against the real database and its real gRPC server: the ledger is append-only, its
+sum is the balance, settlement pays bills' service shares oldest due first, and the 360 view's billing
+section, the bills and the ledger read back what was posted."""
+from __future__ import annotations
+
+from datetime import date
+
+import grpc
+import psycopg2
+import pytest
+from bss.billing.v1 import billing_pb2 as pb
+from bss.billing.v1 import billing_pb2_grpc as pb_grpc
+
+from services.billing import store
+from services.billing.service import SPEC
+from tests.harness import service_server
+from tests.integration.billing_env import add_account, billing_database
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def db(settings):
+    with billing_database(settings) as database:
+        yield database
+
+
+@pytest.fixture(scope="module")
+def stub(settings, db):
+    with service_server(SPEC, settings) as port, grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        yield pb_grpc.BillingServiceStub(channel)
+
+
+def issue(db, account_no: str, period_start: date, due_on: date, shares: dict[str, int]) -> str:
+    """A bill with one line and one share per service, and its ledger charge, as a billing run writes them."""
+    total = sum(shares.values())
+    with db.transaction() as cur:
+        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor,
+                                         open_minor)
+                       VALUES (%s, %s, %s + interval '1 month', %s, %s, %s, %s) RETURNING id, bill_no""",
+                    (account_no, period_start, period_start, period_start, due_on, total, total))
+        bill = cur.fetchone()
+        for service_no, amount in shares.items():
+            cur.execute("INSERT INTO bill_line (bill_id, service_no, kind, description, days, amount_minor) "
+                        "VALUES (%s, %s, 'charge', '模拟电视 城镇标准', 30, %s)", (bill["id"], service_no, amount))
+            cur.execute("INSERT INTO bill_share (bill_id, service_no, amount_minor, open_minor) VALUES (%s, %s, %s, %s)",
+                        (bill["id"], service_no, amount, amount))
+        store.post(cur, account_no, "charge", total, "test-run", bill_id=bill["id"])
+        store.settle(cur, [account_no])
+    return bill["bill_no"]
+
+
+def pay(db, account_no: str, amount_minor: int) -> None:
+    with db.transaction() as cur:
+        store.post(cur, account_no, "payment", -amount_minor, "clerk-t")
+        store.settle(cur, [account_no])
+
+
+def shares(db, bill_no: str) -> dict[str, int]:
+    with db.transaction() as cur:
+        cur.execute("SELECT s.service_no, s.open_minor FROM bill_share s JOIN bill b ON b.id = s.bill_id "
+                    "WHERE b.bill_no = %s", (bill_no,))
+        return {r["service_no"]: r["open_minor"] for r in cur.fetchall()}
+
+
+def test_payments_settle_the_oldest_shares_first(db):
+    account_no, (tv, bb) = add_account(db, services=(("cms", "01", "analog_tv"), ("sms", "BB50", "broadband")))
+    october = issue(db, account_no, date(2026, 10, 1), date(2026, 11, 15), {tv: 2200, bb: 5000})
+    november = issue(db, account_no, date(2026, 11, 1), date(2026, 12, 15), {tv: 2200, bb: 5000})
+    pay(db, account_no, 2200 + 5000 + 2200)
+    assert shares(db, october) == {tv: 0, bb: 0}
+    assert shares(db, november) == {tv: 0, bb: 5000}  # the older bill first, then in service order
+    with db.transaction() as cur:
+        assert store.balance(cur, account_no) == 5000
+        cur.execute("SELECT bill_no, state, open_minor FROM bill WHERE account_no = %s ORDER BY period_start",
+                    (account_no,))
+        assert [(r["state"], r["open_minor"]) for r in cur.fetchall()] == [("paid", 0), ("partially_paid", 5000)]
+
+
+def test_an_overpayment_is_credit_that_the_next_bill_consumes(db):
+    account_no, (tv,) = add_account(db)
+    pay(db, account_no, 10000)
+    bill_no = issue(db, account_no, date(2026, 11, 1), date(2026, 12, 15), {tv: 2200})
+    assert shares(db, bill_no) == {tv: 0}
+    with db.transaction() as cur:
+        assert store.balance(cur, account_no) == -7800
+
+
+def test_a_refund_reopens_what_it_paid(db):
+    account_no, (tv,) = add_account(db)
+    bill_no = issue(db, account_no, date(2026, 11, 1), date(2026, 12, 15), {tv: 2200})
+    pay(db, account_no, 2200)
+    assert shares(db, bill_no) == {tv: 0}
+    with db.transaction() as cur:
+        store.post(cur, account_no, "refund", 1000, "supervisor-t", note="double charge")
+        store.settle(cur, [account_no])
+    assert shares(db, bill_no) == {tv: 1000}
+
+
+def test_the_ledger_refuses_updates_and_deletes(db):
+    account_no, _ = add_account(db)
+    pay(db, account_no, 100)
+    for statement in ("UPDATE ledger_entry SET amount_minor = 0 WHERE account_no = %s",
+                      "DELETE FROM ledger_entry WHERE account_no = %s"):
+        with pytest.raises(psycopg2.Error, match="append-only"):
+            with db.transaction() as cur:
+                cur.execute(statement, (account_no,))
+    with db.transaction() as cur:
+        assert store.balance(cur, account_no) == -100
+
+
+def test_the_360_sections_read_back_balance_overdue_and_last_bills(db, stub):
+    account_no, (tv,) = add_account(db)
+    customer_no = "C" + account_no[1:]
+    old = issue(db, account_no, date(2026, 9, 1), date(2026, 10, 15), {tv: 2200})
+    issue(db, account_no, date(2099, 1, 1), date(2099, 2, 15), {tv: 2200})  # not yet due
+    reply = stub.GetCustomerBilling(pb.GetCustomerBillingRequest(customer_no=customer_no.lower()))
+    [account] = reply.accounts
+    assert account.account_no == account_no
+    assert (account.balance.amount_minor, account.balance.currency) == (4400, "CNY")
+    assert account.overdue.amount_minor == 2200
+    assert [b.period_start for b in account.last_bills] == ["2099-01-01", "2026-09-01"]
+
+    bills = stub.ListBills(pb.ListBillsRequest(customer_no=customer_no, limit=1))
+    assert bills.count == 2 and len(bills.bills) == 1
+    bill = stub.GetBill(pb.GetBillRequest(bill_no=old.lower()))
+    assert bill.bill_no == old and [line.amount.amount_minor for line in bill.lines] == [2200]
+    ledger = stub.ListLedger(pb.ListLedgerRequest(account_no=account_no))
+    assert ledger.balance.amount_minor == 4400 and [e.kind for e in ledger.entries] == ["charge", "charge"]
+
+
+def test_bad_queries_are_clear_errors(stub):
+    with pytest.raises(grpc.RpcError) as missing:
+        stub.GetBill(pb.GetBillRequest(bill_no="B1"))
+    assert missing.value.code() == grpc.StatusCode.NOT_FOUND
+    for request in (pb.ListBillsRequest(), pb.ListBillsRequest(customer_no="C1", account_no="A1"),
+                    pb.ListBillsRequest(customer_no="C1", limit=1000)):
+        with pytest.raises(grpc.RpcError) as bad:
+            stub.ListBills(request)
+        assert bad.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    with pytest.raises(grpc.RpcError) as unknown:
+        stub.ListLedger(pb.ListLedgerRequest(account_no="A0"))
+    assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
