@@ -16,21 +16,19 @@ class InvalidAccountNumber(ValueError):
         self.bank, self.rule = bank, rule
 
 
+_DOUBLED = {str(d): (d * 2 - 9 if d > 4 else d * 2) for d in range(10)}
+
+
 def luhn_ok(digits: str) -> bool:
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = ord(ch) - 48
-        if i % 2:
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return total % 10 == 0
+    return (sum(map(int, digits[-1::-2])) + sum(map(_DOUBLED.__getitem__, digits[-2::-2]))) % 10 == 0
 
 
 def validate_account_number(layout: BankLayout, number: str) -> str:
     """The number as the bank wants it (no spaces or dashes, half-width digits), or InvalidAccountNumber."""
     rule = layout.account_rule
     # Clerks copy numbers from passbooks in groups of four and type with Chinese input methods.
-    value = fold(number or "").translate(_NOISE)
+    number = number or ""
+    value = number if number.isascii() and number.isdigit() else fold(number or "").translate(_NOISE)
     if not value:
         raise InvalidAccountNumber(layout.code, "empty", "missing")
     if rule.digits_only and not (value.isascii() and value.isdigit()):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,8 +16,9 @@ class OfferBatch:
     currency: str = "CNY"
 
 
-@dataclass(frozen=True, slots=True)
-class DebitLine:
+# The per-line types are named tuples: a million of them are built per file, and a tuple is built
+# several times faster than a dataclass instance.
+class DebitLine(NamedTuple):
     reference: str                # how the returned line finds its debit (ISO 20022: EndToEndId)
     account_number: str
     holder_name: str
@@ -31,8 +33,7 @@ class FileTotals:
     amount_minor: int
 
 
-@dataclass(frozen=True, slots=True)
-class ReturnLine:
+class ReturnLine(NamedTuple):
     line_no: int                  # in the file; for XML the source line of the transaction element
     reference: str
     account_number: str

@@ -25,7 +25,13 @@ class RecordWriter:
         self.fixed = layout.kind == "fixed"
         self.delimiter = layout.delimiter
         self.tail = layout.delimiter if layout.trailing_delimiter else ""
-        self.fields = record.fields
+        # Constant fields are laid out once; a field that carries a value keeps its spec.
+        self.plan: list[tuple[str | None, Field | str]] = []
+        for f in record.fields:
+            if f.source in _CONSTANT:
+                self.plan.append((None, self._text(f, f.value)))
+            else:
+                self.plan.append((f.source, f))
 
     def _text(self, f: Field, text: str) -> str:
         if "\n" in text or "\r" in text:
@@ -53,36 +59,42 @@ class RecordWriter:
     def line(self, values: Mapping[str, str]) -> str:
         """The record as text without its line ending; ValueError naming the field that cannot fit."""
         parts = []
-        for f in self.fields:
-            if f.source == "literal":
-                text = f.value
-            elif f.source == "filler":
-                text = ""
-            else:
-                text = values[f.source]
+        fixed, delimiter = self.fixed, self.delimiter
+        for source, f in self.plan:
+            if source is None:
+                parts.append(f)
+                continue
+            text = values[source]
+            # Fast path for the common case (printable ASCII: no line break, one byte a character).
+            if text.isascii() and text.isprintable():
+                if fixed:
+                    if len(text) <= f.width:
+                        parts.append(text.rjust(f.width, f.pad) if f.align == "right"
+                                     else text.ljust(f.width, f.pad))
+                        continue
+                elif delimiter not in text:
+                    parts.append(text)
+                    continue
             parts.append(self._text(f, text))
-        return self.delimiter.join(parts) + self.tail if not self.fixed else "".join(parts)
+        return "".join(parts) if fixed else delimiter.join(parts) + self.tail
 
 
 class RecordReader:
     def __init__(self, layout: BankLayout, record: Record):
         self.encoding = layout.encoding
         self.fixed = layout.kind == "fixed"
-        self.delimiter = layout.delimiter.encode(layout.encoding) if layout.delimiter else b""
-        self.fields = record.fields
+        self.delimiter = layout.delimiter
+        self.count = len(record.fields)
         self.width = record.width
-        self.slices = []
+        # (field, start, end, index) of every field but fillers; offsets count bytes.
+        self.plan: list[tuple[Field, int, int, int]] = []
         start = 0
-        for f in record.fields:
-            self.slices.append((f, start, start + (f.width or 0)))
+        for i, f in enumerate(record.fields):
+            if f.source != "filler":
+                self.plan.append((f, start, start + (f.width or 0), i))
             start += f.width or 0
 
-    def _clean(self, f: Field, raw: bytes, errors: list[str]) -> str | None:
-        try:
-            text = raw.decode(self.encoding)
-        except UnicodeDecodeError:
-            errors.append(f"{f.name} is not valid {self.encoding}")
-            return None
+    def _piece(self, f: Field, text: str, errors: list[str]) -> str:
         text = text.strip(" ")
         if f.pad != " ":
             text = text.lstrip(f.pad) if f.align == "right" else text.rstrip(f.pad)
@@ -100,21 +112,35 @@ class RecordReader:
             if len(line) > self.width:
                 return values, [f"{len(line)} bytes, the record has {self.width}"]
             # Editors and mail gateways strip trailing blanks; the padding they took was spaces.
-            line = line.ljust(self.width)
-            pieces = [line[a:b] for _, a, b in self.slices]
+            # Latin-1 maps each byte to one character, so byte offsets slice the text; only a
+            # piece with non-ASCII bytes is then decoded in the file's encoding.
+            text = line.decode("latin-1").ljust(self.width)
+            for f, a, b, _ in self.plan:
+                piece = text[a:b]
+                if not piece.isascii():
+                    try:
+                        piece = piece.encode("latin-1").decode(self.encoding)
+                    except UnicodeDecodeError:
+                        errors.append(f"{f.name} is not valid {self.encoding}")
+                        continue
+                if f.pad == " " and f.source != "literal":
+                    values[f.source] = piece.strip(" ")  # most fields: no call for the rare cases
+                else:
+                    values[f.source] = self._piece(f, piece, errors)
         else:
-            pieces = line.split(self.delimiter)
+            # Decoded before splitting: a GBK character's second byte can be the delimiter's byte.
+            try:
+                pieces = line.decode(self.encoding).split(self.delimiter)
+            except UnicodeDecodeError as e:
+                return values, [f"byte {e.start + 1} is not valid {self.encoding}"]
             # Banks are inconsistent about a delimiter after the last field; both are accepted.
-            if len(pieces) == len(self.fields) + 1 and not pieces[-1].strip():
+            if len(pieces) == self.count + 1 and not pieces[-1].strip():
                 pieces.pop()
-            if len(pieces) != len(self.fields):
-                return values, [f"{len(pieces)} fields, the record has {len(self.fields)}"]
-        for f, raw in zip(self.fields, pieces):
-            if f.source == "filler":
-                continue
-            text = self._clean(f, raw, errors)
-            if text is not None and f.source != "literal":
-                values[f.source] = text
+            if len(pieces) != self.count:
+                return values, [f"{len(pieces)} fields, the record has {self.count}"]
+            for f, _, _, i in self.plan:
+                values[f.source] = self._piece(f, pieces[i], errors)
+        values.pop("literal", None)
         return values, errors
 
 
