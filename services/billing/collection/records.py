@@ -84,6 +84,7 @@ class RecordReader:
         self.encoding = layout.encoding
         self.fixed = layout.kind == "fixed"
         self.delimiter = layout.delimiter
+        self.trailing = layout.trailing_delimiter
         self.count = len(record.fields)
         self.width = record.width
         # (field, start, end, index) of every field but fillers; offsets count bytes.
@@ -134,7 +135,7 @@ class RecordReader:
             except UnicodeDecodeError as e:
                 return values, [f"byte {e.start + 1} is not valid {self.encoding}"]
             # Banks are inconsistent about a delimiter after the last field; both are accepted.
-            if len(pieces) == self.count + 1 and not pieces[-1].strip():
+            if not pieces[-1].strip() and (self.trailing or len(pieces) == self.count + 1):
                 pieces.pop()
             if len(pieces) != self.count:
                 return values, [f"{len(pieces)} fields, the record has {self.count}"]
