@@ -219,14 +219,15 @@ def _xml_errors(data, name: str, first: etree.XMLSyntaxError) -> list:
         parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
         try:
             tree = etree.fromstring(bytes(data), parser).getroottree()
-        except etree.XMLSyntaxError:
-            tree = None
-        if tree is not None and not schema(name).validate(tree):
+        except etree.XMLSyntaxError as e:
+            errors.add(f"line {e.lineno}", f"not well-formed XML: {e.msg}")
+            return errors.errors
+        if not schema(name).validate(tree):
             for e in schema(name).error_log:
                 errors.add(f"line {e.line} {_element_path(tree, e.path)}", _message(e.message))
             return errors.errors
     for e in first.error_log:
-        errors.add(f"line {e.line} {_element_path(None, e.path)}", _message(e.message))
+        errors.add(f"line {e.line or first.lineno} {_element_path(None, e.path)}", _message(e.message))
     if not errors.errors:
         errors.add(f"line {first.lineno}", first.msg)
     return errors.errors
@@ -390,7 +391,7 @@ def read_pain002(data: bytes | BinaryIO, *, currency: str = "CNY") -> ReturnFile
 
     _read(data, PAIN002, ("OrgnlGrpInfAndSts", "PmtInfSts", "TxInfAndSts", "OrgnlPmtInfAndSts"),
           handle, errors)
-    if group["stated"] and not errors.errors:
+    if group["stated"]:
         check(group["stated"], counted, "OrgnlGrpInfAndSts")
     errors.raise_if_any()
     result = lines.result(PAIN002, group["batch_no"])
@@ -408,7 +409,7 @@ def read_camt054(data: bytes | BinaryIO, *, currency: str = "CNY") -> ReturnFile
     ns = f"{{{NAMESPACES[CAMT054]}}}"
     errors = ErrorList()
     lines = _Lines(errors, currency)
-    notification: dict = {"summary": None, "entries": {"CRDT": [0, 0], "DBIT": [0, 0]}}
+    notification: dict = {"summary": None, "entries": {"CRDT": [0, 0], "DBIT": [0, 0]}, "errors": 0}
     batch: dict = {"no": None}
 
     def handle(elem) -> None:
@@ -457,9 +458,11 @@ def read_camt054(data: bytes | BinaryIO, *, currency: str = "CNY") -> ReturnFile
                                   f"{_yuan(details_sum)}")
             _release(elem)
         elif tag == "Ntfctn":
-            _check_summary(notification, errors)
-            notification["summary"] = None
-            notification["entries"] = {"CRDT": [0, 0], "DBIT": [0, 0]}
+            # An entry already refused (an amount that is no number) would only repeat as a total.
+            if len(errors.errors) == notification["errors"]:
+                _check_summary(notification, errors)
+            notification.update(summary=None, entries={"CRDT": [0, 0], "DBIT": [0, 0]},
+                                errors=len(errors.errors))
             _release(elem)
 
     _read(data, CAMT054, ("TxsSummry", "Ntry", "Ntfctn"), handle, errors)

@@ -136,6 +136,9 @@ def _check_totals(layout: BankLayout, result: ReturnFile, totals: list[tuple[str
                 continue
             expected, is_amount = actual(result)
             text = values[source]
+            if not is_amount and not (text.isascii() and text.isdigit()):
+                errors.add(where, f"{source} {text!r} is not a number")
+                continue
             try:
                 stated = parse_amount(text, layout.amount_format) if is_amount else int(text)
             except ValueError as e:
