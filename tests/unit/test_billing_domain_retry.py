@@ -11,7 +11,7 @@ POLICY = RetryPolicy(window_working_days=3, max_attempts=3)
 FRI = date(2026, 2, 13)
 
 
-@pytest.mark.parametrize("reason", ["insufficient_funds", "bank_error"])
+@pytest.mark.parametrize("reason", ["insufficient_funds", "account_frozen", "bank_error"])
 def test_retry_in_the_next_window_on_working_days(reason):
     # Saturday 14th is a 调休 working day, then Spring Festival until the 23rd.
     assert decide(reason, 1, FRI, CAL, POLICY) == Retry(date(2026, 2, 25))
@@ -24,14 +24,19 @@ def test_retries_stop_at_the_configured_count():
     assert isinstance(decide("insufficient_funds", 4, FRI, CAL, RetryPolicy(max_attempts=5)), Retry)
 
 
-@pytest.mark.parametrize("reason", ["account_closed", "mandate_invalid", "invalid_account", "holder_mismatch"])
+@pytest.mark.parametrize("reason", ["account_closed", "mandate_invalid", "invalid_account", "holder_mismatch",
+                                    "amount_limit_exceeded", "debtor_refused"])
 def test_a_dead_mandate_stops_and_is_flagged(reason):
     assert decide(reason, 1, FRI, CAL, POLICY).flag_mandate is True
 
 
-@pytest.mark.parametrize("reason", ["account_frozen", "other"])
-def test_other_reasons_stop_without_flagging(reason):
-    assert decide(reason, 1, FRI, CAL, POLICY).flag_mandate is False
+def test_an_unknown_reason_stops_without_flagging():
+    assert decide("other", 1, FRI, CAL, POLICY).flag_mandate is False
+
+
+def test_a_policy_can_stop_retrying_a_reason_the_vocabulary_retries():
+    policy = RetryPolicy(retry_reasons=frozenset({"insufficient_funds"}))
+    assert decide("account_frozen", 1, FRI, CAL, policy) == Stop(False, "account_frozen: not retried")
 
 
 def test_every_reason_has_a_decision():

@@ -1,13 +1,13 @@
 """What to do after a bank debit failed, by the reason it failed for (the one vocabulary every bank's
-codes are mapped to).
+codes are mapped to, collection/reasons.py, which also says by default which reasons are retried and
+which need the mandate renewed):
 
-    insufficient_funds, bank_error      retry in the next collection window, window_working_days
-                                        working days after the failure, until max_attempts were made
-    account_closed, mandate_invalid,    stop, and flag the mandate for the counter to renew: retrying
-    invalid_account, holder_mismatch    cannot succeed until the customer signs again
-    account_frozen, other               stop without flagging: a freeze is lifted by a court, not by a
-                                        new mandate, and an unknown reason needs a person; the bill
-                                        goes on to dunning either way
+    retryable (insufficient funds,      retry in the next collection window, window_working_days
+    a freeze, the bank's own error)     working days after the failure, until max_attempts were made
+    flags_mandate (account closed,      stop, and flag the mandate for the counter to renew: retrying
+    mandate invalid, holder mismatch..) cannot succeed until the customer signs again
+    other                               stop without flagging: an unknown reason needs a person; the
+                                        bill goes on to dunning either way
 """
 from __future__ import annotations
 
@@ -17,17 +17,17 @@ from datetime import date
 from services.common.errors import InvalidArgument
 from services.common.workcalendar import WorkingCalendar
 
-REASONS = ("insufficient_funds", "account_closed", "account_frozen", "mandate_invalid", "holder_mismatch",
-           "invalid_account", "bank_error", "other")
+from ..collection.reasons import REASONS as VOCABULARY
+
+REASONS = tuple(VOCABULARY)
 
 
 @dataclass(frozen=True)
 class RetryPolicy:
     window_working_days: int = 5
     max_attempts: int = 3
-    retry_reasons: frozenset[str] = frozenset({"insufficient_funds", "bank_error"})
-    renew_mandate_reasons: frozenset[str] = frozenset(
-        {"account_closed", "mandate_invalid", "invalid_account", "holder_mismatch"})
+    retry_reasons: frozenset[str] = frozenset(r.code for r in VOCABULARY.values() if r.retryable)
+    renew_mandate_reasons: frozenset[str] = frozenset(r.code for r in VOCABULARY.values() if r.flags_mandate)
 
     def __post_init__(self):
         if self.window_working_days < 1 or self.max_attempts < 1:
