@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "imports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     # What an account owes and why: the front line answers the customer, oversight checks.
     "bills:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "billruns:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "catalog:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "catalog:write": frozenset({Role.ADMIN}),
 }
 
 

@@ -65,5 +65,12 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
 
 
 def register(server, settings: BillingSettings, db: Database) -> list[str]:
+    from .catalog import servicer as catalog
+    from .runs import servicer as runs
     pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
-    return [SERVICE_NAME]
+    runs.rpb_grpc.add_BillRunServiceServicer_to_server(runs.BillRunServicer(runs.BillRunHandlers(db, settings)), server)
+    runs.dpb_grpc.add_BillDocumentServiceServicer_to_server(
+        runs.BillDocumentServicer(BillingHandlers(db), settings.operator_name), server)
+    catalog.cpb_grpc.add_CatalogServiceServicer_to_server(
+        catalog.CatalogServicer(catalog.CatalogHandlers(db, settings)), server)
+    return [SERVICE_NAME, runs.RUN_SERVICE, runs.DOCUMENT_SERVICE, catalog.SERVICE_NAME]
