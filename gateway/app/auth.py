@@ -43,6 +43,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "closings:read": frozenset({Role.COUNTER, Role.SUPERVISOR}),
     # Refunds and adjustments change what a customer owes without money crossing the counter.
     "payments:correct": frozenset({Role.SUPERVISOR}),
+    "billruns:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "catalog:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "catalog:write": frozenset({Role.ADMIN}),
 }
 
 

@@ -8,6 +8,8 @@ from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
+from bss.billing.v1 import bill_document_pb2_grpc, catalog_pb2_grpc, runs_pb2_grpc
+
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -84,6 +86,9 @@ PaymentTaker = Annotated[User, Depends(require("payments:take"))]
 PaymentReader = Annotated[User, Depends(require("payments:read"))]
 ClosingReader = Annotated[User, Depends(require("closings:read"))]
 PaymentCorrector = Annotated[User, Depends(require("payments:correct"))]
+BillRunner = Annotated[User, Depends(require("billruns:run"))]
+CatalogReader = Annotated[User, Depends(require("catalog:read"))]
+CatalogAdmin = Annotated[User, Depends(require("catalog:write"))]
 
 
 async def _customer_client(request: Request) -> Client:
@@ -105,6 +110,22 @@ async def _payment_client(request: Request) -> Client:
 
 
 PaymentClient = Annotated[Client, Depends(_payment_client)]
+async def _bill_run_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id, runs_pb2_grpc.BillRunServiceStub)
+
+
+async def _catalog_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id, catalog_pb2_grpc.CatalogServiceStub)
+
+
+async def _bill_document_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id,
+                                             bill_document_pb2_grpc.BillDocumentServiceStub)
+
+
+BillRunClient = Annotated[Client, Depends(_bill_run_client)]
+CatalogClient = Annotated[Client, Depends(_catalog_client)]
+BillDocumentClient = Annotated[Client, Depends(_bill_document_client)]
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

@@ -11,7 +11,9 @@ from services.common.db import Database
 
 from .handlers import BillingHandlers
 from .messages import money, text
+from .catalog.servicer import register as register_catalog
 from .payments.servicer import register as register_payments
+from .runs.servicer import register as register_runs
 from .settings import BillingSettings
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["BillingService"].full_name
@@ -58,4 +60,5 @@ def register(server, settings: BillingSettings, db: Database) -> list[str]:
     """Billing's services on the server: its core, and each part's (a part's servicer module has a
     `register` of its own)."""
     pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
-    return [SERVICE_NAME, *register_payments(server, settings, db)]
+    return [SERVICE_NAME, *register_payments(server, settings, db), *register_runs(server, settings, db),
+            *register_catalog(server, settings, db)]

@@ -1,12 +1,15 @@
 """Customer bills (TMF678 customerBill) and an account's ledger and balance."""
 from __future__ import annotations
 
-from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from typing import Literal
 
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from bss.billing.v1 import bill_document_pb2 as dpb
 from bss.billing.v1 import billing_pb2 as pb
 
-from ..deps import BillingClient, BillReader, Limit, Offset
+from ..deps import BillDocumentClient, BillingClient, BillReader, Limit, Offset
 from ..fields import page, selected
 from ..keys import AccountNo, BillNo, CustomerNo
 from ..schemas.billing import CustomerBillingPublic, CustomerBillPublic, CustomerBillsPublic, LedgerPublic
@@ -27,6 +30,18 @@ async def customer_billing(customer_no: CustomerNo, user: BillReader, client: Bi
     """Each account's balance, overdue amount, last bills and failed debits (the 360 view's billing part)."""
     reply = await client.GetCustomerBilling(pb.GetCustomerBillingRequest(customer_no=customer_no))
     return selected(CustomerBillingPublic.from_proto(reply))
+
+
+# Before /customerBills/{billNo}, which would take "B1.pdf" for a (malformed) bill number.
+@router.get("/customerBills/{billNo}.{format}", response_class=Response,
+            responses={200: {"content": {"text/html": {}, "application/pdf": {}}}})
+async def customer_bill_document(bill_no: BillNo, format: Literal["html", "pdf"], user: BillReader,
+                                 client: BillDocumentClient) -> Response:
+    """The bill to print or download, in Chinese (the PDF embeds its font)."""
+    doc = await client.RenderBill(dpb.RenderBillRequest(bill_no=bill_no, format=format))
+    disposition = "inline" if format == "html" else "attachment"
+    return Response(doc.content, media_type=doc.content_type,
+                    headers={"Content-Disposition": f'{disposition}; filename="{doc.filename}"'})
 
 
 @router.get("/customerBills/{billNo}", response_model=CustomerBillPublic)

@@ -1,0 +1,186 @@
+"""Billing runs as use cases: start (or resume, or answer the finished) run of a period and cycle, preview
+it as a dry run, read a run. The work is set-based SQL (store.py); this module orders its phases, holds
+the run's lock and records what happened."""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+import psycopg2.extras
+
+from services.common.db import Database
+from services.common.errors import AlreadyExists, NotFound
+from services.common.outbox import emit
+
+from ..handlers import Actor
+from ..service import NAME
+from ..settings import BillingSettings
+from . import store
+from .period import RunKey, due_on, run_key
+
+log = logging.getLogger(__name__)
+
+# Whole-cycle hash joins and sorts want more memory than a request's default.
+JOB_WORK_MEM = "256MB"
+
+
+@dataclass(frozen=True)
+class StartBillRun:
+    period: str
+    cycle: int
+    actor: Actor
+    dry_run: bool = False
+    account_no: str = ""  # a dry run shows the bill this account would get
+
+
+@dataclass
+class RunReport:
+    run: dict
+    # started | resumed | already-billed | running | dry-run
+    outcome: str
+    counts: dict = field(default_factory=dict)
+    preview: dict | None = None
+
+
+class BillRunHandlers:
+    def __init__(self, db: Database, settings: BillingSettings):
+        self.db = db
+        self.settings = settings
+        self.tz = ZoneInfo(settings.timezone)
+
+    def today(self) -> date:
+        return datetime.now(self.tz).date()
+
+    def start(self, cmd: StartBillRun, wait_seconds: float | None = None) -> RunReport:
+        """A dry run answers its report. A real run is started (or a crashed one resumed) on its own thread,
+        and answered when it ends or after `wait_seconds`, still running; a finished one is answered as it is."""
+        key = run_key(cmd.period, cmd.cycle)
+        if cmd.dry_run:
+            return self.dry_run(key, cmd.account_no.strip().upper())
+        claimed, finished = threading.Event(), threading.Event()
+        outcome: dict = {}
+
+        def work() -> None:
+            try:
+                outcome["report"] = self.execute(key, cmd.actor.username, claimed)
+            except BaseException as exc:  # noqa: BLE001 -- handed to the caller, or logged when it left
+                outcome["error"] = exc
+                log.exception("bill run %s cycle %s failed", key.period, key.cycle)
+            finally:
+                claimed.set()
+                finished.set()
+
+        threading.Thread(target=work, name=f"bill-run-{key.period}-{key.cycle}", daemon=True).start()
+        claimed.wait()
+        finished.wait(self.settings.bill_run_wait_seconds if wait_seconds is None else wait_seconds)
+        if "error" in outcome:
+            raise outcome["error"]
+        if "report" in outcome:
+            return outcome["report"]
+        return RunReport(self.get_run_row(key), "running")
+
+    def execute(self, key: RunKey, actor: str, claimed: threading.Event | None = None) -> RunReport:
+        """Run the period and cycle to completion on this thread, under its lock."""
+        with self.db.connection() as conn:
+            cur = conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
+            locked = store.try_lock(cur, key.lock_name)
+            conn.commit()
+            if not locked:
+                run = store.find_run(cur, key.start, key.cycle)
+                conn.commit()
+                if run is None:
+                    raise AlreadyExists(f"the billing run of {key.period} cycle {key.cycle} is starting",
+                                        reason="bill-run-running")
+                return RunReport(run, "already-billed" if run["state"] == "completed" else "running", run["counts"])
+            try:
+                return self._locked(conn, cur, key, actor, claimed)
+            finally:
+                conn.rollback()
+                cur.execute("RESET work_mem")
+                store.unlock(cur, key.lock_name)
+                conn.commit()
+
+    def _locked(self, conn, cur, key: RunKey, actor: str, claimed: threading.Event | None) -> RunReport:
+        run = store.find_run(cur, key.start, key.cycle)
+        if run is not None and run["state"] == "completed":
+            conn.commit()
+            return RunReport(run, "already-billed", run["counts"])
+        # Holding the lock, a run still marked running or failed is one whose process ended: finish it.
+        outcome = "resumed" if run is not None else "started"
+        if run is None:
+            run = store.create_run(cur, key.start, key.end, key.cycle, actor)
+        conn.commit()
+        if claimed is not None:
+            claimed.set()
+        try:
+            cur.execute(f"SET work_mem = '{JOB_WORK_MEM}'")
+            lines = store.line_table(run["id"])
+            started = time.monotonic()
+            store.create_line_table(cur, lines)
+            store.rate(cur, lines, key.start, key.end, key.cycle)
+            store.record_phase(cur, run["id"], "rate", round(time.monotonic() - started, 2))
+            conn.commit()
+
+            started = time.monotonic()
+            issued_on = self.today()
+            added = store.issue(cur, run, lines, issued_on, due_on(issued_on, self.settings.due_days), actor)
+            store.record_phase(cur, run["id"], "issue", round(time.monotonic() - started, 2))
+            conn.commit()
+
+            started = time.monotonic()
+            counts = {**store.run_counts(cur, run["id"]), "accounts": store.cycle_accounts(cur, key.cycle)}
+            store.record_phase(cur, run["id"], "complete", round(time.monotonic() - started, 2))
+            run = store.complete_run(cur, run["id"], counts)
+            emit(cur, NAME, "bill_run_completed", {"runNo": run["run_no"], "period": key.period, "cycle": key.cycle,
+                                                   "counts": counts})
+            store.drop_line_table(cur, lines)
+            conn.commit()
+            log.info("bill run %s: %s bills added (%s)", run["run_no"], added, counts, extra={"phases": run["phases"]})
+            return RunReport(run, outcome, counts)
+        except BaseException as exc:
+            conn.rollback()
+            store.fail_run(cur, run["id"], f"{type(exc).__name__}: {exc}")
+            conn.commit()
+            raise
+
+    def dry_run(self, key: RunKey, account_no: str) -> RunReport:
+        """The same rating into a temporary table, reported and rolled back: nothing is written."""
+        with self.db.connection() as conn:
+            cur = conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
+            try:
+                cur.execute(f"SET LOCAL work_mem = '{JOB_WORK_MEM}'")
+                lines = store.line_table(0)
+                store.create_line_table(cur, lines, temporary=True)
+                store.rate(cur, lines, key.start, key.end, key.cycle)
+                counts = {**store.summary(cur, lines), "accounts": store.cycle_accounts(cur, key.cycle)}
+                preview = None
+                if account_no:
+                    issued_on = self.today()
+                    rows = store.account_lines(cur, lines, account_no)
+                    preview = {"account_no": account_no, "period_start": key.start, "period_end": key.end,
+                               "issued_on": issued_on, "due_on": due_on(issued_on, self.settings.due_days),
+                               "amount_minor": sum(r["amount_minor"] for r in rows), "lines": rows}
+            finally:
+                conn.rollback()
+        run = {"run_no": "", "period_start": key.start, "period_end": key.end, "cycle": key.cycle, "dry_run": True,
+               "state": "completed", "counts": counts, "phases": {}, "requested_by": "", "started_at": None,
+               "finished_at": None}
+        return RunReport(run, "dry-run", counts, preview)
+
+    def get_run_row(self, key: RunKey) -> dict:
+        with self.db.transaction() as cur:
+            run = store.find_run(cur, key.start, key.cycle)
+        if run is None:
+            raise NotFound(f"no billing run of {key.period} cycle {key.cycle}", reason="bill-run-not-found")
+        return run
+
+    def get(self, run_no: str) -> RunReport:
+        with self.db.transaction() as cur:
+            run = store.run_by_no(cur, run_no.strip().upper())
+        if run is None:
+            raise NotFound(f"no billing run {run_no}", reason="bill-run-not-found")
+        return RunReport(run, run["state"], run["counts"])

@@ -1,0 +1,48 @@
+"""What a billing run is asked for, checked: the period ("2026-11", a calendar month) and the cycle."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.common.errors import InvalidArgument
+
+PERIOD = re.compile(r"^([0-9]{4})-([0-9]{2})$")
+CYCLES = range(1, 29)  # account.cycle's range
+
+
+@dataclass(frozen=True)
+class RunKey:
+    start: date
+    end: date  # exclusive
+    cycle: int
+
+    @property
+    def period(self) -> str:
+        return f"{self.start:%Y-%m}"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    @property
+    def lock_name(self) -> str:
+        return f"bill-run:{self.period}:{self.cycle}"
+
+
+def run_key(period: str, cycle: int) -> RunKey:
+    match = PERIOD.match(period.strip())
+    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+        raise InvalidArgument(f"period {period!r} is not a month like 2026-11", reason="invalid-period")
+    if cycle not in CYCLES:
+        raise InvalidArgument(f"cycle {cycle} is not between {CYCLES.start} and {CYCLES.stop - 1}",
+                              reason="invalid-cycle")
+    year, month = int(match.group(1)), int(match.group(2))
+    start = date(year, month, 1)
+    end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
+    return RunKey(start, end, cycle)
+
+
+def due_on(issued_on: date, due_days: int) -> date:
+    """Calendar days for now; working days once the shared calendar is in (the lead switches it)."""
+    return issued_on + timedelta(days=due_days)

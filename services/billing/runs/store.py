@@ -1,0 +1,267 @@
+"""The billing run's SQL: rate a whole cycle into a table of lines, then issue its bills, lines, shares and
+ledger charges from that table, each a statement over the whole cycle (never a round trip per account).
+
+Rating follows services/billing/domain/rating.py, the specification this SQL is tested against:
+    charge   = round_half_up(price_minor * billable_days / days_in_period)       one line per price segment
+    percent  = round_half_up(price_minor * percent * covered_days / (100 * days_in_period))
+    fixed    = round_half_up(fixed_minor * covered_days / days_in_period)
+with round_half_up(n / d) = (2n + d) div (2d) on integer fen, once per line. Billable days are the days of
+the period in 'active' intervals of subscription_state (an interval runs to the next row; the last runs on);
+discounts of a line together never exceed it (the later ones, by code, are cut to fit).
+"""
+from __future__ import annotations
+
+from psycopg2 import sql
+from psycopg2.extras import Json
+
+from ..store import settle
+
+# The lines a run rates, before they become bills: one table per run, dropped when the run completes. It
+# is unlogged (no WAL for a million rows) because a resumed run rates again whatever has no bill yet. A dry
+# run rates into a temporary one.
+LINE_COLUMNS = """(
+    account_no    TEXT NOT NULL,
+    service_no    TEXT,
+    product_code  TEXT,
+    kind          TEXT NOT NULL,
+    description   TEXT NOT NULL,
+    days          INT,
+    amount_minor  BIGINT NOT NULL,
+    pending_id    BIGINT,
+    sort_from     DATE
+)"""
+
+
+def line_table(run_id: int) -> sql.Identifier:
+    return sql.Identifier(f"bill_run_line_{run_id}")
+
+
+def create_line_table(cur, table: sql.Identifier, temporary: bool = False) -> None:
+    kind = "TEMPORARY" if temporary else "UNLOGGED"
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+    cur.execute(sql.SQL(f"CREATE {kind} TABLE {{}} {LINE_COLUMNS}").format(table))
+
+
+def drop_line_table(cur, table: sql.Identifier) -> None:
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
+
+
+RATE = """
+INSERT INTO {lines} (account_no, service_no, product_code, kind, description, days, amount_minor, pending_id,
+                     sort_from)
+WITH acc AS MATERIALIZED (
+    SELECT a.account_no, a.tier FROM account a
+    WHERE a.cycle = %(cycle)s
+      AND NOT EXISTS (SELECT 1 FROM bill b WHERE b.account_no = a.account_no AND b.period_start = %(start)s)),
+sub AS MATERIALIZED (
+    SELECT s.service_no, s.account_no, p.code AS product_code, p.name
+    FROM subscription s JOIN acc USING (account_no)
+    JOIN legacy_product_map m ON m.system = s.origin AND m.legacy_code = s.product_code
+    JOIN product p ON p.code = m.product_code AND p.charge = 'monthly'),
+-- Each state row holds until the next one (same-day rows: the last recorded rules; the earlier are empty).
+state AS (
+    SELECT h.service_no, h.state, h.effective_on AS lo,
+           lead(h.effective_on) OVER (PARTITION BY h.service_no ORDER BY h.effective_on, h.recorded_at) AS hi
+    FROM subscription_state h WHERE h.effective_on < %(end)s
+      AND h.service_no IN (SELECT service_no FROM sub)),
+active AS (
+    SELECT * FROM (
+        SELECT service_no, GREATEST(lo, %(start)s::date) AS lo, LEAST(COALESCE(hi, %(end)s::date), %(end)s::date) AS hi
+        FROM state WHERE state = 'active') clipped
+    WHERE hi > lo),
+price AS (
+    SELECT product_code, amount_minor, valid_from,
+           COALESCE(lead(valid_from) OVER (PARTITION BY product_code ORDER BY valid_from), 'infinity') AS valid_to
+    FROM product_price WHERE valid_from < %(end)s),
+-- The billable days of a subscription at one price: [lo, hi).
+piece AS MATERIALIZED (
+    SELECT s.account_no, s.service_no, s.product_code, s.name, pr.valid_from AS price_from,
+           pr.amount_minor AS price, GREATEST(a.lo, pr.valid_from) AS lo, LEAST(a.hi, pr.valid_to) AS hi
+    FROM active a JOIN sub s USING (service_no)
+    JOIN price pr ON pr.product_code = s.product_code AND pr.valid_from < a.hi AND pr.valid_to > a.lo),
+charge AS MATERIALIZED (
+    SELECT account_no, service_no, product_code, name, price_from, price, sum(hi - lo)::int AS days,
+           (2 * price * sum(hi - lo) + %(days)s) / (2 * %(days)s) AS amount
+    FROM piece GROUP BY account_no, service_no, product_code, name, price_from, price),
+household AS (
+    SELECT account_no FROM charge GROUP BY account_no HAVING count(DISTINCT service_no) > 1),
+discount_days AS (
+    SELECT p.service_no, p.product_code, p.price_from, d.code, d.name, d.kind, d.value,
+           sum(GREATEST(0, LEAST(p.hi, COALESCE(d.valid_to + 1, p.hi)) - GREATEST(p.lo, d.valid_from))) AS covered
+    FROM piece p JOIN acc USING (account_no)
+    JOIN discount d ON d.valid_from < %(end)s AND (d.valid_to IS NULL OR d.valid_to >= %(start)s)
+         AND (d.products = '{{}}' OR p.product_code = ANY (d.products))
+    WHERE d.eligibility = 'all'
+       OR (d.eligibility = 'vip' AND acc.tier = 'VIP')
+       OR (d.eligibility = 'household' AND p.account_no IN (SELECT account_no FROM household))
+       OR (d.eligibility = 'promotion' AND EXISTS (
+               SELECT 1 FROM account_promotion ap
+               WHERE ap.account_no = p.account_no AND ap.promotion_code = d.promotion_code))
+    GROUP BY p.service_no, p.product_code, p.price_from, d.code, d.name, d.kind, d.value),
+discount_off AS (
+    SELECT c.account_no, c.service_no, c.product_code, c.price_from, c.amount, x.name, x.covered, x.code,
+           CASE x.kind WHEN 'percent' THEN (2 * c.price * x.value * x.covered + 100 * %(days)s) / (200 * %(days)s)
+                       ELSE (2 * x.value * x.covered + %(days)s) / (2 * %(days)s) END AS off
+    FROM discount_days x JOIN charge c USING (service_no, product_code, price_from)
+    WHERE x.covered > 0),
+discount_line AS (
+    SELECT *, GREATEST(0, LEAST(off, amount - COALESCE(sum(off) OVER (
+               PARTITION BY service_no, product_code, price_from ORDER BY code
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0))) AS cut
+    FROM discount_off),
+fee AS (
+    SELECT c.id, COALESCE(c.account_no, s.account_no) AS account_no, c.service_no, c.product_code, p.name, c.ref,
+           c.occurred_on, (SELECT x.amount_minor FROM product_price x WHERE x.product_code = c.product_code
+                           AND x.valid_from <= c.occurred_on ORDER BY x.valid_from DESC LIMIT 1) AS amount
+    FROM pending_charge c JOIN product p ON p.code = c.product_code
+    LEFT JOIN subscription s ON s.service_no = c.service_no
+    WHERE c.bill_id IS NULL AND c.occurred_on < %(end)s)
+SELECT account_no, service_no, product_code, 'charge',
+       CASE WHEN days = %(days)s THEN name ELSE name || '（' || days || '/' || %(days)s || '天）' END,
+       days, amount, NULL::bigint, price_from
+FROM charge
+UNION ALL
+SELECT account_no, service_no, product_code, 'discount', name, covered, -cut, NULL, price_from
+FROM discount_line WHERE cut > 0
+UNION ALL
+SELECT f.account_no, f.service_no, f.product_code, 'one_time', f.name || '（' || f.ref || '）', 0, f.amount, f.id,
+       f.occurred_on
+FROM fee f JOIN acc USING (account_no) WHERE f.amount IS NOT NULL
+"""
+
+
+def rate(cur, lines: sql.Identifier, start, end, cycle: int) -> None:
+    """Rate every account of the cycle that has no bill for the period yet into `lines`."""
+    cur.execute(sql.SQL(RATE).format(lines=lines),
+                {"start": start, "end": end, "cycle": cycle, "days": (end - start).days})
+    cur.execute(sql.SQL("ANALYZE {}").format(lines))
+
+
+def summary(cur, lines: sql.Identifier) -> dict:
+    """What the rated lines come to: the bills they make, their lines and total, by kind."""
+    cur.execute(sql.SQL("""
+        SELECT count(DISTINCT account_no) AS bills, count(*) AS lines,
+               COALESCE(sum(amount_minor), 0)::bigint AS amount_minor,
+               COALESCE(sum(amount_minor) FILTER (WHERE kind = 'charge'), 0)::bigint AS charges_minor,
+               COALESCE(sum(amount_minor) FILTER (WHERE kind = 'discount'), 0)::bigint AS discounts_minor,
+               COALESCE(sum(amount_minor) FILTER (WHERE kind = 'one_time'), 0)::bigint AS one_time_minor,
+               count(*) FILTER (WHERE kind = 'one_time') AS one_time_fees
+        FROM {}""").format(lines))
+    return dict(cur.fetchone())
+
+
+def account_lines(cur, lines: sql.Identifier, account_no: str) -> list[dict]:
+    cur.execute(sql.SQL(f"""SELECT service_no, product_code, kind, description, days, amount_minor FROM {{}}
+                            WHERE account_no = %s ORDER BY {LINE_ORDER}""").format(lines), (account_no,))
+    return cur.fetchall()
+
+
+LINE_ORDER = ("service_no NULLS LAST, product_code, sort_from, "
+              "CASE kind WHEN 'charge' THEN 0 WHEN 'discount' THEN 1 ELSE 2 END, description")
+
+
+def issue(cur, run: dict, lines: sql.Identifier, issued_on, due_on, actor: str) -> int:
+    """Bills of the rated accounts that have none for the period yet, with their lines, per-service shares
+    and one ledger charge each; earlier credit of those accounts then pays them. Returns the bills added."""
+    params = {"run": run["id"], "start": run["period_start"], "end": run["period_end"], "issued": issued_on,
+              "due": due_on, "actor": actor, "note": f"bill run {run['run_no']}"}
+    cur.execute("CREATE TEMPORARY TABLE new_bill (id BIGINT, account_no TEXT, amount_minor BIGINT, currency CHAR(3))"
+                " ON COMMIT DROP")
+    cur.execute(sql.SQL("""
+        WITH total AS (SELECT account_no, sum(amount_minor) AS amount FROM {lines} GROUP BY account_no),
+        added AS (
+            INSERT INTO bill (account_no, run_id, period_start, period_end, issued_on, due_on, amount_minor,
+                              open_minor, currency, state)
+            SELECT t.account_no, %(run)s, %(start)s, %(end)s, %(issued)s, %(due)s, t.amount, t.amount, a.currency,
+                   CASE WHEN t.amount = 0 THEN 'paid' ELSE 'issued' END
+            FROM total t JOIN account a USING (account_no) ORDER BY t.account_no
+            ON CONFLICT (account_no, period_start) DO NOTHING
+            RETURNING id, account_no, amount_minor, currency)
+        INSERT INTO new_bill SELECT * FROM added""").format(lines=lines), params)
+    added = cur.rowcount
+    cur.execute("ANALYZE new_bill")
+    cur.execute(sql.SQL(f"""
+        INSERT INTO bill_line (bill_id, service_no, product_code, kind, description, days, amount_minor)
+        SELECT b.id, l.service_no, l.product_code, l.kind, l.description, l.days, l.amount_minor
+        FROM {{lines}} l JOIN new_bill b USING (account_no) ORDER BY b.id, {LINE_ORDER}""").format(lines=lines))
+    cur.execute(sql.SQL("""
+        INSERT INTO bill_share (bill_id, service_no, amount_minor, open_minor)
+        SELECT b.id, COALESCE(l.service_no, ''), sum(l.amount_minor), sum(l.amount_minor)
+        FROM {lines} l JOIN new_bill b USING (account_no) GROUP BY b.id, COALESCE(l.service_no, '')""")
+                .format(lines=lines))
+    cur.execute(sql.SQL("""
+        UPDATE pending_charge c SET bill_id = b.id FROM {lines} l JOIN new_bill b USING (account_no)
+        WHERE c.id = l.pending_id AND c.bill_id IS NULL""").format(lines=lines))
+    cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, currency, bill_id, note, created_by)
+                   SELECT account_no, 'charge', amount_minor, currency, id, %(note)s, %(actor)s FROM new_bill""",
+                params)
+    # Only an account with credit (anything but charges in its ledger) has a new bill that is not wholly open.
+    cur.execute("""SELECT DISTINCT b.account_no FROM new_bill b
+                   WHERE EXISTS (SELECT 1 FROM ledger_entry l WHERE l.account_no = b.account_no AND l.kind <> 'charge')""")
+    settle(cur, [r["account_no"] for r in cur.fetchall()])
+    return added
+
+# --- the run's record ---------------------------------------------------------------------------------
+
+
+RUN_COLUMNS = """id, run_no, period_start, period_end, cycle, dry_run, state, counts, phases, requested_by,
+    started_at, finished_at"""
+
+
+def try_lock(cur, name: str) -> bool:
+    cur.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS locked", (name,))
+    return cur.fetchone()["locked"]
+
+
+def unlock(cur, name: str) -> None:
+    cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
+
+
+def find_run(cur, start, cycle: int) -> dict | None:
+    cur.execute(f"SELECT {RUN_COLUMNS} FROM bill_run WHERE period_start = %s AND cycle = %s AND NOT dry_run",
+                (start, cycle))
+    return cur.fetchone()
+
+
+def run_by_no(cur, run_no: str) -> dict | None:
+    cur.execute(f"SELECT {RUN_COLUMNS} FROM bill_run WHERE run_no = %s", (run_no,))
+    return cur.fetchone()
+
+
+def create_run(cur, start, end, cycle: int, actor: str) -> dict:
+    cur.execute(f"""INSERT INTO bill_run (period_start, period_end, cycle, requested_by)
+                    VALUES (%s, %s, %s, %s) RETURNING {RUN_COLUMNS}""", (start, end, cycle, actor))
+    return cur.fetchone()
+
+
+def record_phase(cur, run_id: int, phase: str, seconds: float, state: str = "running") -> None:
+    cur.execute("""UPDATE bill_run SET phases = phases || jsonb_build_object(%s, %s), state = %s
+                   WHERE id = %s""", (phase, seconds, state, run_id))
+
+
+def run_counts(cur, run_id: int) -> dict:
+    """What a run issued, from its bills (a resumed run counts what every attempt added)."""
+    cur.execute("""SELECT count(*) AS bills, COALESCE(sum(amount_minor), 0)::bigint AS amount_minor FROM bill
+                   WHERE run_id = %s""", (run_id,))
+    counts = dict(cur.fetchone())
+    cur.execute("""SELECT count(*) AS lines,
+                          COALESCE(sum(l.amount_minor) FILTER (WHERE l.kind = 'discount'), 0)::bigint AS discounts_minor,
+                          count(*) FILTER (WHERE l.kind = 'one_time') AS one_time_fees
+                   FROM bill_line l JOIN bill b ON b.id = l.bill_id WHERE b.run_id = %s""", (run_id,))
+    return {**counts, **cur.fetchone()}
+
+
+def complete_run(cur, run_id: int, counts: dict) -> dict:
+    cur.execute(f"""UPDATE bill_run SET state = 'completed', finished_at = now(), counts = %s WHERE id = %s
+                    RETURNING {RUN_COLUMNS}""", (Json(counts), run_id))
+    return cur.fetchone()
+
+
+def fail_run(cur, run_id: int, error: str) -> None:
+    cur.execute("""UPDATE bill_run SET state = 'failed', counts = counts || jsonb_build_object('error', %s::text)
+                   WHERE id = %s""", (error[:2000], run_id))
+
+
+def cycle_accounts(cur, cycle: int) -> int:
+    cur.execute("SELECT count(*) AS n FROM account WHERE cycle = %s", (cycle,))
+    return cur.fetchone()["n"]
