@@ -9,4 +9,7 @@ SERVICE_EVENTS = ("service_activated", "service_suspended", "service_restored", 
 CUSTOMER = Subscription(consumer=NAME, source="customer",
                         event_types=("customer_created", "customer_updated", "customer_merged") + SERVICE_EVENTS)
 
-SUBSCRIPTIONS = (CUSTOMER,)
+# A completed work order brings its type's one-time fees (one_time_fees.py).
+DISPATCH = Subscription(consumer=NAME, source="dispatch", event_types=("work_order_completed",))
+
+SUBSCRIPTIONS = (CUSTOMER, DISPATCH)

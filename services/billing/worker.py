@@ -1,5 +1,6 @@
 """Nameko worker of the billing service: follows the customer service's events (who pays for what, and
-the day charging starts or stops) and keeps its copy of them current.
+the day charging starts or stops) and keeps its copy of them current; turns dispatch's completed work
+orders into one-time fees for the next bill.
 
 Run: python -m services.common.worker billing
 """
@@ -16,12 +17,13 @@ from nameko.timer import timer
 
 from services.common.consumer import subscribed
 from services.common.dependencies import ServiceDatabase
+from services.common.errors import InvalidArgument
 from services.common.inbox import first_delivery
 
-from . import store
+from . import one_time_fees, store
 from .service import NAME
 from .settings import billing_settings
-from .subscriptions import CUSTOMER
+from .subscriptions import CUSTOMER, DISPATCH
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +87,17 @@ class BillingWorker:
     @subscribed(CUSTOMER, "service_disconnected")
     def on_service_disconnected(self, event):
         self._customer_changed(event)
+
+    @subscribed(DISPATCH, "work_order_completed")
+    def on_work_order_completed(self, event):
+        try:
+            fee = one_time_fees.fees_of(event.get("data"), ZoneInfo(billing_settings().timezone))
+        except InvalidArgument as exc:
+            log.warning("work order event not charged", extra={"eventId": event.get("eventId"), "detail": exc.message})
+            return
+        with self.db.transaction() as cur:
+            if first_delivery(cur, event):
+                one_time_fees.record(cur, fee)
 
     @timer(interval=billing_settings().customer_copy_seconds)
     def copy_stale_customers(self):
