@@ -6,15 +6,14 @@ Run: python -m services.common.worker billing
 """
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from eventlet.green import subprocess
 from nameko.timer import timer
 
+from services.common.child_job import run_child
 from services.common.consumer import subscribed
 from services.common.dependencies import ServiceDatabase
 from services.common.errors import InvalidArgument
@@ -27,7 +26,8 @@ from .subscriptions import CUSTOMER, DISPATCH
 
 log = logging.getLogger(__name__)
 
-# grpcio (the customer service's client) does not run under eventlet: the copier is a child process.
+# grpcio (the customer service's client) does not run under eventlet: the copier is a child process
+# (child_job.py).
 COPY_COMMAND = [sys.executable, "-m", "services.billing.customer_copy"]
 COPY_TIMEOUT_S = 300
 STATE_OF_EVENT = {"service_activated": "active", "service_suspended": "suspended",
@@ -101,12 +101,6 @@ class BillingWorker:
 
     @timer(interval=billing_settings().customer_copy_seconds)
     def copy_stale_customers(self):
-        done = subprocess.run(COPY_COMMAND, capture_output=True, timeout=COPY_TIMEOUT_S)
-        if done.returncode != 0:
-            log.error("customer copy failed", extra={"exitCode": done.returncode,
-                                                     "stderr": done.stderr.decode("utf-8", "replace")[-2000:]})
-            return
-        lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
-        counts = json.loads(lines[-1]) if lines else {}
-        if counts.get("refreshed"):
+        counts = run_child(COPY_COMMAND, COPY_TIMEOUT_S, "customer copy")
+        if counts and counts.get("refreshed"):
             log.info("customer copy brought up to date", extra={"counts": counts})

@@ -5,13 +5,12 @@ Run: python -m services.common.worker customer   (or ... services.customer.worke
 """
 from __future__ import annotations
 
-import json
 import logging
 import sys
 
-from eventlet.green import subprocess
 from nameko.timer import timer
 
+from services.common.child_job import run_child
 from services.common.consumer import subscribed
 from services.common.inbox import InboxRecording
 from services.common.dependencies import ServiceDatabase
@@ -26,8 +25,7 @@ from .subscriptions import BILLING
 
 log = logging.getLogger(__name__)
 
-# The sync is a batch job with processes and threads of its own; as a child process it never meets
-# eventlet's patched standard library, and a crash in it cannot take the worker down.
+# The sync is a batch job with processes and threads of its own: a child process (child_job.py).
 SYNC_COMMAND = [sys.executable, "-m", "services.customer.importer.sync"]
 SYNC_TIMEOUT_S = 600
 # The counts that mean the sync changed something (the rest describe what it read).
@@ -65,12 +63,6 @@ class CustomerWorker:
 
     @timer(interval=customer_settings().legacy_sync_seconds)
     def follow_legacy_changes(self):
-        done = subprocess.run(SYNC_COMMAND, capture_output=True, timeout=SYNC_TIMEOUT_S)
-        if done.returncode != 0:
-            log.error("legacy sync failed", extra={"exitCode": done.returncode,
-                                                   "stderr": done.stderr.decode("utf-8", "replace")[-2000:]})
-            return
-        lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
-        counts = json.loads(lines[-1]) if lines else {}
-        if any(counts.get(k) for k in CHANGE_COUNTS):
+        counts = run_child(SYNC_COMMAND, SYNC_TIMEOUT_S, "legacy sync")
+        if counts and any(counts.get(k) for k in CHANGE_COUNTS):
             log.info("legacy changes synchronised", extra={"counts": counts})

@@ -11,13 +11,13 @@ from services.common.audit import audit, audit_many
 from services.common.db import Database
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 
+from ..domain import rating
 from ..handlers import Actor
 from ..settings import BillingSettings
 from . import store
 
 SYSTEMS = ("cms", "sms", "bss")
 CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,39}$")
-ELIGIBILITY = ("all", "vip", "household", "promotion")
 MAX_MAPPINGS = 1000
 
 
@@ -48,29 +48,21 @@ class NewDiscount:
     products: tuple[str, ...] = ()
 
     def checked(self) -> dict:
-        """The row to write, or InvalidArgument naming what is wrong."""
-        problem = None
-        valid_from = parse_date(self.valid_from, "validFrom")
-        valid_to = parse_date(self.valid_to, "validTo") if self.valid_to else None
+        """The row to write, or InvalidArgument naming what is wrong (the rating's own check, and a name)."""
         if not self.name.strip() or len(self.name) > 100:
-            problem = "a discount needs a name of at most 100 characters"
-        elif self.kind not in ("percent", "fixed"):
-            problem = f"kind {self.kind!r} is neither percent nor fixed"
-        elif self.kind == "percent" and not 1 <= self.value <= 100:
-            problem = f"{self.value}% is not between 1 and 100"
-        elif self.kind == "fixed" and self.value <= 0:
-            problem = "a fixed discount must be a positive amount"
-        elif self.eligibility not in ELIGIBILITY:
-            problem = f"eligibility {self.eligibility!r} is not one of {', '.join(ELIGIBILITY)}"
-        elif (self.eligibility == "promotion") != bool(self.promotion_code):
-            problem = "a promotion code goes with, and only with, a promotion discount"
-        elif valid_to is not None and valid_to < valid_from:
-            problem = f"it ends ({valid_to}) before it starts ({valid_from})"
-        if problem:
-            raise InvalidArgument(f"discount {self.code}: {problem}", reason="invalid-discount")
-        return {"code": check_code(self.code, "discount code"), "name": self.name.strip(), "kind": self.kind,
-                "value": self.value, "eligibility": self.eligibility, "promotion_code": self.promotion_code or None,
-                "products": sorted(set(self.products)), "valid_from": valid_from, "valid_to": valid_to}
+            raise InvalidArgument(f"discount {self.code}: a discount needs a name of at most 100 characters",
+                                  reason="invalid-discount")
+        discount = rating.Discount(
+            code=check_code(self.code, "discount code"), name=self.name.strip(), kind=self.kind, value=self.value,
+            valid_from=parse_date(self.valid_from, "validFrom"),
+            valid_to=parse_date(self.valid_to, "validTo") if self.valid_to else None,
+            eligibility=self.eligibility, promotion_code=self.promotion_code or None,
+            products=frozenset(self.products))
+        rating.check_discount(discount)
+        return {"code": discount.code, "name": discount.name, "kind": discount.kind, "value": discount.value,
+                "eligibility": discount.eligibility, "promotion_code": discount.promotion_code,
+                "products": sorted(discount.products), "valid_from": discount.valid_from,
+                "valid_to": discount.valid_to}
 
 
 class CatalogHandlers:

@@ -177,7 +177,7 @@ def rate(period: Period, account: Account, subscriptions: Iterable[Subscription]
     """The bill lines of one account for `period` (rules in the module docstring)."""
     discounts = list(discounts)
     for disc in discounts:
-        _check_discount(disc)
+        check_discount(disc)
     charged = [(s, billable_days(s.changes, period)) for s in subscriptions]
     household = len({s.service_no for s, days in charged if days}) > 1
     eligible = [d for d in discounts if _eligible(d, account, household)]
@@ -228,7 +228,8 @@ def _eligible(disc: Discount, account: Account, household: bool) -> bool:
             or (disc.eligibility == "promotion" and disc.promotion_code in account.promotion_codes))
 
 
-def _check_discount(disc: Discount) -> None:
+def check_discount(disc: Discount) -> None:
+    """InvalidArgument naming what makes a discount unusable (the catalog checks a new one with it)."""
     problem = None
     if disc.kind not in ("percent", "fixed"):
         problem = f"kind {disc.kind!r} is neither percent nor fixed"
@@ -238,8 +239,8 @@ def _check_discount(disc: Discount) -> None:
         problem = "a fixed discount must be a positive amount"
     elif disc.eligibility not in ELIGIBILITY:
         problem = f"eligibility {disc.eligibility!r} is not one of {', '.join(ELIGIBILITY)}"
-    elif disc.eligibility == "promotion" and not disc.promotion_code:
-        problem = "a promotion discount needs its promotion code"
+    elif (disc.eligibility == "promotion") != bool(disc.promotion_code):
+        problem = "a promotion code goes with, and only with, a promotion discount"
     elif disc.valid_to is not None and disc.valid_to < disc.valid_from:
         problem = f"it ends ({disc.valid_to}) before it starts ({disc.valid_from})"
     if problem:
