@@ -65,5 +65,6 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
 
 
 def register(server, settings: BillingSettings, db: Database) -> list[str]:
+    from .dunning import servicer as dunning  # imports this module's bill_pb(), money() and text()
     pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
-    return [SERVICE_NAME]
+    return [SERVICE_NAME, dunning.register(server, settings, db)]

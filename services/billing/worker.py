@@ -1,5 +1,5 @@
 """Nameko worker of the billing service: follows the customer service's events (who pays for what, and
-the day charging starts or stops) and keeps its copy of them current.
+the day charging starts or stops) and keeps its copy of them current; runs the dunning ladder on a timer.
 
 Run: python -m services.common.worker billing
 """
@@ -11,6 +11,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from eventlet import tpool
 from eventlet.green import subprocess
 from nameko.timer import timer
 
@@ -19,6 +20,7 @@ from services.common.dependencies import ServiceDatabase
 from services.common.inbox import first_delivery
 
 from . import store
+from .dunning.handlers import SYSTEM as DUNNING, DunningHandlers
 from .service import NAME
 from .settings import billing_settings
 from .subscriptions import CUSTOMER
@@ -97,3 +99,10 @@ class BillingWorker:
         counts = json.loads(lines[-1]) if lines else {}
         if counts.get("refreshed"):
             log.info("customer copy brought up to date", extra={"counts": counts})
+
+    @timer(interval=billing_settings().dunning_seconds)
+    def run_dunning(self):
+        # Over every overdue service at once: a real thread, so the hub keeps serving events meanwhile.
+        counts = tpool.execute(DunningHandlers(self.db, billing_settings()).run, None, DUNNING)
+        if any(counts[k] for k in ("reminder", "notice", "suspend", "write_off", "restorations")):
+            log.info("dunning steps taken", extra={"counts": counts})
