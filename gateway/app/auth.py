@@ -34,6 +34,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "imports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     # What an account owes and why: the front line answers the customer, oversight checks.
     "bills:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    # Dunning: admins set the ladders, supervisors run them and decide write-offs, agents hold disputed bills.
+    "dunning:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "dunning:configure": frozenset({Role.ADMIN}),
+    "dunning:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "bills:hold": frozenset({Role.AGENT, Role.SUPERVISOR}),
+    "accounts:tag": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "writeoffs:decide": frozenset({Role.SUPERVISOR}),
 }
 
 

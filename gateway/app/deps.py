@@ -7,6 +7,7 @@ from typing import Annotated, Awaitable, Callable
 from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from bss.billing.v1.dunning_pb2_grpc import DunningServiceStub
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -77,6 +78,12 @@ CustomerWriter = Annotated[User, Depends(require("customers:write"))]
 MatchReviewer = Annotated[User, Depends(require("matches:review"))]
 ImportViewer = Annotated[User, Depends(require("imports:read"))]
 BillReader = Annotated[User, Depends(require("bills:read"))]
+DunningReader = Annotated[User, Depends(require("dunning:read"))]
+DunningConfigurer = Annotated[User, Depends(require("dunning:configure"))]
+DunningRunner = Annotated[User, Depends(require("dunning:run"))]
+BillHolder = Annotated[User, Depends(require("bills:hold"))]
+AccountTagger = Annotated[User, Depends(require("accounts:tag"))]
+WriteOffDecider = Annotated[User, Depends(require("writeoffs:decide"))]
 
 
 async def _customer_client(request: Request) -> Client:
@@ -91,6 +98,13 @@ async def _billing_client(request: Request) -> Client:
 
 
 BillingClient = Annotated[Client, Depends(_billing_client)]
+
+
+async def _dunning_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id, DunningServiceStub)
+
+
+DunningClient = Annotated[Client, Depends(_dunning_client)]
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]
