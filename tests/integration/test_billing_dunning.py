@@ -69,8 +69,8 @@ def new_bill(db, account_no: str, due_on: date, shares: dict[str, tuple[int, int
                      sum(o for _, o in shares.values())))
         bill = cur.fetchone()
         for service_no, (a, o) in shares.items():
-            cur.execute("INSERT INTO bill_share (bill_id, service_no, amount_minor, open_minor) VALUES (%s, %s, %s, %s)",
-                        (bill["id"], service_no, a, o))
+            cur.execute("INSERT INTO bill_share (bill_id, service_no, amount_minor, open_minor) "
+                        "VALUES (%s, %s, %s, %s)", (bill["id"], service_no, a, o))
         ledger.post(cur, account_no, "charge", amount, "test", bill_id=bill["id"])
     return bill["bill_no"]
 
