@@ -339,3 +339,17 @@ def test_the_suspension_request_lands_on_the_customer_services_queue(db, h, sett
         conn.close()
     assert [e["type"] for e in found] == ["suspension_requested"]  # the reminder and notice are not for it
     assert found[0]["source"] == "billing" and found[0]["data"]["customerNo"] == customer_no
+
+
+def test_the_workers_timer_runs_the_ladder_as_of_today(db, settings):
+    from services.billing.dunning.handlers import today_in
+    from services.billing.worker import BillingWorker
+    today = today_in(settings)
+    account_no, customer_no = new_account(db)
+    service_no = new_service(db, account_no, customer_no)
+    new_bill(db, account_no, today - timedelta(days=60), {service_no: (2200, 2200)})
+    worker = BillingWorker.__new__(BillingWorker)  # what nameko builds, with its database injected
+    worker.db = db
+    worker.run_dunning()
+    worker.run_dunning()
+    assert steps(db, service_no) == [("reminder", today)]
