@@ -46,6 +46,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "billruns:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "catalog:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     "catalog:write": frozenset({Role.ADMIN}),
+    # Dunning: admins set the ladders, supervisors run them and decide write-offs, agents hold disputed bills.
+    "dunning:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "dunning:configure": frozenset({Role.ADMIN}),
+    "dunning:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "bills:hold": frozenset({Role.AGENT, Role.SUPERVISOR}),
+    "accounts:tag": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "writeoffs:decide": frozenset({Role.SUPERVISOR}),
 }
 
 

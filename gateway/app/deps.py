@@ -7,9 +7,9 @@ from typing import Annotated, Awaitable, Callable
 from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
 from bss.billing.v1 import bill_document_pb2_grpc, catalog_pb2_grpc, runs_pb2_grpc
-
+from bss.billing.v1.dunning_pb2_grpc import DunningServiceStub
+from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -89,6 +89,12 @@ PaymentCorrector = Annotated[User, Depends(require("payments:correct"))]
 BillRunner = Annotated[User, Depends(require("billruns:run"))]
 CatalogReader = Annotated[User, Depends(require("catalog:read"))]
 CatalogAdmin = Annotated[User, Depends(require("catalog:write"))]
+DunningReader = Annotated[User, Depends(require("dunning:read"))]
+DunningConfigurer = Annotated[User, Depends(require("dunning:configure"))]
+DunningRunner = Annotated[User, Depends(require("dunning:run"))]
+BillHolder = Annotated[User, Depends(require("bills:hold"))]
+AccountTagger = Annotated[User, Depends(require("accounts:tag"))]
+WriteOffDecider = Annotated[User, Depends(require("writeoffs:decide"))]
 
 
 async def _customer_client(request: Request) -> Client:
@@ -126,6 +132,11 @@ async def _bill_document_client(request: Request) -> Client:
 BillRunClient = Annotated[Client, Depends(_bill_run_client)]
 CatalogClient = Annotated[Client, Depends(_catalog_client)]
 BillDocumentClient = Annotated[Client, Depends(_bill_document_client)]
+async def _dunning_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id, DunningServiceStub)
+
+
+DunningClient = Annotated[Client, Depends(_dunning_client)]
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

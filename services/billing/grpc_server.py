@@ -10,24 +10,14 @@ from bss.billing.v1 import billing_pb2_grpc as pb_grpc
 from services.common.db import Database
 
 from .handlers import BillingHandlers
-from .messages import money, text
+from .messages import bill_pb, money, text
 from .catalog.servicer import register as register_catalog
+from .dunning.servicer import register as register_dunning
 from .payments.servicer import register as register_payments
 from .runs.servicer import register as register_runs
 from .settings import BillingSettings
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["BillingService"].full_name
-
-
-def bill_pb(b: dict) -> pb.Bill:
-    return pb.Bill(
-        bill_no=b["bill_no"], account_no=b["account_no"], customer_no=b["customer_no"],
-        account_name=b["account_name"], period_start=text(b["period_start"]), period_end=text(b["period_end"]),
-        issued_on=text(b["issued_on"]), due_on=text(b["due_on"]), amount=money(b["amount_minor"], b["currency"]),
-        open=money(b["open_minor"], b["currency"]), state=b["state"], hold_reason=b["hold_reason"] or "",
-        lines=[pb.BillLine(service_no=x["service_no"] or "", product_code=x["product_code"] or "", kind=x["kind"],
-                           description=x["description"], days=x["days"] or 0,
-                           amount=money(x["amount_minor"], b["currency"])) for x in b.get("lines", ())])
 
 
 class BillingServicer(pb_grpc.BillingServiceServicer):
@@ -61,4 +51,4 @@ def register(server, settings: BillingSettings, db: Database) -> list[str]:
     `register` of its own)."""
     pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
     return [SERVICE_NAME, *register_payments(server, settings, db), *register_runs(server, settings, db),
-            *register_catalog(server, settings, db)]
+            *register_catalog(server, settings, db), *register_dunning(server, settings, db)]

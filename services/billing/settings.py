@@ -12,6 +12,8 @@ class BillingSettings(Settings):
     customer_grpc: str = "127.0.0.1:50051"
     # How often the worker brings its copy of changed customers up to date.
     customer_copy_seconds: float = 2.0
+    # How often the worker runs the dunning ladder (a step is taken at most once whatever the interval).
+    dunning_seconds: float = 60.0
     currency: str = "CNY"
     # The operator's time zone: the day a service changed state, a bill's dates, a counter's day.
     timezone: str = "Asia/Shanghai"

@@ -1,6 +1,6 @@
 """Nameko worker of the billing service: follows the customer service's events (who pays for what, and
 the day charging starts or stops) and keeps its copy of them current; turns dispatch's completed work
-orders into one-time fees for the next bill.
+orders into one-time fees for the next bill; runs the dunning ladder on a timer.
 
 Run: python -m services.common.worker billing
 """
@@ -11,6 +11,7 @@ import sys
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from eventlet import tpool
 from nameko.timer import timer
 
 from services.common.child_job import run_child
@@ -20,6 +21,7 @@ from services.common.errors import InvalidArgument
 from services.common.inbox import first_delivery
 
 from . import one_time_fees, store
+from .dunning.handlers import SYSTEM as DUNNING, DunningHandlers
 from .service import NAME
 from .settings import billing_settings
 from .subscriptions import CUSTOMER, DISPATCH
@@ -104,3 +106,10 @@ class BillingWorker:
         counts = run_child(COPY_COMMAND, COPY_TIMEOUT_S, "customer copy")
         if counts and counts.get("refreshed"):
             log.info("customer copy brought up to date", extra={"counts": counts})
+
+    @timer(interval=billing_settings().dunning_seconds)
+    def run_dunning(self):
+        # Over every overdue service at once: a real thread, so the hub keeps serving events meanwhile.
+        counts = tpool.execute(DunningHandlers(self.db, billing_settings()).run, None, DUNNING)
+        if any(counts[k] for k in ("reminder", "notice", "suspend", "write_off", "restorations")):
+            log.info("dunning steps taken", extra={"counts": counts})

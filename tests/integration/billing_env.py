@@ -37,7 +37,8 @@ def add_account(db, *, services: tuple[tuple[str, str, str], ...] = (("cms", "01
     returns its number and its services' numbers."""
     account_no = unique_account_no()
     customer_no = "C" + account_no[1:]
-    service_nos = [f"S{uuid.uuid4().int % 10**12:012d}" for _ in services]
+    # In ascending order, as the customer service numbers them: settlement goes in service order.
+    service_nos = sorted(f"S{uuid.uuid4().int % 10**12:012d}" for _ in services)
     with db.transaction() as cur:
         store.upsert_accounts(cur, [(account_no, customer_no, "测试户", tier, 1)])
         store.upsert_subscriptions(cur, [(no, account_no, customer_no, kind, origin, code, "active", 1, since)
