@@ -16,6 +16,8 @@ import pytest
 from services.billing import store as ledger
 from services.billing.dunning import handlers as dunning
 from services.billing.dunning.handlers import DunningHandlers
+from services.billing.handlers import Actor
+from services.billing.payments.handlers import PaymentHandlers
 from services.billing.service import SPEC as BILLING
 from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument, NotFound
@@ -353,3 +355,16 @@ def test_the_workers_timer_runs_the_ladder_as_of_today(db, settings):
     worker.run_dunning()
     worker.run_dunning()
     assert steps(db, service_no) == [("reminder", today)]
+
+
+def test_a_counter_payment_that_clears_the_arrears_asks_the_suspended_service_back(db, h, settings):
+    account_no, customer_no, service_no, _ = overdue_service(db)
+    walk_to_suspension(h)
+    payments = PaymentHandlers(db, settings)
+    clerk = Actor("clerk-t", "counter")
+    payments.record_payment(account_no=account_no, amount_minor=1000, currency="CNY", method="cash", counter="C01",
+                            reference="", request_id=f"t-{uuid.uuid4()}", actor=clerk)
+    assert [t for t, _ in events(db, service_no)].count("restoration_requested") == 0  # still in arrears
+    payments.record_payment(account_no=account_no, amount_minor=1200, currency="CNY", method="cash", counter="C01",
+                            reference="", request_id=f"t-{uuid.uuid4()}", actor=clerk)
+    assert [d["reason"] for t, d in events(db, service_no) if t == "restoration_requested"] == ["arrears_cleared"]

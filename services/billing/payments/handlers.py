@@ -1,7 +1,8 @@
 """Counter payments, corrections and closings as use cases: arguments in, one transaction, rows out.
 
 Every change posts to the append-only ledger, settles the account's bills in the same transaction, and
-is audited; a payment also emits `payment_received`, which is how dunning learns that arrears are paid.
+is audited; a payment also emits `payment_received`. A payment or credit that clears a service's arrears
+asks back, in the same transaction, the service dunning suspended (restoration_requested).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgu
 from services.common.outbox import emit
 
 from .. import store as ledger
+from ..dunning.handlers import request_restorations
 from ..handlers import Actor, page_bounds
 from ..service import NAME
 from ..settings import BillingSettings
@@ -55,6 +57,7 @@ class PaymentHandlers:
             ledger.post(cur, account_no, "payment", -amount_minor, actor.username, payment_id=payment_id,
                         currency=account["currency"])
             ledger.settle(cur, [account_no])
+            request_restorations(cur, [account_no], actor.username)
             payment = store.payment_by_id(cur, payment_id)
             emit(cur, NAME, "payment_received", {
                 "paymentNo": payment["payment_no"], "accountNo": account_no, "customerNo": account["customer_no"],
@@ -107,6 +110,7 @@ class PaymentHandlers:
             entry_id = ledger.post(cur, account_no, "adjustment", amount_minor, actor.username, note=reason,
                                    currency=account["currency"])
             ledger.settle(cur, [account_no])
+            request_restorations(cur, [account_no], actor.username)
             audit(cur, "account", account_no, "adjustment",
                   {"amountMinor": amount_minor, "currency": account["currency"], "reason": reason, "entryId": entry_id},
                   actor.username)
