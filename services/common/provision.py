@@ -38,11 +38,16 @@ def ensure_service_schema(settings: Settings, service: str, extensions: tuple[st
     """The service's role owns its schema; other service roles get no grant on it. The extensions its
     migrations need are created here, since only the administrative account may create them."""
     role = service_role(service)
+    # Roles belong to the whole server, not to one database, and an advisory lock only to the database
+    # it is taken in: the lock is taken in the server's maintenance database, so provisioning two
+    # databases of one server at once (a demo and the tests) never alters one role twice at a time.
+    server = connect(server_url(settings.db_url))
+    server.autocommit = True
     conn = connect(settings.db_url)
     conn.autocommit = True
     try:
-        with conn.cursor() as cur:
-            cur.execute("SELECT pg_advisory_lock(hashtext('bss-provision'))")
+        with server.cursor() as lock, conn.cursor() as cur:
+            lock.execute("SELECT pg_advisory_lock(hashtext('bss-provision'))")
             for ext in extensions:
                 cur.execute(sql.SQL("CREATE EXTENSION IF NOT EXISTS {} WITH SCHEMA public").format(sql.Identifier(ext)))
             cur.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,))
@@ -56,6 +61,7 @@ def ensure_service_schema(settings: Settings, service: str, extensions: tuple[st
                 sql.Identifier(settings.database_name), sql.Identifier(role)))
             cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
                 sql.Identifier(service), sql.Identifier(role)))
-            cur.execute("SELECT pg_advisory_unlock(hashtext('bss-provision'))")
+            lock.execute("SELECT pg_advisory_unlock(hashtext('bss-provision'))")
     finally:
         conn.close()
+        server.close()
