@@ -107,7 +107,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = billing_settings()
     setup_logging("billing-customer-copy", settings.log_level)
-    counts = run(settings, args.bootstrap)
+    try:
+        counts = run(settings, args.bootstrap)
+    except grpc.RpcError as exc:
+        if exc.code() not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+            raise
+        # Starting before the customer service, or while it restarts: what is stale stays stale until
+        # the next pass.
+        counts = {"customerServiceUnavailable": exc.code().name}
     print(json.dumps(counts))
     return 0
 

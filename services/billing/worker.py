@@ -104,7 +104,9 @@ class BillingWorker:
     @timer(interval=billing_settings().customer_copy_seconds)
     def copy_stale_customers(self):
         counts = run_child(COPY_COMMAND, COPY_TIMEOUT_S, "customer copy")
-        if counts and counts.get("refreshed"):
+        if counts and counts.get("customerServiceUnavailable"):
+            log.warning("customer copy waits for the customer service", extra={"counts": counts})
+        elif counts and counts.get("refreshed"):
             log.info("customer copy brought up to date", extra={"counts": counts})
 
     @timer(interval=billing_settings().dunning_seconds)

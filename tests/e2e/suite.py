@@ -14,8 +14,9 @@ import psycopg2
 
 from tests.databases import drop_database
 from tests.harness import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
-DATABASES = {"BSS_DB_URL": "bss_e2e", "BSS_LEGACY_CMS_URL": "legacy_cms_e2e", "BSS_LEGACY_SMS_URL": "legacy_sms_e2e"}
+DATABASES = {"BSS_DB_URL": "bss", "BSS_LEGACY_CMS_URL": "legacy_cms", "BSS_LEGACY_SMS_URL": "legacy_sms"}
 
 
 def pg_base() -> str:
@@ -23,16 +24,18 @@ def pg_base() -> str:
 
 
 class Suite:
-    def __init__(self):
+    """A suite of its own `name` (its databases and log carry it), with `households` of demo data."""
+
+    def __init__(self, name: str = "e2e", households: int = 300):
         self.port = free_port()
-        self.env = {**os.environ, "BSS_MODE": "demo", "BSS_DEMO_HOUSEHOLDS": "300", "BSS_LOG_LEVEL": "INFO",
+        self.env = {**os.environ, "BSS_MODE": "demo", "BSS_DEMO_HOUSEHOLDS": str(households), "BSS_LOG_LEVEL": "INFO",
                     "BSS_GATEWAY_PORT": str(self.port), "BSS_CUSTOMER_GRPC": f"127.0.0.1:{free_port()}",
                     "BSS_BILLING_GRPC": f"127.0.0.1:{free_port()}",
                     "BSS_LEGACY_SYNC_SECONDS": "1"}
-        for var, name in DATABASES.items():
+        for var, database in DATABASES.items():
             # The tag keeps checkouts testing at once on one server out of each other's suite databases.
-            self.env[var] = f"{pg_base()}/{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
-        self.log = open(ROOT / "build" / "e2e-suite.log", "wb")
+            self.env[var] = f"{pg_base()}/{database}_{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
+        self.log = open(ROOT / "build" / f"{name}-suite.log", "wb")
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
 
