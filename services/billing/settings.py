@@ -17,8 +17,8 @@ class BillingSettings(Settings):
     currency: str = "CNY"
     # The operator's time zone: the day a service changed state, a bill's dates, a counter's day.
     timezone: str = "Asia/Shanghai"
-    # A bill is due this many days after it is issued.
-    due_days: int = 15
+    # A bill is due this many working days after it is issued (about two weeks).
+    due_working_days: int = 10
     # How long StartBillRun waits for its run before answering "running" (under the gateway's deadline).
     bill_run_wait_seconds: float = 4.0
     # Who issues the bills, as their documents print it.

@@ -16,6 +16,7 @@ from services.billing.runs import store
 from services.billing.runs.handlers import BillRunHandlers, StartBillRun
 from services.billing.runs.period import run_key
 from services.billing.service import SPEC
+from services.common import workcalendar_store
 from services.common.db import Database
 from services.common.errors import InvalidArgument
 from services.common.migrate import migrate_service
@@ -151,7 +152,9 @@ def test_a_run_prorates_by_active_days_and_price_segments(world, runs):
     assert [(x["kind"], x["days"], x["amount_minor"]) for x in bill["lines"]] == [("charge", days, 2500)]
     assert bill["lines"][0]["description"] == "测试BASIC" and bill["lines"][0]["service_no"] == s_whole
     assert bill["amount_minor"] == bill["open_minor"] == 2500 and bill["state"] == "issued"
-    assert (bill["due_on"] - bill["issued_on"]).days == 15
+    # Due ten working days after it is issued, on the seeded calendar (2026's holidays and make-up days).
+    with world.db.transaction() as cur:
+        assert workcalendar_store.load(cur).working_days_between(bill["issued_on"], bill["due_on"]) == 10
     assert bill["shares"] == [{"service_no": s_whole, "amount_minor": 2500, "open_minor": 2500}]
     assert world.ledger(whole) == [("charge", 2500)]
 

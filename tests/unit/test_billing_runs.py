@@ -5,7 +5,7 @@ import pytest
 
 from services.billing.documents.bill import bill_document
 from services.billing.documents.render import to_html
-from services.billing.runs.period import due_on, run_key
+from services.billing.runs.period import run_key
 from services.common.errors import InvalidArgument
 
 
@@ -30,10 +30,6 @@ def test_a_cycle_out_of_range_is_refused(cycle):
     with pytest.raises(InvalidArgument) as caught:
         run_key("2026-11", cycle)
     assert caught.value.reason == "invalid-cycle"
-
-
-def test_due_date_counts_calendar_days():
-    assert due_on(date(2026, 12, 1), 15) == date(2026, 12, 16)
 
 
 def test_the_bill_document_prints_lines_totals_due_date_and_how_to_pay():

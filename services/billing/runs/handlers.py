@@ -14,13 +14,14 @@ import psycopg2.extras
 
 from services.common.db import Database
 from services.common.errors import AlreadyExists, NotFound
+from services.common import workcalendar_store
 from services.common.outbox import emit
 
 from ..handlers import Actor
 from ..service import NAME
 from ..settings import BillingSettings
 from . import store
-from .period import RunKey, due_on, run_key
+from .period import RunKey, run_key
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,10 @@ class BillRunHandlers:
 
     def today(self) -> date:
         return datetime.now(self.tz).date()
+
+    def due_on(self, cur, issued_on: date) -> date:
+        """A bill is due `due_working_days` working days after it is issued (the working-day calendar)."""
+        return workcalendar_store.load(cur).add_working_days(issued_on, self.settings.due_working_days)
 
     def start(self, cmd: StartBillRun, wait_seconds: float | None = None) -> RunReport:
         """A dry run answers its report. A real run is started (or a crashed one resumed) on its own thread,
@@ -127,7 +132,7 @@ class BillRunHandlers:
 
             started = time.monotonic()
             issued_on = self.today()
-            added = store.issue(cur, run, lines, issued_on, due_on(issued_on, self.settings.due_days), actor)
+            added = store.issue(cur, run, lines, issued_on, self.due_on(cur, issued_on), actor)
             store.record_phase(cur, run["id"], "issue", round(time.monotonic() - started, 2))
             conn.commit()
 
@@ -162,7 +167,7 @@ class BillRunHandlers:
                     issued_on = self.today()
                     rows = store.account_lines(cur, lines, account_no)
                     preview = {"account_no": account_no, "period_start": key.start, "period_end": key.end,
-                               "issued_on": issued_on, "due_on": due_on(issued_on, self.settings.due_days),
+                               "issued_on": issued_on, "due_on": self.due_on(cur, issued_on),
                                "amount_minor": sum(r["amount_minor"] for r in rows), "lines": rows}
             finally:
                 conn.rollback()

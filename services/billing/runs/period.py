@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from services.common.errors import InvalidArgument
 
@@ -41,8 +41,3 @@ def run_key(period: str, cycle: int) -> RunKey:
     start = date(year, month, 1)
     end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     return RunKey(start, end, cycle)
-
-
-def due_on(issued_on: date, due_days: int) -> date:
-    """Calendar days for now; working days once the shared calendar is in (the lead switches it)."""
-    return issued_on + timedelta(days=due_days)
