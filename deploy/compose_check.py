@@ -285,6 +285,28 @@ class Tour:
         raise CheckFailed(f"a new phone on CMS line {user_no} did not reach {customer_no} within "
                           f"{FOLLOW_TIMEOUT_S} s (is the worker following legacy changes?)")
 
+    def billing_is_served(self, clerk: httpx.Client, customer_no: str, service_no: str) -> None:
+        """The demo job billed last month: the 360 view shows the bill, it prints, and a counter payment
+        sent twice with one Idempotency-Key posts once and shows in the ledger."""
+        view = expect_status(clerk.get(f"/customers/{customer_no}"), 200, f"360 view of {customer_no}")
+        account_no = next(s["accountNo"] for s in view["services"] if s["serviceNo"] == service_no)
+        billing = next((a for a in (view.get("billing") or {}).get("accounts", []) if a["accountNo"] == account_no),
+                       None)
+        expect(billing is not None and billing["lastBills"],
+               f"the 360 view of {customer_no} shows no bill of {account_no} (unavailable: {view.get('unavailable')})")
+        bill_no = billing["lastBills"][0]["id"]
+        pdf = clerk.get(f"/customerBills/{bill_no}.pdf")
+        expect(pdf.status_code == 200 and pdf.content.startswith(b"%PDF"), f"bill {bill_no} does not print")
+        key, body = str(uuid.uuid4()), {"accountNo": account_no, "amount": {"amountMinor": 100, "currency": "CNY"},
+                                        "method": "cash", "counter": "CC01"}
+        first = expect_status(clerk.post("/payments", json=body, headers={"Idempotency-Key": key}), 201, "a payment")
+        again = expect_status(clerk.post("/payments", json=body, headers={"Idempotency-Key": key}), 201,
+                              "the same payment again")
+        expect(again["id"] == first["id"], f"one Idempotency-Key made payments {first['id']} and {again['id']}")
+        ledger = expect_status(clerk.get(f"/accounts/{account_no}/ledger", params={"limit": 100}), 200, "the ledger")
+        posted = [e for e in ledger["data"] if e["paymentNo"] == first["id"] and e["kind"] == "payment"]
+        expect(len(posted) == 1, f"payment {first['id']} is in the ledger {len(posted)} times")
+
     def run(self) -> None:
         gateway = self.project.published("gateway", 8080)
         health = httpx.get(f"http://{gateway}/health", timeout=10)
@@ -305,6 +327,8 @@ class Tour:
             f"(360 view, CMS line, write-back, audit, events); published again, they changed nothing")
         self.legacy_change_is_followed(clerk, customer_no, user_no)
         say("a change made in the CMS reached search")
+        self.billing_is_served(clerk, customer_no, service_no)
+        say("last month's bill in the 360 view and in print; a counter payment sent twice posted once")
 
 
 def project_env(name: str) -> dict[str, str]:
