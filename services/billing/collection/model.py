@@ -1,0 +1,127 @@
+"""What goes into an offer file and what comes back from a bank, whatever the format."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import NamedTuple
+
+
+@dataclass(frozen=True, slots=True)
+class OfferBatch:
+    batch_no: str                 # D…; also the ISO 20022 MsgId and PmtInfId
+    created_on: date
+    collection_date: date
+    creditor_name: str
+    created_at: datetime | None = None   # ISO 20022 CreDtTm; midnight of created_on when absent
+    currency: str = "CNY"
+
+
+# The per-line types are named tuples: a million of them are built per file, and a tuple is built
+# several times faster than a dataclass instance.
+class DebitLine(NamedTuple):
+    reference: str                # how the returned line finds its debit (ISO 20022: EndToEndId)
+    account_number: str
+    holder_name: str
+    amount_minor: int
+    user_number: str
+    mandate_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileTotals:
+    count: int
+    amount_minor: int
+
+
+class ReturnLine(NamedTuple):
+    line_no: int                  # in the file; for XML the source line of the transaction element
+    reference: str
+    account_number: str
+    amount_minor: int | None      # None only when a pain.002 does not repeat the original amount
+    ok: bool
+    bank_code: str                # the bank's own result code, or the ISO 20022 reason code
+    reason: str | None            # reasons.REASONS vocabulary; None when ok
+    message: str = ""
+    holder_name: str = ""
+    user_number: str = ""
+
+
+@dataclass(slots=True)
+class ReturnFile:
+    format: str                   # bankLayout, pain.002 or camt.054
+    lines: list[ReturnLine]
+    batch_no: str | None          # the offer's batch number when the file names it
+    total_count: int
+    total_amount_minor: int
+    ok_count: int
+    ok_amount_minor: int
+    # pain.002 transactions whose status is not final yet (e.g. ACSP): their debits stay pending.
+    pending_references: list[str] = field(default_factory=list)
+    # pain.002 that rejects the whole batch (GrpSts RJCT) without listing transactions.
+    group_status: str | None = None
+    group_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    where: str                    # "line 17", "line 1 (header)", or an XML element path with its line
+    message: str
+
+
+class FileRejected(ValueError):
+    """The whole file is refused; nothing in it may be applied."""
+
+    def __init__(self, errors: list[FileError]):
+        self.errors = errors
+        shown = "; ".join(f"{e.where}: {e.message}" for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"file rejected, {len(errors)} error(s): {shown}{more}")
+
+
+class OfferLineError(ValueError):
+    """A debit that cannot be written to the bank's file; nothing was written to the output."""
+
+    def __init__(self, reference: str, message: str):
+        super().__init__(f"debit {reference}: {message}")
+        self.reference = reference
+
+
+MAX_ERRORS = 100
+
+
+class ErrorList:
+    """Collects a file's errors up to MAX_ERRORS so the bank sees them all, not only the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[FileError] = []
+        self.full = False
+
+    def add(self, where: str, message: str) -> None:
+        if len(self.errors) < MAX_ERRORS:
+            self.errors.append(FileError(where, message))
+        elif not self.full:
+            self.full = True
+            self.errors.append(FileError(where, f"more than {MAX_ERRORS} errors; stopped listing"))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise FileRejected(self.errors)
+
+
+def format_amount(amount_minor: int, amount_format: str) -> str:
+    if amount_format == "fen":
+        return str(amount_minor)
+    return f"{amount_minor // 100}.{amount_minor % 100:02d}"
+
+
+def parse_amount(text: str, amount_format: str) -> int:
+    """Minor units from a bank's amount text; ValueError with the reason."""
+    if amount_format == "fen":
+        if not (text.isascii() and text.isdigit()):
+            raise ValueError(f"amount {text!r} is not a whole number of fen")
+        return int(text)
+    whole, dot, frac = text.partition(".")
+    if not (whole.isascii() and whole.isdigit()) or (dot and not (
+            frac.isascii() and frac.isdigit() and 1 <= len(frac) <= 2)):
+        raise ValueError(f"amount {text!r} is not yuan with at most two decimals")
+    return int(whole) * 100 + int(frac.ljust(2, "0") if frac else 0)

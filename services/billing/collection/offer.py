@@ -1,0 +1,77 @@
+"""The offer file (报盘) a bank debits from, in the bank's own layout, written as a stream."""
+from __future__ import annotations
+
+import re
+from typing import BinaryIO, Iterable
+
+from .accounts import InvalidAccountNumber, validate_account_number
+from .layouts import BankLayout
+from .model import DebitLine, FileTotals, OfferBatch, OfferLineError, format_amount
+from .records import RecordWriter, SpooledLines
+
+__all__ = ["DebitLine", "FileTotals", "OfferBatch", "OfferLineError", "write_offer", "check_reference"]
+
+# The reference comes back in every result format (bank layout, pain.002, camt.054: Max35Text), so it
+# keeps to what each of them carries unchanged.
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]{0,34}")
+
+
+def check_reference(reference: str) -> None:
+    if not isinstance(reference, str) or not _REFERENCE.fullmatch(reference):
+        raise ValueError("reference must be 1-35 ASCII letters, digits, '-' or '_'")
+
+
+def file_values(layout: BankLayout, batch: OfferBatch, totals: FileTotals) -> dict[str, str]:
+    return {"creditor_id": layout.creditor_id, "creditor_name": batch.creditor_name,
+            "batch_no": batch.batch_no, "bank_code": layout.code,
+            "created_on": batch.created_on.strftime(layout.date_format),
+            "collection_date": batch.collection_date.strftime(layout.date_format),
+            "total_count": str(totals.count),
+            "total_amount": format_amount(totals.amount_minor, layout.amount_format)}
+
+
+def write_offer(layout: BankLayout, batch: OfferBatch, debits: Iterable[DebitLine],
+                out: BinaryIO) -> FileTotals:
+    """Writes the bank's offer file for the debits to out and returns its totals.
+
+    Raises OfferLineError naming the debit that cannot be written (bad account number, a name the
+    encoding cannot hold, a field too wide); out then has received nothing."""
+    detail = RecordWriter(layout, layout.offer.detail)
+    header = layout.offer.header and RecordWriter(layout, layout.offer.header)
+    trailer = layout.offer.trailer and RecordWriter(layout, layout.offer.trailer)
+    collection_date = batch.collection_date.strftime(layout.date_format)
+    amount_format = layout.amount_format
+    lines = SpooledLines(layout)
+    count = total = 0
+    try:
+        for d in debits:
+            try:
+                check_reference(d.reference)
+                if type(d.amount_minor) is not int or d.amount_minor <= 0:
+                    raise ValueError(f"amount_minor must be a positive integer, not {d.amount_minor!r}")
+                if not d.holder_name or not d.holder_name.strip():
+                    raise ValueError("holder_name is empty")
+                account = validate_account_number(layout, d.account_number)
+                count += 1
+                lines.add(detail.line({
+                    "seq": str(count), "reference": d.reference, "account_number": account,
+                    "holder_name": d.holder_name.strip(), "user_number": d.user_number or "",
+                    "amount": format_amount(d.amount_minor, amount_format),
+                    "collection_date": collection_date, "batch_no": batch.batch_no}))
+            except (ValueError, InvalidAccountNumber) as e:
+                raise OfferLineError(getattr(d, "reference", "?"), str(e)) from None
+            total += d.amount_minor
+        if not count:
+            raise ValueError("an offer file needs at least one debit")
+        totals = FileTotals(count, total)
+        values = file_values(layout, batch, totals)
+        try:
+            head = header.line(values) if header else None
+            tail = trailer.line(values) if trailer else None
+        except ValueError as e:
+            raise ValueError(f"batch {batch.batch_no}: {e}") from None
+    except BaseException:
+        lines.discard()
+        raise
+    lines.write_file(out, head, tail)
+    return totals
