@@ -43,6 +43,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "closings:read": frozenset({Role.COUNTER, Role.SUPERVISOR}),
     # Refunds and adjustments change what a customer owes without money crossing the counter.
     "payments:correct": frozenset({Role.SUPERVISOR}),
+    # Bank collection: the front line signs and renews mandates; oversight runs collection and works the
+    # exception queue; a bank exchanges only its own files (its scope).
+    "mandates:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "mandates:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR}),
+    "collection:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "debitBatches:read": frozenset({Role.BANK, Role.SUPERVISOR, Role.ADMIN}),
+    "bankFiles:upload": frozenset({Role.BANK}),
+    "bankFiles:read": frozenset({Role.BANK, Role.SUPERVISOR, Role.ADMIN}),
+    "collectionExceptions:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "collectionExceptions:resolve": frozenset({Role.SUPERVISOR}),
+    "collectionReports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Awaitable, Callable
 from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
 
+from bss.billing.v1.collection_pb2_grpc import CollectionServiceStub
 from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
 from services.common.db import Database
 
@@ -84,6 +85,15 @@ PaymentTaker = Annotated[User, Depends(require("payments:take"))]
 PaymentReader = Annotated[User, Depends(require("payments:read"))]
 ClosingReader = Annotated[User, Depends(require("closings:read"))]
 PaymentCorrector = Annotated[User, Depends(require("payments:correct"))]
+MandateReader = Annotated[User, Depends(require("mandates:read"))]
+MandateWriter = Annotated[User, Depends(require("mandates:write"))]
+CollectionRunner = Annotated[User, Depends(require("collection:run"))]
+DebitBatchReader = Annotated[User, Depends(require("debitBatches:read"))]
+BankFileUploader = Annotated[User, Depends(require("bankFiles:upload"))]
+BankFileReader = Annotated[User, Depends(require("bankFiles:read"))]
+ExceptionReader = Annotated[User, Depends(require("collectionExceptions:read"))]
+ExceptionResolver = Annotated[User, Depends(require("collectionExceptions:resolve"))]
+ReportReader = Annotated[User, Depends(require("collectionReports:read"))]
 
 
 async def _customer_client(request: Request) -> Client:
@@ -105,6 +115,13 @@ async def _payment_client(request: Request) -> Client:
 
 
 PaymentClient = Annotated[Client, Depends(_payment_client)]
+
+
+async def _collection_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id, CollectionServiceStub)
+
+
+CollectionClient = Annotated[Client, Depends(_collection_client)]
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

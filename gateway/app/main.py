@@ -18,7 +18,7 @@ from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
 from .headers import SecurityHeadersMiddleware
-from .routes import auth, bills, calendar, console, customers, health, import_runs, matches, payments
+from .routes import auth, bills, calendar, collection, console, customers, health, import_runs, matches, payments
 from .settings import GatewaySettings, gateway_settings
 from .users import AccountCheck, ensure_demo_users, still_current
 
@@ -50,7 +50,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware, private_prefix=API_PREFIX + "/")
     app.add_middleware(CorrelationMiddleware)  # outermost, so every answer carries the request's id
     for router in (auth.router, customers.router, matches.router, import_runs.router, calendar.router, bills.router,
-                   payments.router):
+                   payments.router, collection.router):
         app.include_router(router, prefix=API_PREFIX, responses=problems.documented())
     app.include_router(health.router)
     app.include_router(console.router)
