@@ -23,7 +23,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-# permission -> the roles that hold it. Banks hold none of these: they only exchange their own files.
+# permission -> the roles that hold it. Banks hold only the collection files' ones: they exchange their own files.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "customers:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
     "customers:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
