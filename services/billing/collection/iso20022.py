@@ -25,7 +25,7 @@ from lxml import etree
 from .accounts import validate_account_number
 from .layouts import BankLayout
 from .model import (ErrorList, FileRejected, OfferBatch, OfferLineError, ReturnFile, ReturnLine,
-                    DebitLine, FileTotals)
+                    DebitLine)
 from .offer import check_reference
 from .reasons import iso_reason
 
