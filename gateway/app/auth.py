@@ -23,7 +23,7 @@ class Role(StrEnum):
     ADMIN = "admin"
 
 
-# permission -> the roles that hold it. Banks hold none of these: they only exchange their own files.
+# permission -> the roles that hold it. Banks hold only the collection files' ones: they exchange their own files.
 PERMISSIONS: dict[str, frozenset[Role]] = {
     "customers:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
     "customers:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
@@ -53,6 +53,17 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "bills:hold": frozenset({Role.AGENT, Role.SUPERVISOR}),
     "accounts:tag": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "writeoffs:decide": frozenset({Role.SUPERVISOR}),
+    # Bank collection: the front line signs and renews mandates; oversight runs collection and works the
+    # exception queue; a bank exchanges only its own files (its scope).
+    "mandates:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "mandates:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR}),
+    "collection:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "debitBatches:read": frozenset({Role.BANK, Role.SUPERVISOR, Role.ADMIN}),
+    "bankFiles:upload": frozenset({Role.BANK}),
+    "bankFiles:read": frozenset({Role.BANK, Role.SUPERVISOR, Role.ADMIN}),
+    "collectionExceptions:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "collectionExceptions:resolve": frozenset({Role.SUPERVISOR}),
+    "collectionReports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -9,6 +9,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from bss.billing.v1 import bill_document_pb2_grpc, catalog_pb2_grpc, runs_pb2_grpc
 from bss.billing.v1.dunning_pb2_grpc import DunningServiceStub
+from bss.billing.v1.collection_pb2_grpc import CollectionServiceStub
 from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
 from services.common.db import Database
 
@@ -95,6 +96,15 @@ DunningRunner = Annotated[User, Depends(require("dunning:run"))]
 BillHolder = Annotated[User, Depends(require("bills:hold"))]
 AccountTagger = Annotated[User, Depends(require("accounts:tag"))]
 WriteOffDecider = Annotated[User, Depends(require("writeoffs:decide"))]
+MandateReader = Annotated[User, Depends(require("mandates:read"))]
+MandateWriter = Annotated[User, Depends(require("mandates:write"))]
+CollectionRunner = Annotated[User, Depends(require("collection:run"))]
+DebitBatchReader = Annotated[User, Depends(require("debitBatches:read"))]
+BankFileUploader = Annotated[User, Depends(require("bankFiles:upload"))]
+BankFileReader = Annotated[User, Depends(require("bankFiles:read"))]
+ExceptionReader = Annotated[User, Depends(require("collectionExceptions:read"))]
+ExceptionResolver = Annotated[User, Depends(require("collectionExceptions:resolve"))]
+ReportReader = Annotated[User, Depends(require("collectionReports:read"))]
 
 
 async def _customer_client(request: Request) -> Client:
@@ -137,6 +147,13 @@ async def _dunning_client(request: Request) -> Client:
 
 
 DunningClient = Annotated[Client, Depends(_dunning_client)]
+
+
+async def _collection_client(request: Request) -> Client:
+    return request.app.state.channels.client("billing", request.state.correlation_id, CollectionServiceStub)
+
+
+CollectionClient = Annotated[Client, Depends(_collection_client)]
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

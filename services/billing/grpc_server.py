@@ -9,6 +9,7 @@ from bss.billing.v1 import billing_pb2_grpc as pb_grpc
 
 from services.common.db import Database
 
+from .collection.servicer import register as register_collection
 from .handlers import BillingHandlers
 from .messages import bill_pb, money, text
 from .catalog.servicer import register as register_catalog
@@ -29,7 +30,11 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
         return pb.CustomerBilling(customer_no=request.customer_no, accounts=[pb.AccountBilling(
             account_no=a["account_no"], balance=money(a["balance_minor"], a["currency"]),
             overdue=money(a["overdue_minor"], a["currency"]),
-            last_bills=[bill_pb(b) for b in a["last_bills"]]) for a in accounts])
+            last_bills=[bill_pb(b) for b in a["last_bills"]], mandate_state=a["mandate_state"] or "",
+            failed_debits=[pb.FailedDebit(
+                bill_no=f["bill_no"], batch_no=f["batch_no"], bank_code=f["bank_code"],
+                amount=money(f["amount_minor"], f["currency"]), reason=f["reason"] or "", failed_on=text(f["failed_on"]),
+                next_attempt_on=text(f["next_attempt_on"])) for f in a["failed_debits"]]) for a in accounts])
 
     def ListBills(self, request, context):
         rows, total = self.h.bills(request.customer_no, request.account_no, request.offset, request.limit)
@@ -51,4 +56,5 @@ def register(server, settings: BillingSettings, db: Database) -> list[str]:
     `register` of its own)."""
     pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
     return [SERVICE_NAME, *register_payments(server, settings, db), *register_runs(server, settings, db),
-            *register_catalog(server, settings, db), *register_dunning(server, settings, db)]
+            *register_catalog(server, settings, db), *register_dunning(server, settings, db),
+            *register_collection(server, settings, db)]

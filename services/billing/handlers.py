@@ -8,6 +8,7 @@ from services.common.db import Database
 from services.common.errors import InvalidArgument
 
 from . import store
+from .collection import store as collection_store
 
 MAX_PAGE = 100
 LAST_BILLS_DEFAULT = 3
@@ -36,9 +37,14 @@ class BillingHandlers:
         per_account = last_bills if 0 < last_bills <= 12 else LAST_BILLS_DEFAULT
         with self.db.transaction() as cur:
             accounts = store.customer_accounts(cur, customer_no.strip().upper())
-            bills = store.last_bills(cur, [a["account_no"] for a in accounts], per_account) if accounts else []
+            account_nos = [a["account_no"] for a in accounts]
+            bills = store.last_bills(cur, account_nos, per_account) if accounts else []
+            mandates = collection_store.mandate_states(cur, account_nos) if accounts else {}
+            failed = collection_store.failed_debits(cur, account_nos) if accounts else []
         for a in accounts:
             a["last_bills"] = [b for b in bills if b["account_no"] == a["account_no"]]
+            a["mandate_state"] = mandates.get(a["account_no"])
+            a["failed_debits"] = [f for f in failed if f["account_no"] == a["account_no"]]
         return accounts
 
     def bills(self, customer_no: str, account_no: str, offset: int, limit: int) -> tuple[list[dict], int]:

@@ -1,0 +1,324 @@
+"""A bank's file applied, set-based: its lines are COPYed into a staging table, then each step is one
+statement over all of them (match, post, fail and schedule, flag mandates, queue exceptions).
+
+Result files (回盘, pain.002, camt.054) answer debits: a paid debit becomes a payment (bank_debit) and a
+ledger entry, a failed one records its reason and what follows (domain/retry.py). Agency files list
+payments taken at the bank's own counters for our account numbers (method agency)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from psycopg2.extras import Json
+
+from services.common.audit import audit_many
+from services.common.copy import CopyWriter
+from services.common.errors import IllegalTransition, NotFound
+from services.common.outbox import emit_many
+from services.common.workcalendar import WorkingCalendar
+
+from .. import store as ledger
+from ..domain import retry
+from ..service import NAME
+from .model import ReturnFile
+from .rules import after_failure, leaving
+
+LINE_COLUMNS = ("line_no", "reference", "account_number", "amount_minor", "ok", "bank_reason", "reason", "message")
+
+
+@dataclass(frozen=True)
+class Upload:
+    bank_code: str
+    kind: str                     # result | agency
+    file_name: str
+    sha256: str
+    actor: str
+
+
+def claim(cur, up: Upload, fmt: str, bank_file_id: str | None, batch_no: str | None, lines: int) -> int | None:
+    """The file's row, or None when the same file (content, or the bank's own file id) was applied
+    before. A concurrent upload of the same file waits here for the first one's transaction."""
+    cur.execute("""
+        INSERT INTO bank_file (bank_code, kind, format, file_name, content_sha256, bank_file_id, batch_no, state,
+                               lines, uploaded_by)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, 'applied', %s, %s) ON CONFLICT DO NOTHING RETURNING id""",
+                (up.bank_code, up.kind, fmt, up.file_name or None, up.sha256, bank_file_id, batch_no, lines, up.actor))
+    row = cur.fetchone()
+    return row["id"] if row else None
+
+
+def earlier(cur, up: Upload, bank_file_id: str | None) -> int:
+    cur.execute("""SELECT id FROM bank_file WHERE bank_code = %s AND kind = %s AND state = 'applied'
+                     AND (content_sha256 = %s OR bank_file_id = %s) ORDER BY id LIMIT 1""",
+                (up.bank_code, up.kind, up.sha256, bank_file_id))
+    return cur.fetchone()["id"]
+
+
+def record_rejected(cur, up: Upload, fmt: str | None, errors: list[dict]) -> int:
+    cur.execute("""
+        INSERT INTO bank_file (bank_code, kind, format, file_name, content_sha256, state, errors, uploaded_by)
+        VALUES (%s, %s, %s, %s, %s, 'rejected', %s, %s) RETURNING id""",
+                (up.bank_code, up.kind, fmt, up.file_name or None, up.sha256, Json(errors), up.actor))
+    return cur.fetchone()["id"]
+
+
+def known_batch(cur, batch_no: str, bank_code: str) -> bool:
+    cur.execute("SELECT 1 FROM debit_batch WHERE batch_no = %s AND bank_code = %s", (batch_no, bank_code))
+    return cur.fetchone() is not None
+
+
+def _stage(cur, result: ReturnFile) -> None:
+    cur.execute("""CREATE TEMP TABLE bank_line (line_no INT, reference TEXT, account_number TEXT, amount_minor BIGINT,
+                       ok BOOLEAN, bank_reason TEXT, reason TEXT, message TEXT) ON COMMIT DROP""")
+    writer = CopyWriter(cur, "bank_line", LINE_COLUMNS, batch=100000)
+    add = writer.add
+    for x in result.lines:
+        add((x.line_no, x.reference, x.account_number, x.amount_minor, x.ok, x.bank_code or None, x.reason,
+             x.message or None))
+    writer.flush()
+
+
+# --- result files ---------------------------------------------------------------------------------------
+
+
+def apply_result(cur, file_id: int, up: Upload, result: ReturnFile, today: date, calendar: WorkingCalendar,
+                 policy: retry.RetryPolicy) -> None:
+    _stage(cur, result)
+    if result.group_status == "RJCT" and not result.lines and result.batch_no:
+        # A pain.002 refusing the whole batch: every debit still awaiting an answer failed for its reason.
+        cur.execute("""INSERT INTO bank_line SELECT 0, d.debit_no, d.bank_account_no, d.amount_minor, false, NULL,
+                           %s, 'batch rejected' FROM debit d JOIN debit_batch k ON k.id = d.batch_id
+                       WHERE k.batch_no = %s AND k.bank_code = %s AND d.state = 'sent'""",
+                    (result.group_reason or "other", result.batch_no, up.bank_code))
+    cur.execute("""
+        CREATE TEMP TABLE line_match ON COMMIT DROP AS
+        SELECT l.*, d.id AS debit_id, d.amount_minor AS debit_minor,
+               CASE WHEN d.id IS NULL THEN 'no debit of ' || %(bank)s || ' has this reference'
+                    WHEN l.amount_minor IS NOT NULL AND l.amount_minor <> d.amount_minor
+                        THEN 'amount ' || l.amount_minor || ' differs from the debit''s ' || d.amount_minor
+               END AS problem
+        FROM bank_line l LEFT JOIN debit d ON d.debit_no = l.reference AND d.bank_code = %(bank)s""",
+                {"bank": up.bank_code})
+    cur.execute("""CREATE TEMP TABLE applied (id BIGINT, debit_no TEXT, bill_id BIGINT, batch_id BIGINT,
+                       account_no TEXT, mandate_id BIGINT, amount_minor BIGINT, currency CHAR(3), attempt INT,
+                       ok BOOLEAN, reason TEXT) ON COMMIT DROP""")
+    # Only a debit still awaiting its answer takes one: a line answered by an earlier file is a duplicate,
+    # and of two files answering the same debit at once, the second waits here and then finds it answered.
+    cur.execute("""
+        WITH u AS (
+            UPDATE debit d SET state = CASE WHEN m.ok THEN 'succeeded' ELSE 'failed' END,
+                reason = CASE WHEN m.ok THEN NULL ELSE m.reason END, bank_reason = m.bank_reason,
+                result_file_id = %(file)s, result_on = %(today)s, result_at = now()
+            FROM line_match m WHERE d.id = m.debit_id AND m.problem IS NULL AND d.state = ANY(%(from)s)
+            RETURNING d.id, d.debit_no, d.bill_id, d.batch_id, d.account_no, d.mandate_id, d.amount_minor,
+                      d.currency, d.attempt, m.ok, d.reason)
+        INSERT INTO applied SELECT * FROM u""",
+                {"file": file_id, "today": today, "from": leaving("debit", "succeed")})
+    _post_debit_payments(cur, up.actor)
+    failed = _fail(cur, up, today, calendar, policy)
+    _queue_exceptions(cur, file_id)
+    batches = _advance_batches(cur)
+    cur.execute("""
+        UPDATE bank_file f SET
+            applied = (SELECT count(*) FROM applied),
+            succeeded = (SELECT count(*) FROM applied WHERE ok),
+            failed = (SELECT count(*) FROM applied WHERE NOT ok),
+            amount_minor = (SELECT COALESCE(sum(amount_minor), 0) FROM applied WHERE ok),
+            exceptions = (SELECT count(*) FROM line_match WHERE problem IS NOT NULL),
+            duplicates = (SELECT count(*) FROM line_match WHERE problem IS NULL) - (SELECT count(*) FROM applied),
+            pending = %s, lines = (SELECT count(*) FROM bank_line)
+        WHERE id = %s RETURNING file_no""", (len(result.pending_references), file_id))
+    file_no = cur.fetchone()["file_no"]
+    emit_many(cur, NAME, [("debits_reconciled", {
+        "bankFileId": file_no, "batchNo": b["batch_no"], "bankCode": up.bank_code, "succeeded": b["succeeded"],
+        "failed": b["failed"], "amountMinor": b["amount_minor"]}) for b in batches] + failed)
+
+
+def _post_debit_payments(cur, actor: str) -> None:
+    cur.execute("""
+        WITH p AS (
+            INSERT INTO payment (account_no, amount_minor, currency, method, reference, request_id, received_by)
+            SELECT account_no, amount_minor, currency, 'bank_debit', debit_no, 'debit:' || debit_no, %(actor)s
+            FROM applied WHERE ok ORDER BY id
+            RETURNING id, account_no, amount_minor, currency, reference),
+        entry AS (
+            INSERT INTO ledger_entry (account_no, kind, amount_minor, currency, payment_id, note, created_by)
+            SELECT account_no, 'payment', -amount_minor, currency, id, 'bank debit ' || reference, %(actor)s FROM p)
+        UPDATE debit d SET payment_id = p.id FROM p WHERE d.debit_no = p.reference""", {"actor": actor})
+    cur.execute("SELECT DISTINCT account_no FROM applied WHERE ok")
+    ledger.settle(cur, [r["account_no"] for r in cur.fetchall()])
+
+
+def _fail(cur, up: Upload, today: date, calendar: WorkingCalendar, policy: retry.RetryPolicy) -> list[tuple]:
+    """Each failed debit's next step (decided once per reason and attempt number: they share the day),
+    mandates flagged for renewal, and a debit_failed event per debit."""
+    cur.execute("SELECT DISTINCT reason, attempt FROM applied WHERE NOT ok")
+    steps = [(r["reason"], r["attempt"], after_failure(r["reason"], r["attempt"], today, calendar, policy))
+             for r in cur.fetchall()]
+    if not steps:
+        return []
+    cur.execute("""CREATE TEMP TABLE failure_step (reason TEXT, attempt INT, state TEXT, next_on DATE, flag BOOLEAN)
+                   ON COMMIT DROP""")
+    cur.execute("INSERT INTO failure_step VALUES " + ",".join(["(%s, %s, %s, %s, %s)"] * len(steps)),
+                [v for reason, attempt, s in steps for v in (reason, attempt, s.state, s.next_attempt_on, s.flag_mandate)])
+    cur.execute("""UPDATE debit d SET state = s.state, next_attempt_on = s.next_on
+                   FROM applied a JOIN failure_step s USING (reason, attempt)
+                   WHERE d.id = a.id AND s.state <> 'failed'""")
+    cur.execute("""
+        UPDATE mandate m SET state = 'needs_renewal', updated_by = %(actor)s, updated_at = now(),
+            state_note = 'debit failed: ' || x.reason
+        FROM (SELECT DISTINCT ON (a.mandate_id) a.mandate_id, a.reason, a.debit_no
+              FROM applied a JOIN failure_step s USING (reason, attempt) WHERE s.flag
+              ORDER BY a.mandate_id, a.id) x
+        WHERE m.id = x.mandate_id AND m.state = ANY(%(from)s)
+        RETURNING m.mandate_no, x.reason, x.debit_no""",
+                {"actor": up.actor, "from": leaving("mandate", "flag_renewal")})
+    audit_many(cur, [("mandate", r["mandate_no"], "flag_renewal", {"reason": r["reason"], "debitNo": r["debit_no"]})
+                     for r in cur.fetchall()], up.actor)
+    cur.execute("""
+        SELECT a.debit_no, b.bill_no, a.account_no, c.customer_no, a.reason, s.next_on
+        FROM applied a JOIN failure_step s USING (reason, attempt) JOIN bill b ON b.id = a.bill_id
+        JOIN account c ON c.account_no = a.account_no ORDER BY a.id""")
+    return [("debit_failed", {"debitId": r["debit_no"], "billNo": r["bill_no"], "accountNo": r["account_no"],
+                              "customerNo": r["customer_no"], "reason": r["reason"],
+                              "nextAttemptOn": r["next_on"].isoformat() if r["next_on"] else None})
+            for r in cur.fetchall()]
+
+
+def _queue_exceptions(cur, file_id: int) -> None:
+    cur.execute("""INSERT INTO collection_exception (bank_file_id, line_no, reference, account_number, amount_minor, ok,
+                                                     problem)
+                   SELECT %s, line_no, reference, COALESCE(account_number, ''), amount_minor, ok, problem
+                   FROM line_match WHERE problem IS NOT NULL ORDER BY line_no""", (file_id,))
+
+
+def _advance_batches(cur) -> list[dict]:
+    """Batches that got answers move to result_received, and to reconciled once none awaits one."""
+    cur.execute("""
+        UPDATE debit_batch k SET state = CASE
+                WHEN EXISTS (SELECT 1 FROM debit d WHERE d.batch_id = k.id AND d.state = 'sent') THEN 'result_received'
+                ELSE 'reconciled' END
+        WHERE k.id IN (SELECT DISTINCT batch_id FROM applied) AND k.state = ANY(%s)""",
+                (leaving("debit_batch", "receive_result"),))
+    cur.execute("""SELECT k.batch_no, count(*) FILTER (WHERE a.ok) AS succeeded, count(*) FILTER (WHERE NOT a.ok) AS failed,
+                          COALESCE(sum(a.amount_minor) FILTER (WHERE a.ok), 0)::bigint AS amount_minor
+                   FROM applied a JOIN debit_batch k ON k.id = a.batch_id GROUP BY k.batch_no ORDER BY k.batch_no""")
+    return cur.fetchall()
+
+
+# --- agency files ---------------------------------------------------------------------------------------
+
+
+def apply_agency(cur, file_id: int, up: Upload, result: ReturnFile) -> None:
+    """Payments the bank took at its counters: each posted once (its request id is the bank and its serial
+    number), an unknown account queued as an exception."""
+    _stage(cur, result)
+    cur.execute("""
+        CREATE TEMP TABLE line_match ON COMMIT DROP AS
+        SELECT l.*, CASE WHEN a.account_no IS NULL THEN 'no account ' || l.account_number END AS problem,
+               a.currency, 'agency:' || %(bank)s || ':' || l.reference AS request_id
+        FROM bank_line l LEFT JOIN account a ON a.account_no = l.account_number""", {"bank": up.bank_code})
+    cur.execute("""
+        CREATE TEMP TABLE agency_paid ON COMMIT DROP AS
+        WITH p AS (
+            INSERT INTO payment (account_no, amount_minor, currency, method, counter, reference, request_id,
+                                 received_by)
+            SELECT account_number, amount_minor, currency, 'agency', NULL, reference, request_id, %(actor)s
+            FROM line_match WHERE problem IS NULL ORDER BY line_no
+            ON CONFLICT (request_id) DO NOTHING RETURNING id, payment_no, account_no, amount_minor, currency,
+                                                          reference)
+        SELECT * FROM p""", {"actor": up.actor})
+    cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, currency, payment_id, note, created_by)
+                   SELECT account_no, 'payment', -amount_minor, currency, id, 'agency ' || %s || ' ' || reference, %s
+                   FROM agency_paid ORDER BY id""", (up.bank_code, up.actor))
+    cur.execute("""SELECT p.payment_no, p.account_no, c.customer_no, p.amount_minor, p.currency
+                   FROM agency_paid p JOIN account c USING (account_no) ORDER BY p.id""")
+    paid = cur.fetchall()
+    ledger.settle(cur, sorted({p["account_no"] for p in paid}))
+    emit_many(cur, NAME, [("payment_received", {
+        "paymentNo": p["payment_no"], "accountNo": p["account_no"], "customerNo": p["customer_no"],
+        "amountMinor": p["amount_minor"], "currency": p["currency"], "method": "agency"}) for p in paid])
+    _queue_exceptions(cur, file_id)
+    cur.execute("""
+        UPDATE bank_file SET applied = %(n)s, succeeded = %(n)s,
+            amount_minor = (SELECT COALESCE(sum(amount_minor), 0) FROM agency_paid),
+            exceptions = (SELECT count(*) FROM line_match WHERE problem IS NOT NULL),
+            duplicates = (SELECT count(*) FROM line_match WHERE problem IS NULL) - %(n)s
+        WHERE id = %(id)s""", {"n": len(paid), "id": file_id})
+
+# --- reading reports and exceptions ---------------------------------------------------------------------
+
+
+FILE_COLUMNS = """id, file_no, bank_code, kind, format, file_name, content_sha256, bank_file_id, batch_no, state, lines,
+    applied, succeeded, failed, duplicates, exceptions, pending, amount_minor, errors, uploaded_by, uploaded_at"""
+
+
+def bank_file(cur, file_no: str, bank_code: str = "") -> dict:
+    cur.execute(f"SELECT {FILE_COLUMNS} FROM bank_file WHERE file_no = %s AND (%s = '' OR bank_code = %s)",
+                (file_no, bank_code, bank_code))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no bank file {file_no}", reason="bank-file-not-found")
+    return row
+
+
+def bank_file_by_id(cur, file_id: int) -> dict:
+    cur.execute(f"SELECT {FILE_COLUMNS} FROM bank_file WHERE id = %s", (file_id,))
+    return cur.fetchone()
+
+
+EXCEPTION_COLUMNS = """x.id, f.file_no, f.bank_code, f.kind, x.line_no, x.reference, x.account_number, x.amount_minor, x.ok,
+    x.problem, x.state, x.action, x.account_no, p.payment_no, x.note, x.resolved_by, x.resolved_at"""
+
+
+def exceptions(cur, *, state: str, bank_code: str, offset: int, limit: int) -> tuple[list[dict], int]:
+    cur.execute(f"""
+        SELECT {EXCEPTION_COLUMNS}, count(*) OVER () AS total
+        FROM collection_exception x JOIN bank_file f ON f.id = x.bank_file_id
+        LEFT JOIN payment p ON p.id = x.payment_id
+        WHERE (%(state)s = '' OR x.state = %(state)s) AND (%(bank)s = '' OR f.bank_code = %(bank)s)
+        ORDER BY x.id OFFSET %(offset)s LIMIT %(limit)s""",
+                {"state": state, "bank": bank_code, "offset": offset, "limit": limit})
+    rows = cur.fetchall()
+    return rows, rows[0]["total"] if rows else 0
+
+
+def exception(cur, exception_id: int, lock: bool = False) -> dict:
+    cur.execute(f"""SELECT {EXCEPTION_COLUMNS} FROM collection_exception x JOIN bank_file f ON f.id = x.bank_file_id
+                    LEFT JOIN payment p ON p.id = x.payment_id
+                    WHERE x.id = %s {'FOR UPDATE OF x' if lock else ''}""", (exception_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"no collection exception {exception_id}", reason="collection-exception-not-found")
+    return row
+
+
+def resolve_exception(cur, row: dict, action: str, account: dict | None, note: str | None, actor: str) -> dict | None:
+    """Close an open exception; apply-to-account posts its amount to the account as a payment of the file's
+    channel (once: its request id is the exception). Returns the payment event's data, if any."""
+    if row["state"] != "open":
+        raise IllegalTransition(f"collection exception {row['id']} is already resolved ({row['action']})",
+                                reason="exception-resolved")
+    payment_id = event = None
+    if action == "apply-to-account":
+        if not row["ok"] or not row["amount_minor"]:
+            raise IllegalTransition("only a paid line with an amount can be applied to an account",
+                                    reason="exception-not-paid")
+        method = "agency" if row["kind"] == "agency" else "bank_debit"
+        cur.execute("""INSERT INTO payment (account_no, amount_minor, currency, method, reference, request_id,
+                                            received_by)
+                       VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id, payment_no""",
+                    (account["account_no"], row["amount_minor"], account["currency"], method, row["reference"],
+                     f"exception:{row['id']}", actor))
+        paid = cur.fetchone()
+        payment_id = paid["id"]
+        ledger.post(cur, account["account_no"], "payment", -row["amount_minor"], actor, payment_id=payment_id,
+                    note=f"{row['bank_code']} file {row['file_no']} line {row['line_no']}", currency=account["currency"])
+        ledger.settle(cur, [account["account_no"]])
+        event = {"paymentNo": paid["payment_no"], "accountNo": account["account_no"],
+                 "customerNo": account["customer_no"], "amountMinor": row["amount_minor"],
+                 "currency": account["currency"], "method": method}
+    cur.execute("""UPDATE collection_exception SET state = 'resolved', action = %s, account_no = %s, payment_id = %s,
+                       note = %s, resolved_by = %s, resolved_at = now() WHERE id = %s""",
+                (action, account and account["account_no"], payment_id, note, actor, row["id"]))
+    return event
