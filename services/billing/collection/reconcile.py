@@ -19,6 +19,7 @@ from services.common.workcalendar import WorkingCalendar
 
 from .. import store as ledger
 from ..domain import retry
+from ..dunning.handlers import request_restorations
 from ..service import NAME
 from .model import ReturnFile
 from .rules import after_failure, leaving
@@ -146,7 +147,9 @@ def _post_debit_payments(cur, actor: str) -> None:
             SELECT account_no, 'payment', -amount_minor, currency, id, 'bank debit ' || reference, %(actor)s FROM p)
         UPDATE debit d SET payment_id = p.id FROM p WHERE d.debit_no = p.reference""", {"actor": actor})
     cur.execute("SELECT DISTINCT account_no FROM applied WHERE ok")
-    ledger.settle(cur, [r["account_no"] for r in cur.fetchall()])
+    credited = [r["account_no"] for r in cur.fetchall()]
+    ledger.settle(cur, credited)
+    request_restorations(cur, credited, actor)
 
 
 def _fail(cur, up: Upload, today: date, calendar: WorkingCalendar, policy: retry.RetryPolicy) -> list[tuple]:
@@ -235,6 +238,7 @@ def apply_agency(cur, file_id: int, up: Upload, result: ReturnFile) -> None:
                    FROM agency_paid p JOIN account c USING (account_no) ORDER BY p.id""")
     paid = cur.fetchall()
     ledger.settle(cur, sorted({p["account_no"] for p in paid}))
+    request_restorations(cur, sorted({p["account_no"] for p in paid}), up.actor)
     emit_many(cur, NAME, [("payment_received", {
         "paymentNo": p["payment_no"], "accountNo": p["account_no"], "customerNo": p["customer_no"],
         "amountMinor": p["amount_minor"], "currency": p["currency"], "method": "agency"}) for p in paid])
@@ -315,6 +319,7 @@ def resolve_exception(cur, row: dict, action: str, account: dict | None, note: s
         ledger.post(cur, account["account_no"], "payment", -row["amount_minor"], actor, payment_id=payment_id,
                     note=f"{row['bank_code']} file {row['file_no']} line {row['line_no']}", currency=account["currency"])
         ledger.settle(cur, [account["account_no"]])
+        request_restorations(cur, [account["account_no"]], actor)
         event = {"paymentNo": paid["payment_no"], "accountNo": account["account_no"],
                  "customerNo": account["customer_no"], "amountMinor": row["amount_minor"],
                  "currency": account["currency"], "method": method}
