@@ -7,7 +7,7 @@ from services.billing.collection.accounts import luhn_ok
 from services.billing.collection.layouts import all_layouts, load_layout
 from services.billing.collection.model import (DebitLine, FileRejected, OfferBatch, OfferLineError,
                                                ReturnLine)
-from services.billing.collection.offer import write_offer
+from services.billing.collection.offer import read_offer, write_offer
 from services.billing.collection.returns import read_return, write_return
 
 BATCH = OfferBatch("D202405000001", date(2024, 5, 1), date(2024, 5, 6), "某市广电网络有限公司")
@@ -58,6 +58,8 @@ def test_round_trip_offer_return_parse(code):
     if layout.kind == "fixed":
         details = data.split(layout.line_ending)[1 if layout.offer.header else 0:][:7]
         assert {len(line) for line in details} == {layout.offer.detail.width}
+    assert read_offer(layout, data) == [d._replace(account_number=d.account_number.replace(" ", ""))
+                                        for d in lines]  # as the bank reads it
     result = read_return(layout, return_bytes(layout, outcomes(layout, lines)))
     assert [r.reference for r in result.lines] == [d.reference for d in lines]
     assert [r.amount_minor for r in result.lines] == [d.amount_minor for d in lines]

@@ -7,7 +7,7 @@ from .iso20022 import (Creditor, InvalidGeneratedFile, read_camt054, read_pain00
 from .layouts import BankLayout, LayoutError, all_layouts, load_layout
 from .model import (DebitLine, FileError, FileRejected, FileTotals, OfferBatch, OfferLineError,
                     ReturnFile, ReturnLine)
-from .offer import write_offer
+from .offer import read_offer, write_offer
 from .reasons import REASONS, Reason, iso_reason
 from .returns import read_return, write_return
 
@@ -15,6 +15,6 @@ __all__ = [
     "BankLayout", "Creditor", "DebitLine", "FileError", "FileRejected", "FileTotals",
     "InvalidAccountNumber", "InvalidGeneratedFile", "LayoutError", "OfferBatch", "OfferLineError",
     "REASONS", "Reason", "ReturnFile", "ReturnLine", "all_layouts", "iso_reason", "load_layout",
-    "read_camt054", "read_pain002", "read_result_file", "read_return", "validate_account_number",
+    "read_camt054", "read_offer", "read_pain002", "read_result_file", "read_return", "validate_account_number",
     "write_camt054", "write_offer", "write_pain002", "write_pain008", "write_return",
 ]

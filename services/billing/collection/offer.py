@@ -1,4 +1,5 @@
-"""The offer file (报盘) a bank debits from, in the bank's own layout, written as a stream."""
+"""The offer file (报盘) a bank debits from, in the bank's own layout, written as a stream (and read as
+the bank reads it, for the bank simulator)."""
 from __future__ import annotations
 
 import re
@@ -6,10 +7,10 @@ from typing import BinaryIO, Iterable
 
 from .accounts import InvalidAccountNumber, validate_account_number
 from .layouts import BankLayout
-from .model import DebitLine, FileTotals, OfferBatch, OfferLineError, format_amount
-from .records import RecordWriter, SpooledLines
+from .model import DebitLine, ErrorList, FileTotals, OfferBatch, OfferLineError, format_amount, parse_amount
+from .records import RecordReader, RecordWriter, SpooledLines, file_records
 
-__all__ = ["DebitLine", "FileTotals", "OfferBatch", "OfferLineError", "write_offer", "check_reference"]
+__all__ = ["DebitLine", "FileTotals", "OfferBatch", "OfferLineError", "write_offer", "read_offer", "check_reference"]
 
 # The reference comes back in every result format (bank layout, pain.002, camt.054: Max35Text), so it
 # keeps to what each of them carries unchanged.
@@ -75,3 +76,26 @@ def write_offer(layout: BankLayout, batch: OfferBatch, debits: Iterable[DebitLin
         raise
     lines.write_file(out, head, tail)
     return totals
+
+
+def read_offer(layout: BankLayout, data: bytes | BinaryIO) -> list[DebitLine]:
+    """The debits of an offer file as the bank reads it (the bank simulator of the demo and the tests);
+    FileRejected listing each line it cannot read."""
+    errors = ErrorList()
+    detail = RecordReader(layout, layout.offer.detail)
+    debits: list[DebitLine] = []
+    for n, line, last in file_records(data, errors):
+        if (n == 1 and layout.offer.header) or (last and layout.offer.trailer):
+            continue
+        values, problems = detail.read(line)
+        if not problems:
+            try:
+                debits.append(DebitLine(values["reference"], values["account_number"], values["holder_name"],
+                                        parse_amount(values["amount"], layout.amount_format),
+                                        values.get("user_number", "")))
+            except ValueError as e:
+                problems.append(str(e))
+        for p in problems:
+            errors.add(f"line {n}", p)
+    errors.raise_if_any()
+    return debits

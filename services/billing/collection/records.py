@@ -1,11 +1,13 @@
 """One record of a bank file to text and back, for fixed-width and delimited layouts alike."""
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
-from typing import BinaryIO, Mapping
+from typing import BinaryIO, Iterator, Mapping
 
 from .layouts import BankLayout, Field, Record
+from .model import ErrorList
 
 # Sources whose text the layout itself provides, never the caller.
 _CONSTANT = ("literal", "filler")
@@ -179,3 +181,32 @@ class SpooledLines:
 
     def discard(self) -> None:
         self.spool.close()
+
+
+_BOM = b"\xef\xbb\xbf"
+
+def _lines(data: bytes | BinaryIO) -> Iterator[tuple[int, bytes]]:
+    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
+    for n, raw in enumerate(stream, 1):
+        if n == 1 and raw.startswith(_BOM):
+            raw = raw[len(_BOM):]
+        yield n, raw.rstrip(b"\r\n")
+
+
+def file_records(data: bytes | BinaryIO, errors: ErrorList) -> Iterator[tuple[int, bytes, bool]]:
+    """(line number, line, is last) of every non-blank line; a blank line inside the file is an error,
+    blank lines at its end are not (a final newline, or two)."""
+    blanks: list[int] = []
+    previous = None
+    for n, line in _lines(data):
+        if not line.strip():
+            blanks.append(n)
+            continue
+        for b in blanks:
+            errors.add(f"line {b}", "empty line")
+        blanks.clear()
+        if previous is not None:
+            yield previous[0], previous[1], False
+        previous = (n, line)
+    if previous is not None:
+        yield previous[0], previous[1], True

@@ -1,18 +1,15 @@
 """The return file (回盘) in the bank's own layout: read and checked whole, or written by the simulator."""
 from __future__ import annotations
 
-import io
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO, Iterable
 
 from .layouts import BankLayout
 from .model import (ErrorList, FileError, FileRejected, FileTotals, OfferBatch, ReturnFile, ReturnLine,
                     format_amount, parse_amount)
 from .offer import file_values
-from .records import RecordReader, RecordWriter, SpooledLines
+from .records import RecordReader, RecordWriter, SpooledLines, file_records
 
 __all__ = ["FileError", "FileRejected", "ReturnFile", "ReturnLine", "read_return", "write_return"]
-
-_BOM = b"\xef\xbb\xbf"
 
 # Totals a header or trailer may carry, and how each is computed from the lines.
 _TOTALS = {
@@ -23,33 +20,6 @@ _TOTALS = {
     "failed_count": lambda f: (f.total_count - f.ok_count, False),
     "failed_amount": lambda f: (f.total_amount_minor - f.ok_amount_minor, True),
 }
-
-
-def _lines(data: bytes | BinaryIO) -> Iterator[tuple[int, bytes]]:
-    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray, memoryview)) else data
-    for n, raw in enumerate(stream, 1):
-        if n == 1 and raw.startswith(_BOM):
-            raw = raw[len(_BOM):]
-        yield n, raw.rstrip(b"\r\n")
-
-
-def _records(data: bytes | BinaryIO, errors: ErrorList) -> Iterator[tuple[int, bytes, bool]]:
-    """(line number, line, is last) of every non-blank line; a blank line inside the file is an error,
-    blank lines at its end are not (a final newline, or two)."""
-    blanks: list[int] = []
-    previous = None
-    for n, line in _lines(data):
-        if not line.strip():
-            blanks.append(n)
-            continue
-        for b in blanks:
-            errors.add(f"line {b}", "empty line")
-        blanks.clear()
-        if previous is not None:
-            yield previous[0], previous[1], False
-        previous = (n, line)
-    if previous is not None:
-        yield previous[0], previous[1], True
 
 
 def read_return(layout: BankLayout, data: bytes | BinaryIO) -> ReturnFile:
@@ -66,7 +36,7 @@ def read_return(layout: BankLayout, data: bytes | BinaryIO) -> ReturnFile:
     ok_count = ok_amount = total_amount = 0
     first = True
     refused = 0
-    for n, line, last in _records(data, errors):
+    for n, line, last in file_records(data, errors):
         if first and header:
             first = False
             values, problems = header.read(line)
