@@ -1,10 +1,13 @@
 """A billing month through the running suite, in a suite of its own (its dunning reaches every unpaid
 demo account, which the other end-to-end tests must not meet): a supervisor bills the month, the bill
-prints, dunning reminds, gives notice and suspends an unpaid analog service (written back to the CMS, as
-the customer service does for billing's requests), a counter payment clears the arrears, and the service
-comes back on in the CMS."""
+prints, the account's bank debits it from its offer file and answers with its own return file in which
+this debit failed for insufficient funds, the 360 view shows the failure and its retry, dunning reminds,
+gives notice and suspends the unpaid analog service (written back to the CMS, as the customer service
+does for billing's requests), a counter payment clears the arrears, and the service comes back on in the
+CMS."""
 from __future__ import annotations
 
+import io
 import time
 import uuid
 from datetime import date, timedelta
@@ -12,7 +15,9 @@ from datetime import date, timedelta
 import httpx
 import pytest
 
+from services.billing.collection import OfferBatch, ReturnLine, load_layout, read_offer, write_return
 from tests.e2e.suite import Suite, both_systems_customer, line_status, login
+from tests.integration.collection_env import BANK_USERS, bank_account_no
 
 pytestmark = pytest.mark.e2e
 
@@ -46,6 +51,54 @@ def service_state(clerk: httpx.Client, customer_no: str, service_no: str) -> str
     return next(s["state"] for s in view["services"] if s["serviceNo"] == service_no)
 
 
+def debit_fails_at_the_bank(month, clerk: httpx.Client, supervisor: httpx.Client, customer_no: str,
+                            account_no: str, due: date) -> str:
+    """The account pays by direct debit (the demo signed most accounts' mandates; the clerk signs one
+    where there is none); the supervisor runs collection on the due date; the account's bank, as its own
+    user, downloads its batch, debits every line and answers in its return layout, this account's debit
+    failed for insufficient funds. The same file again changes nothing. Returns the bank's code."""
+    active = [m for m in clerk.get("/mandates", params={"accountNo": account_no}).json()["data"]
+              if m["state"] == "active"]
+    if not active:
+        signed = clerk.post("/mandates", json={"accountNo": account_no, "bankCode": "CCB", "holderName": "王小明",
+                                               "bankAccountNo": bank_account_no("CCB"),
+                                               "signedOn": date.today().isoformat()})
+        assert signed.status_code == 201, signed.text
+        active = [signed.json()]
+    bank_code = active[0]["bankCode"]
+    run = supervisor.post("/collectionRuns", json={"collectionDate": due.isoformat()})
+    assert run.status_code == 201, run.text
+    [batch] = [b for b in run.json()["batches"] if b["bankCode"] == bank_code]
+
+    bank = login(month, BANK_USERS[bank_code])
+    assert batch["id"] in {b["id"] for b in bank.get("/debitBatches", params={"limit": 100}).json()["data"]}
+    other = next(code for code in BANK_USERS if code != bank_code)
+    assert login(month, BANK_USERS[other]).get(f"/debitBatches/{batch['id']}").status_code == 404
+    offered = bank.get(f"/debitBatches/{batch['id']}/file", params={"format": "bankLayout"})
+    assert offered.status_code == 200, offered.text
+    layout = load_layout(bank_code)
+    no_money = next(code for code, reason in layout.reasons.items() if reason == "insufficient_funds")
+    lines = [ReturnLine(line_no=0, reference=d.reference, account_number=d.account_number,
+                        amount_minor=d.amount_minor, ok=d.user_number != account_no,
+                        bank_code=min(layout.ok_codes) if d.user_number != account_no else no_money, reason=None,
+                        message="", holder_name=d.holder_name, user_number=d.user_number)
+             for d in read_offer(layout, offered.content)]
+    ours = [x for x in lines if not x.ok]  # a bill each: the month billed now, and last month's when the
+    assert ours, f"{account_no} has no debit in batch {batch['id']}"  # clerk signed the mandate only now
+    answer = io.BytesIO()
+    write_return(layout, OfferBatch(batch_no=batch["id"], created_on=date.fromisoformat(batch["createdOn"]),
+                                    collection_date=due, creditor_name="广电网络有线电视"), lines, answer)
+    uploaded = bank.post("/bankFiles", params={"kind": "result", "fileName": f"{batch['id']}.txt"},
+                         content=answer.getvalue(), headers={"Content-Type": "application/octet-stream"})
+    assert uploaded.status_code == 201, uploaded.text
+    report = uploaded.json()
+    assert (report["succeeded"], report["failed"]) == (len(lines) - len(ours), len(ours))
+    again = bank.post("/bankFiles", params={"kind": "result", "fileName": f"{batch['id']}.txt"},
+                      content=answer.getvalue(), headers={"Content-Type": "application/octet-stream"})
+    assert again.status_code == 409 and again.json()["type"].endswith("/bank-file-duplicate")
+    return bank_code
+
+
 def test_a_month_billed_dunned_paid_and_restored(month):
     customer_no, _, service_no, user_no = both_systems_customer(month)
     clerk, supervisor = login(month, "counter"), login(month, "supervisor")
@@ -70,8 +123,14 @@ def test_a_month_billed_dunned_paid_and_restored(month):
     printed = clerk.get(f"/customerBills/{ours[0]['id']}.pdf")
     assert printed.status_code == 200 and printed.content.startswith(b"%PDF")
 
-    # Nobody pays: dunning walks the service's ladder on working days up to its suspension.
     due = max(date.fromisoformat(b["dueOn"]) for b in ours)
+    bank_code = debit_fails_at_the_bank(month, clerk, supervisor, customer_no, account_no, due)
+    failed = next(a for a in clerk.get(f"/customers/{customer_no}").json()["billing"]["accounts"]
+                  if a["accountNo"] == account_no)["failedDebits"]
+    assert [(f["bankCode"], f["reason"]) for f in failed][:1] == [(bank_code, "insufficient_funds")]
+    assert failed[0]["nextAttemptOn"] > date.today().isoformat()  # retried in the next window
+
+    # Nobody pays: dunning walks the service's ladder on working days up to its suspension.
     day = due
     while "suspend" not in {s["step"] for s in supervisor.get(f"/accounts/{account_no}/dunningSteps").json()["data"]
                             if s["serviceNo"] == service_no}:
