@@ -27,6 +27,7 @@ BSS_DEMO_HOUSEHOLDS (default 300 here) sizes the demo data.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -36,11 +37,14 @@ import sys
 import time
 import uuid
 from collections import Counter
+from datetime import date
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
 from deploy.compose_project import CheckFailed, ComposeProject, ComposeUnavailable, scalable_services
+from gateway.app.users import demo_users
+from services.billing.collection import OfferBatch, ReturnLine, load_layout, read_offer, write_return
 from services.common.outbox import envelope
 from services.common.relay import exchange_name
 from services.customer.billing_requests import command
@@ -138,6 +142,10 @@ class EventProbe:
         collect()
         twice = {t: n for t, n in seen.items() if n > 1}
         expect(not twice, f"events for {service_no} published more than once: {twice}")
+
+
+# The demo's bank users, one per shipped bank: bank code -> user name.
+BANK_USERS = {scope: name for name, role, scope in demo_users() if role == "bank"}
 
 
 def sign_in(gateway: str, user: str) -> httpx.Client:
@@ -307,6 +315,40 @@ class Tour:
         posted = [e for e in ledger["data"] if e["paymentNo"] == first["id"] and e["kind"] == "payment"]
         expect(len(posted) == 1, f"payment {first['id']} is in the ledger {len(posted)} times")
 
+    def a_bank_answers_its_batch(self, gateway: str) -> str | None:
+        """A bank, as its own user, downloads a batch of the demo's collection run that no file answered
+        yet, reads it as the bank does, and uploads its return file (every debit paid): the import report
+        counts each line once. Another bank does not see that batch. None when every batch is answered."""
+        for code, user in BANK_USERS.items():
+            bank = sign_in(gateway, user)
+            batches = expect_status(bank.get("/debitBatches", params={"limit": 100}), 200, f"{user}'s batches")
+            waiting = [b for b in batches["data"] if b["state"] in ("offered", "downloaded")]
+            expect(all(b["bankCode"] == code for b in batches["data"]), f"{user} sees another bank's batches")
+            if not waiting:
+                continue
+            batch = waiting[0]
+            other = sign_in(gateway, next(u for c, u in BANK_USERS.items() if c != code))
+            expect(other.get(f"/debitBatches/{batch['id']}").status_code == 404,
+                   f"another bank sees {code}'s batch {batch['id']}")
+            offered = bank.get(f"/debitBatches/{batch['id']}/file", params={"format": "bankLayout"})
+            expect(offered.status_code == 200, f"{user} cannot download {batch['id']}: {offered.status_code}")
+            layout = load_layout(code)
+            debits = read_offer(layout, offered.content)
+            expect(len(debits) == batch["debitCount"], f"{batch['id']} has {len(debits)} lines, "
+                                                        f"not {batch['debitCount']}")
+            paid = [ReturnLine(0, d.reference, d.account_number, d.amount_minor, True, min(layout.ok_codes), None,
+                               "", d.holder_name, d.user_number) for d in debits]
+            answer = io.BytesIO()
+            write_return(layout, OfferBatch(batch["id"], date.fromisoformat(batch["createdOn"]),
+                                            date.fromisoformat(batch["collectionDate"]), "compose-check"),
+                         paid, answer)
+            report = expect_status(bank.post("/bankFiles", params={"kind": "result"}, content=answer.getvalue(),
+                                             headers={"Content-Type": "application/octet-stream"}),
+                                   201, f"{user}'s return file for {batch['id']}")
+            expect((report["succeeded"], report["failed"]) == (len(paid), 0), f"import report {report}")
+            return f"{code} answered batch {batch['id']} ({len(paid)} debits paid)"
+        return None
+
     def run(self) -> None:
         gateway = self.project.published("gateway", 8080)
         health = httpx.get(f"http://{gateway}/health", timeout=10)
@@ -329,6 +371,9 @@ class Tour:
         say("a change made in the CMS reached search")
         self.billing_is_served(clerk, customer_no, service_no)
         say("last month's bill in the 360 view and in print; a counter payment sent twice posted once")
+        answered = self.a_bank_answers_its_batch(gateway)
+        expect(answered is not None, "the demo's collection run left no debit batch for any bank")
+        say(answered)
 
 
 def project_env(name: str) -> dict[str, str]:

@@ -7,11 +7,13 @@ import random
 import uuid
 from datetime import date, timedelta
 
+from gateway.app.users import demo_users
 from services.billing.collection import (OfferBatch, ReturnLine, load_layout, write_camt054, write_pain002,
                                          write_return)
 from services.billing.collection.accounts import luhn_ok
 
-BANK_USERS = {"ICBC": "bank", "CCB": "bank-ccb", "BOC": "bank-boc"}
+# The demo's bank users, one per shipped bank: bank code -> user name.
+BANK_USERS = {scope: name for name, role, scope in demo_users() if role == "bank"}
 # A success code and a code per reason, in each bank's own codes (banks/*.toml) and in ISO 20022.
 CODES = {
     "ICBC": {"insufficient_funds": "3008", "account_closed": "3010"},
