@@ -128,7 +128,10 @@ def test_a_month_billed_dunned_paid_and_restored(month):
     failed = next(a for a in clerk.get(f"/customers/{customer_no}").json()["billing"]["accounts"]
                   if a["accountNo"] == account_no)["failedDebits"]
     assert [(f["bankCode"], f["reason"]) for f in failed][:1] == [(bank_code, "insufficient_funds")]
-    assert failed[0]["nextAttemptOn"] > date.today().isoformat()  # retried in the next window
+    retry_on = date.fromisoformat(failed[0]["nextAttemptOn"])
+    assert retry_on > date.today()  # retried in the next window
+    # The retry: collection on that day takes the bill again, and the bank answers the same.
+    debit_fails_at_the_bank(month, clerk, supervisor, customer_no, account_no, max(retry_on, due))
 
     # Nobody pays: dunning walks the service's ladder on working days up to its suspension.
     day = due
