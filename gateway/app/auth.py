@@ -46,6 +46,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "billruns:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "catalog:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     "catalog:write": frozenset({Role.ADMIN}),
+    # Signing a customer up to a promotion happens where the customer is served.
+    "promotions:grant": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     # Dunning: admins set the ladders, supervisors run them and decide write-offs, agents hold disputed bills.
     "dunning:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "dunning:configure": frozenset({Role.ADMIN}),

@@ -146,3 +146,39 @@ def test_catalog_admin(gw, db, admin, supervisor):  # noqa: F811
                        422, "invalid-discount")
     listed = gw.get("/api/v1/discounts", headers=supervisor).json()
     assert discount["code"] in [d["code"] for d in listed["data"]]
+
+
+def test_a_clerk_signs_an_account_up_to_a_promotion_and_its_discount_is_billed(gw, db, supervisor, admin):  # noqa: F811
+    world = World(db, cycle=1 + uuid.uuid4().int % 28)
+    basic = world.product("BASIC", 3000)
+    account = world.account()
+    world.service(account, basic, (world.day(1), "active"))
+    code = f"{world.tag}-SPRING"
+    made = gw.post("/api/v1/discounts", headers=admin, json={
+        "code": f"{world.tag}-P", "name": "春季促销立减", "kind": "fixed", "value": 500, "eligibility": "promotion",
+        "promotionCode": code, "products": [basic], "validFrom": world.day(1).isoformat(),
+        "validTo": world.day(10).isoformat()})  # ends on the 10th
+    assert made.status_code == 201, made.text
+    clerk = bearer(gw, "counter")
+
+    signed = gw.put(f"/api/v1/accounts/{account.lower()}/promotions", headers=clerk, json={"promotionCodes": [code]})
+    assert signed.status_code == 200, signed.text
+    assert signed.json() == {"accountNo": account, "promotionCodes": [code]}
+    assert_problem(gw.put(f"/api/v1/accounts/{account}/promotions", headers=clerk,
+                          json={"promotionCodes": ["NO-SUCH-PROMO"]}), 422, "unknown-promotion")
+    assert_problem(gw.put("/api/v1/accounts/A0/promotions", headers=clerk, json={"promotionCodes": []}),
+                   404, "account-not-found")
+    assert_problem(gw.put(f"/api/v1/accounts/{account}/promotions", headers=bearer(gw, "technician"),
+                          json={"promotionCodes": []}), 403, "forbidden")
+
+    assert gw.post("/api/v1/billRuns", headers=supervisor,
+                   json={"period": world.period, "cycle": world.cycle}).status_code == 201
+    [bill] = world.bills(account)
+    # 500 fen a month off, for the ten days of the month the promotion ran.
+    off = (500 * 10 * 2 + world.days) // (2 * world.days)
+    assert [(x["kind"], x["amount_minor"]) for x in bill["lines"]] == [("charge", 3000), ("discount", -off)]
+    with db.transaction() as cur:
+        cur.execute("SELECT changes, actor FROM audit_log WHERE entity = 'account' AND entity_key = %s "
+                    "AND action = 'promotions'", (account,))
+        assert [(r["changes"], r["actor"]) for r in cur.fetchall()] == [({"promotions": [code], "before": []},
+                                                                         "counter")]

@@ -1,4 +1,5 @@
-"""The catalog: products and their prices by date, discounts, and the legacy product code map (admin)."""
+"""The catalog: products and their prices by date, discounts, and the legacy product code map (admin);
+the promotions an account takes part in (the front line)."""
 from __future__ import annotations
 
 from typing import Annotated
@@ -8,10 +9,13 @@ from fastapi.responses import JSONResponse
 
 from bss.billing.v1 import catalog_pb2 as cpb
 
-from ..deps import CatalogAdmin, CatalogClient, CatalogReader
+from ..deps import CatalogAdmin, CatalogClient, CatalogReader, PromotionGranter
 from ..fields import created, page
-from ..schemas.catalog import (DiscountCreate, DiscountPublic, DiscountsPublic, LegacyMappingsPublic,
-                               LegacyMappingsUpdate, PriceCreate, ProductPublic, ProductsPublic)
+from ..keys import AccountNo
+from ..schemas.bill_runs import actor
+from ..schemas.catalog import (AccountPromotionsPublic, AccountPromotionsUpdate, DiscountCreate, DiscountPublic,
+                               DiscountsPublic, LegacyMappingsPublic, LegacyMappingsUpdate, PriceCreate, ProductPublic,
+                               ProductsPublic)
 
 router = APIRouter(tags=["catalog"])
 ProductCode = Annotated[str, Path(alias="code", min_length=1, max_length=40, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")]
@@ -49,3 +53,12 @@ async def list_discounts(user: CatalogReader, client: CatalogClient) -> JSONResp
 async def create_discount(body: DiscountCreate, user: CatalogAdmin, client: CatalogClient) -> JSONResponse:
     return created(DiscountPublic.from_proto(await client.CreateDiscount(body.to_proto(user))),
                    f"/api/v1/discounts/{body.code}")
+
+
+@router.put("/accounts/{accountNo}/promotions", response_model=AccountPromotionsPublic)
+async def set_account_promotions(account_no: AccountNo, body: AccountPromotionsUpdate, user: PromotionGranter,
+                                 client: CatalogClient) -> AccountPromotionsPublic:
+    """The promotions an account takes part in (each the code of a promotion discount), from its next bill."""
+    reply = await client.SetAccountPromotions(cpb.SetAccountPromotionsRequest(
+        account_no=account_no, promotion_codes=body.promotion_codes, actor=actor(user)))
+    return AccountPromotionsPublic.from_proto(reply)

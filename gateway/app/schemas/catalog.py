@@ -130,3 +130,17 @@ class DiscountsPublic(Page[DiscountPublic]):
     @classmethod
     def from_proto(cls, reply: cpb.ListDiscountsResponse) -> "DiscountsPublic":
         return cls(data=[DiscountPublic.from_proto(d) for d in reply.discounts], count=len(reply.discounts))
+
+
+class AccountPromotionsUpdate(InputModel):
+    """Every promotion code the account holds (replaces the set; [] takes them all away)."""
+    promotion_codes: list[str] = Field(max_length=20)
+
+
+class AccountPromotionsPublic(ApiModel):
+    account_no: str
+    promotion_codes: list[str]
+
+    @classmethod
+    def from_proto(cls, m: cpb.AccountPromotions) -> "AccountPromotionsPublic":
+        return cls(account_no=m.account_no, promotion_codes=list(m.promotion_codes))

@@ -11,6 +11,7 @@ from services.common.audit import audit, audit_many
 from services.common.db import Database
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 
+from .. import store as ledger
 from ..domain import rating
 from ..handlers import Actor
 from ..settings import BillingSettings
@@ -19,6 +20,7 @@ from . import store
 SYSTEMS = ("cms", "sms", "bss")
 CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,39}$")
 MAX_MAPPINGS = 1000
+MAX_PROMOTIONS = 20
 
 
 def parse_date(value: str, what: str) -> date:
@@ -136,3 +138,22 @@ class CatalogHandlers:
                 raise AlreadyExists(f"a discount {row['code']} exists", reason="discount-exists")
             audit(cur, "discount", row["code"], "created", row, actor.username)
             return created
+
+    def set_account_promotions(self, account_no: str, codes: list[str], actor: Actor) -> list[str]:
+        """The account holds exactly these promotion codes, each one of a promotion discount."""
+        account_no = account_no.strip().upper()
+        wanted = sorted({check_code(c, "promotion code") for c in codes})
+        if len(wanted) > MAX_PROMOTIONS:
+            raise InvalidArgument(f"at most {MAX_PROMOTIONS} promotion codes", reason="invalid-promotion")
+        with self.db.transaction() as cur:
+            ledger.account(cur, account_no)
+            unknown = sorted(set(wanted) - store.promotion_codes(cur))
+            if unknown:
+                raise InvalidArgument(f"no promotion discount has the code {', '.join(unknown)}",
+                                      reason="unknown-promotion")
+            before = store.account_promotions(cur, account_no)
+            store.set_account_promotions(cur, account_no, wanted, actor.username)
+            if before != wanted:
+                audit(cur, "account", account_no, "promotions", {"promotions": wanted, "before": before},
+                      actor.username)
+            return wanted

@@ -60,6 +60,11 @@ class CatalogServicer(cpb_grpc.CatalogServiceServicer):
             code=d.code, name=d.name, kind=d.kind, value=d.value, eligibility=d.eligibility, valid_from=d.valid_from,
             valid_to=d.valid_to, promotion_code=d.promotion_code, products=tuple(d.products)), _actor(request.actor)))
 
+    def SetAccountPromotions(self, request, context):
+        codes = self.h.set_account_promotions(request.account_no, list(request.promotion_codes),
+                                              _actor(request.actor))
+        return cpb.AccountPromotions(account_no=request.account_no.strip().upper(), promotion_codes=codes)
+
 
 def register(server, settings, db) -> list[str]:
     cpb_grpc.add_CatalogServiceServicer_to_server(CatalogServicer(CatalogHandlers(db, settings)), server)

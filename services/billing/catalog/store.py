@@ -76,3 +76,23 @@ def create_discount(cur, d: dict, actor: str) -> dict | None:
                             %(products)s, %(valid_from)s, %(valid_to)s, %(actor)s)
                     ON CONFLICT (code) DO NOTHING RETURNING {DISCOUNT_COLUMNS}""", {**d, "actor": actor})
     return cur.fetchone()
+
+
+def promotion_codes(cur) -> set[str]:
+    """The codes of the promotion discounts there are."""
+    cur.execute("SELECT DISTINCT promotion_code FROM discount WHERE promotion_code IS NOT NULL")
+    return {r["promotion_code"] for r in cur.fetchall()}
+
+
+def account_promotions(cur, account_no: str) -> list[str]:
+    cur.execute("SELECT promotion_code FROM account_promotion WHERE account_no = %s ORDER BY promotion_code",
+                (account_no,))
+    return [r["promotion_code"] for r in cur.fetchall()]
+
+
+def set_account_promotions(cur, account_no: str, codes: list[str], actor: str) -> None:
+    cur.execute("DELETE FROM account_promotion WHERE account_no = %s AND NOT (promotion_code = ANY(%s))",
+                (account_no, codes))
+    cur.execute("""INSERT INTO account_promotion (account_no, promotion_code, granted_by)
+                   SELECT %s, code, %s FROM unnest(%s::text[]) AS code ON CONFLICT DO NOTHING""",
+                (account_no, actor, codes))
