@@ -1,11 +1,13 @@
 """`make bench`: the legacy import at full scale, then search by phone over the million customers it
-leaves, then the 360 view through the gateway at 1, 4 and 16 concurrent clients. Figures only, never
-pass/fail: the machine is shared and noisy, so compare ratios."""
+leaves, the 360 view through the gateway at 1, 4 and 16 concurrent clients, the billing run over a million
+subscriptions, and bank collection over a million due bills (the run with every bank's offer file, then
+a million result lines imported and reconciled). Figures only, never pass/fail: the machine is shared
+and noisy, so compare ratios."""
 from __future__ import annotations
 
 import json
 
-from tests.bench import import_bench, search_bench, view_bench
+from tests.bench import billing_bench, collection_bench, import_bench, search_bench, view_bench
 
 
 def main() -> None:
@@ -13,6 +15,8 @@ def main() -> None:
     figures = search_bench.run(import_bench.bench_settings())
     print("search by phone through gRPC:", json.dumps(figures, indent=2))
     print(view_bench.report(view_bench.run(import_bench.bench_settings())))
+    print("billing run:", json.dumps(billing_bench.run(), indent=2, default=str))
+    print("bank collection:", json.dumps(collection_bench.run(), indent=2, default=str))
 
 
 if __name__ == "__main__":

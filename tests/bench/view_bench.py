@@ -3,7 +3,8 @@ the import benchmark): GET /api/v1/customers/{customerNo} at 1, 4 and 16 concurr
 
     .venv/bin/python -m tests.bench.view_bench [--seconds 10] [--rounds 3] [--levels 1,4,16]
 
-The customer gRPC server and the gateway run as real processes on ports of their own; a counter clerk
+The customer and billing gRPC servers and the gateway run as real processes on ports of their own (the
+view's billing section is asked of billing, whose schema here holds no bills: the call, not its data); a counter clerk
 signs in and the clients ask for customers drawn from a random sample of real customer numbers. The load
 comes from `wrk` (Debian package wrk) when it is installed, else from a Python process of threads, which
 takes a larger share of the same cores. For each level: requests/s, p50/p95/p99, failed requests, the
@@ -36,6 +37,8 @@ from typing import Callable, Iterator, TypeVar
 from services.common.db import connect
 from services.common.migrate import migrate_service
 from services.common.settings import Settings
+from services.billing.service import SPEC as BILLING
+from services.billing.settings import BillingSettings
 from services.customer.service import SPEC
 from tests.bench.import_bench import bench_settings
 
@@ -45,7 +48,7 @@ LEVELS = (1, 4, 16)
 SECONDS = 10.0
 ROUNDS = 3
 SAMPLES = 2000
-POOLS = ("bss-customer", "bss-gateway")
+POOLS = ("bss-customer", "bss-billing", "bss-gateway")
 CLERK = "counter"  # a demo user of development mode, password "demo"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 T = TypeVar("T")
@@ -97,16 +100,19 @@ def _signed_in(base: str) -> str | None:
 
 @contextmanager
 def running_suite(settings: Settings, log_dir: Path) -> Iterator[dict]:
-    """The customer gRPC server and the gateway as processes against `settings`' database."""
-    grpc_port, http_port = free_port(), free_port()
+    """The customer and billing gRPC servers (the view asks billing for its billing section) and the
+    gateway as processes against `settings`' database."""
+    grpc_port, billing_port, http_port = free_port(), free_port(), free_port()
     env = {**os.environ, "BSS_DB_URL": settings.db_url, "BSS_LEGACY_CMS_URL": settings.legacy_cms_url,
            "BSS_LEGACY_SMS_URL": settings.legacy_sms_url, "BSS_CUSTOMER_GRPC": f"127.0.0.1:{grpc_port}",
-           "BSS_GATEWAY_PORT": str(http_port), "BSS_MODE": "development"}
+           "BSS_BILLING_GRPC": f"127.0.0.1:{billing_port}", "BSS_GATEWAY_PORT": str(http_port),
+           "BSS_MODE": "development"}
     procs: dict[str, subprocess.Popen] = {}
     try:
-        for name, module in (("grpc", "services.customer.grpc_server"), ("gateway", "gateway.app.main")):
+        for name, args in (("grpc", ["services.common.grpc_main", "customer"]),
+                           ("billing", ["services.common.grpc_main", "billing"]), ("gateway", ["gateway.app.main"])):
             with open(log_dir / f"{name}.log", "wb") as log:
-                procs[name] = subprocess.Popen([sys.executable, "-m", module], cwd=ROOT, env=env,
+                procs[name] = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env,
                                                stdout=log, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{http_port}"
         token = _wait_for(lambda: _signed_in(base), "the gateway to sign a clerk in", list(procs.values()))
@@ -298,6 +304,7 @@ def report(result: dict) -> str:
 def run(settings: Settings, levels=LEVELS, seconds: float = SECONDS, rounds: int = ROUNDS) -> dict:
     # The indexes and other migrations of this checkout, on a database an older import left behind.
     migrate_service(settings, SPEC)
+    migrate_service(BillingSettings(db_url=settings.db_url), BILLING)
     customers = sample_customers(settings)
     if not customers:
         raise RuntimeError(f"no customers in {settings.database_name}: run the import benchmark first")
