@@ -1,11 +1,13 @@
-"""What billing's integration tests share: its schema migrated, a pool as the service connects, unique
-accounts in its copy of the customer service's data, and a customer with a paying line in the real
-customer service."""
+"""What billing's integration tests share: its schema migrated, a pool as the service connects, its real
+server and the gateway in front of it (fixtures), unique accounts in its copy of the customer service's
+data, and a customer with a paying line in the real customer service."""
 from __future__ import annotations
 
 import contextlib
 import uuid
 from datetime import date
+
+import pytest
 
 from services.billing import store
 from services.billing.service import SPEC
@@ -14,7 +16,9 @@ from services.common.migrate import migrate_service
 from services.customer.handlers import Actor, CreateCustomer, CustomerHandlers
 from services.customer.legacy.cms import CmsAdapter
 from services.customer.legacy.sms import SmsAdapter
+from tests.harness import service_server
 from tests.integration.customer_env import attach_cms_line, autocommit, unique_mobile, valid_id_no
+from tests.integration.test_gateway import client_for, gateway_db  # noqa: F401 -- gw's fixture
 
 
 @contextlib.contextmanager
@@ -58,3 +62,24 @@ def customer_with_paying_line(settings, customer_db) -> tuple[str, str, str]:
                        WHERE s.service_no = %s AND a.customer_id = s.customer_id""", (service_no,))
         assert cur.rowcount == 1, "the customer has an account"
     return c["customer_no"], service_no, user_no
+
+
+@pytest.fixture(scope="module")
+def billing(settings):
+    """A real billing gRPC server on a free port (migrated); yields its port."""
+    with service_server(SPEC, settings) as port:
+        yield port
+
+
+@pytest.fixture(scope="module")
+def db(settings, billing):
+    database = Database(settings.service_db_url("billing"), schema="billing", maxconn=4)
+    yield database
+    database.close()
+
+
+@pytest.fixture(scope="module")
+def gw(settings, gateway_db, billing):  # noqa: F811
+    """The gateway in front of the real billing server."""
+    with client_for(settings, billing_grpc=f"127.0.0.1:{billing}") as client:
+        yield client

@@ -15,34 +15,13 @@ import pytest
 
 from services.billing.collection import load_layout, read_return
 from services.billing.collection.iso20022 import schema
-from services.billing.service import SPEC
-from services.common.db import Database
-from tests.harness import service_server
 from tests.integration.collection_env import (BANK_USERS, CODES, bank_account_no, bank_answer, debit_of, due_bill,
                                               new_account, offer_batch, outcome)
-from tests.integration.test_gateway import assert_problem, bearer, client_for, gateway_db  # noqa: F401
+from tests.integration.billing_env import billing, db, gw  # noqa: F401 -- fixtures
+from tests.integration.test_gateway import assert_problem, bearer, gateway_db  # noqa: F401
 
 pytestmark = pytest.mark.integration
 API = "/api/v1"
-
-
-@pytest.fixture(scope="module")
-def billing(settings):
-    with service_server(SPEC, settings) as port:
-        yield port
-
-
-@pytest.fixture(scope="module")
-def db(settings, billing):
-    database = Database(settings.service_db_url("billing"), schema="billing", maxconn=4)
-    yield database
-    database.close()
-
-
-@pytest.fixture(scope="module")
-def gw(settings, gateway_db, billing):  # noqa: F811
-    with client_for(settings, billing_grpc=f"127.0.0.1:{billing}") as client:
-        yield client
 
 
 @pytest.fixture(scope="module")

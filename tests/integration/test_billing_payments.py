@@ -13,31 +13,10 @@ from bss.billing.v1 import billing_pb2
 from bss.billing.v1 import payments_pb2 as pb
 from bss.billing.v1 import payments_pb2_grpc as pb_grpc
 from services.billing.payments import store as payments_store
-from services.billing.service import SPEC
-from services.common.db import Database
-from tests.harness import service_server
-from tests.integration.test_gateway import assert_problem, bearer, client_for, gateway_db  # noqa: F401
+from tests.integration.billing_env import billing, db, gw  # noqa: F401 -- fixtures
+from tests.integration.test_gateway import assert_problem, bearer, gateway_db  # noqa: F401
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def billing(settings):
-    with service_server(SPEC, settings) as port:
-        yield port
-
-
-@pytest.fixture(scope="module")
-def db(settings, billing):
-    database = Database(settings.service_db_url("billing"), schema="billing", maxconn=4)
-    yield database
-    database.close()
-
-
-@pytest.fixture(scope="module")
-def gw(settings, gateway_db, billing):  # noqa: F811
-    with client_for(settings, billing_grpc=f"127.0.0.1:{billing}") as client:
-        yield client
 
 
 @pytest.fixture(scope="module")
