@@ -86,8 +86,10 @@ def post(cur, account_no: str, kind: str, amount_minor: int, actor: str, *, bill
 
 
 # Everything credited to an account (payments, write-offs, credit adjustments, less refunds) covers its
-# bills' shares oldest due first; what a share still lacks is its open amount. Recomputed from the ledger,
-# so it is right whatever order entries came in, and set-based for any number of accounts at once.
+# bills' shares oldest due first, bills on hold (disputed) last: what the customer does not dispute is paid
+# first, and a disputed bill is paid only by credit left over. What a share still lacks is its open amount.
+# Recomputed from the ledger, so it is right whatever order entries came in, and set-based for any number
+# of accounts at once.
 SETTLE = """
 WITH credit AS (
     SELECT account_no, -COALESCE(sum(amount_minor) FILTER (WHERE kind <> 'charge'), 0)::bigint AS covered
@@ -95,7 +97,7 @@ WITH credit AS (
 shares AS (
     SELECT s.bill_id, s.service_no, s.amount_minor, s.open_minor, b.account_no,
            sum(GREATEST(s.amount_minor, 0)) OVER (PARTITION BY b.account_no
-               ORDER BY b.due_on, b.id, s.service_no) AS through
+               ORDER BY b.hold_reason IS NOT NULL, b.due_on, b.id, s.service_no) AS through
     FROM bill_share s JOIN bill b ON b.id = s.bill_id
     WHERE b.account_no = ANY(%(accounts)s)),
 settled AS (
@@ -118,9 +120,17 @@ WHERE b.id = t.bill_id
 
 
 def settle(cur, account_nos: list[str]) -> None:
-    """Bring the open amounts of these accounts' bills in line with their ledger."""
+    """Bring the open amounts of these accounts' bills in line with their ledger.
+
+    The accounts are locked first (in one order, so two settlements never deadlock): a posting that
+    committed meanwhile is then in the ledger this settlement reads, where two payments settling one
+    account at once would each have missed the other's. NO KEY UPDATE leaves the key-share locks of the
+    ledger's foreign keys free, so a posting that is not settling waits for nothing."""
     if account_nos:
-        cur.execute(SETTLE, {"accounts": list(account_nos)})
+        accounts = sorted(set(account_nos))
+        cur.execute("SELECT 1 FROM account WHERE account_no = ANY(%s) ORDER BY account_no FOR NO KEY UPDATE",
+                    (accounts,))
+        cur.execute(SETTLE, {"accounts": accounts})
 
 
 def balance(cur, account_no: str) -> int:

@@ -9,6 +9,7 @@ from psycopg2.extras import execute_values
 
 from .audit import audit
 from .errors import InvalidArgument
+from .inputrules import wording
 from .workcalendar import WorkingCalendar, library_years, seed_days
 
 SEED_ACTOR = "system:calendar-seed"
@@ -63,10 +64,7 @@ def set_day(cur, day: date, working: bool, name: str, actor: str) -> None:
     default still keeps the row, so the decision outlives a library that says otherwise."""
     if not isinstance(day, date) or not isinstance(working, bool):
         raise InvalidArgument("a calendar day needs a date and working true or false", reason="invalid-calendar-day")
-    name = (name or "").strip()
-    if len(name) > NAME_MAX:
-        raise InvalidArgument(f"a calendar day's name has at most {NAME_MAX} characters",
-                              reason="invalid-calendar-day")
+    name = wording("name", name or "", NAME_MAX).strip()
     cur.execute("SELECT working, name, source FROM work_calendar_day WHERE day = %s FOR UPDATE", (day,))
     before = cur.fetchone()
     cur.execute("""

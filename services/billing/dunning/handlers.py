@@ -14,6 +14,7 @@ from services.common import workcalendar_store
 from services.common.audit import audit
 from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument
+from services.common.inputrules import prose
 from services.common.outbox import emit_many
 
 from .. import store as ledger
@@ -126,8 +127,13 @@ class DunningHandlers:
     # --- runs and steps --------------------------------------------------------------------------------
 
     def run(self, as_of: date | None, actor: str) -> dict:
+        """The ladder as of today. Another day only outside production (a demo, a rehearsal): in
+        production a mistyped date would skip the grace before a cut-off, or restart every ladder."""
+        today = self.today()
+        if as_of is not None and as_of != today and not self.settings.demo:
+            raise InvalidArgument("asOf is today's date in production; leave it out", reason="invalid-date")
         with self.db.transaction() as cur:
-            return run_ladder(cur, as_of or self.today(), actor)
+            return run_ladder(cur, as_of or today, actor)
 
     def steps(self, account_no: str, offset: int, limit: int) -> tuple[list[dict], int]:
         offset, limit = page_bounds(offset, limit)
@@ -138,8 +144,8 @@ class DunningHandlers:
     # --- holds and tags --------------------------------------------------------------------------------
 
     def hold(self, bill_no: str, reason: str, actor: str) -> dict:
-        reason = (reason or "").strip()
-        if not reason or len(reason) > REASON_MAX:
+        reason = prose("reason", reason or "", REASON_MAX).strip()
+        if not reason:
             raise InvalidArgument(f"a hold needs a reason of 1 to {REASON_MAX} characters", reason="invalid-reason")
         return self._hold_or_release(bill_no, "hold", reason, actor)
 
@@ -155,6 +161,8 @@ class DunningHandlers:
             event = event or (rules.release_event(bill, today) if state == "on_hold" else "release")
             transition("bill", state, event)
             store.set_hold(cur, bill["id"], reason)
+            # A held bill is paid last: the account's credit moves to or from it.
+            ledger.settle(cur, [bill["account_no"]])
             audit(cur, "bill", bill_no, "hold" if reason else "release",
                   {"reason": reason, "before": bill["hold_reason"]}, actor)
             if reason is None:  # released: a service it alone kept suspended may come back
@@ -182,9 +190,7 @@ class DunningHandlers:
     def decide_write_off(self, write_off_no: str, event: str, note: str, actor: str) -> dict:
         """approve: the open overdue amount is posted as a write_off ledger entry and the bills settled;
         reject: the arrears stay, the ladder ends where it is."""
-        note = (note or "").strip() or None
-        if note and len(note) > NOTE_MAX:
-            raise InvalidArgument(f"a note has at most {NOTE_MAX} characters", reason="invalid-note")
+        note = prose("note", note or "", NOTE_MAX).strip() or None
         write_off_no = write_off_no.strip().upper()
         today = self.today()
         with self.db.transaction() as cur:

@@ -25,9 +25,12 @@ def as_of(value: str) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise InvalidArgument(f"as_of {value!r} is not a date (YYYY-MM-DD)", reason="invalid-date") from None
+    if not 2000 <= day.year <= 2999:  # the ladder adds days to it
+        raise InvalidArgument(f"as_of {value} is not a date billing works with", reason="invalid-date")
+    return day
 
 
 def ladder_pb(r: dict) -> pb.Ladder:

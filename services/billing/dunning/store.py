@@ -48,7 +48,7 @@ WITH overdue AS (
     SELECT s.service_no, min(b.due_on) AS oldest_due_on, sum(s.open_minor)::bigint AS overdue_minor,
            array_agg(b.id ORDER BY b.due_on, b.id) AS bill_ids
     FROM bill b JOIN bill_share s ON s.bill_id = b.id
-    WHERE b.open_minor > 0 AND b.due_on < %(as_of)s AND b.hold_reason IS NULL
+    WHERE b.open_minor > 0 AND b.due_on < %(as_of)s AND b.hold_reason IS NULL AND b.state <> 'written_off'
       AND s.open_minor > 0 AND s.service_no <> ''
     GROUP BY s.service_no)
 SELECT o.service_no, o.oldest_due_on, o.overdue_minor, o.bill_ids, sub.account_no, a.customer_no, a.tier,
