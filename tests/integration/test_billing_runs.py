@@ -249,7 +249,6 @@ def test_a_crashed_run_is_completed_by_the_next_request(world, runs, db, crash_a
     with db.transaction() as cur:
         run = store.create_run(cur, key.start, key.end, key.cycle, "supervisor")
         lines = store.line_table(run["id"])
-        store.create_line_table(cur, lines)
         store.rate(cur, lines, key.start, key.end, key.cycle)
     if crash_after == "issue":
         with db.transaction() as cur:
