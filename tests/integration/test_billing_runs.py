@@ -9,6 +9,7 @@ import json
 import uuid
 from datetime import date
 
+import psycopg2.errors
 import pytest
 
 from services.billing.handlers import Actor
@@ -242,6 +243,21 @@ def test_a_rerun_adds_nothing_and_says_so(world, runs, db):
     assert data["period"] == world.period and data["cycle"] == world.cycle and data["counts"]["bills"] == 1
 
 
+def test_bills_and_runs_are_never_deleted(world, runs, db):
+    # The run's lines, shares and ledger charges name their bill without a foreign key (migration 0011):
+    # that holds only while no bill or run is ever removed.
+    basic = world.product("BASIC", 2000)
+    account = world.account()
+    world.service(account, basic, (world.day(1), "active"))
+    report = world.start(runs)
+    for statement, arg in (("DELETE FROM bill WHERE account_no = %s", account),
+                           ("DELETE FROM bill_run WHERE run_no = %s", report.run["run_no"])):
+        with pytest.raises(psycopg2.errors.RestrictViolation, match="never deleted"):
+            with db.transaction() as cur:
+                cur.execute(statement, (arg,))
+    assert len(world.bills(account)) == 1 and world.bills(account)[0]["lines"]
+
+
 @pytest.mark.parametrize("crash_after", ["rate", "issue"])
 def test_a_crashed_run_is_completed_by_the_next_request(world, runs, db, crash_after):
     basic = world.product("BASIC", 2000)
@@ -252,7 +268,6 @@ def test_a_crashed_run_is_completed_by_the_next_request(world, runs, db, crash_a
     with db.transaction() as cur:
         run = store.create_run(cur, key.start, key.end, key.cycle, "supervisor")
         lines = store.line_table(run["id"])
-        store.create_line_table(cur, lines)
         store.rate(cur, lines, key.start, key.end, key.cycle)
     if crash_after == "issue":
         with db.transaction() as cur:

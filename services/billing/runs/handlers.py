@@ -25,8 +25,9 @@ from .period import RunKey, run_key
 
 log = logging.getLogger(__name__)
 
-# Whole-cycle hash joins and sorts want more memory than a request's default.
-JOB_WORK_MEM = "256MB"
+# Whole-cycle hash joins and sorts want more memory than a request's default (the lines of a million
+# subscriptions sort in 300MB).
+JOB_WORK_MEM = "512MB"
 
 
 @dataclass(frozen=True)
@@ -125,7 +126,6 @@ class BillRunHandlers:
             cur.execute(f"SET work_mem = '{JOB_WORK_MEM}'")
             lines = store.line_table(run["id"])
             started = time.monotonic()
-            store.create_line_table(cur, lines)
             store.rate(cur, lines, key.start, key.end, key.cycle)
             store.record_phase(cur, run["id"], "rate", round(time.monotonic() - started, 2))
             conn.commit()
@@ -159,8 +159,7 @@ class BillRunHandlers:
             try:
                 cur.execute(f"SET LOCAL work_mem = '{JOB_WORK_MEM}'")
                 lines = store.line_table(0)
-                store.create_line_table(cur, lines, temporary=True)
-                store.rate(cur, lines, key.start, key.end, key.cycle)
+                store.rate(cur, lines, key.start, key.end, key.cycle, temporary=True)
                 counts = {**store.summary(cur, lines), "accounts": store.cycle_accounts(cur, key.cycle)}
                 preview = None
                 if account_no:
