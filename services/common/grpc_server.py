@@ -31,8 +31,9 @@ WORKERS = 2 * (os.cpu_count() or 2)
 
 
 class DomainErrorInterceptor(grpc.ServerInterceptor):
-    """Domain errors become their status code; anything else is logged and becomes INTERNAL. Unary and
-    server-streaming methods alike: an error in the middle of a stream ends it with its status."""
+    """Domain errors become their status code; anything else is logged and becomes INTERNAL. For every
+    kind of method (a file uploaded in chunks is client-streaming): an error in the middle of a stream
+    ends it with its status."""
 
     def intercept_service(self, continuation, handler_call_details):
         handler = continuation(handler_call_details)
@@ -58,6 +59,26 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
 
             return grpc.unary_stream_rpc_method_handler(
                 stream, request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+        if handler.stream_unary is not None:
+            inner_upload = handler.stream_unary
+
+            def upload(requests, context):
+                with _mapped_errors(method, context):
+                    return inner_upload(requests, context)
+
+            return grpc.stream_unary_rpc_method_handler(
+                upload, request_deserializer=handler.request_deserializer,
+                response_serializer=handler.response_serializer)
+        if handler.stream_stream is not None:
+            inner_both = handler.stream_stream
+
+            def both(requests, context):
+                with _mapped_errors(method, context):
+                    yield from inner_both(requests, context)
+
+            return grpc.stream_stream_rpc_method_handler(
+                both, request_deserializer=handler.request_deserializer,
                 response_serializer=handler.response_serializer)
         return handler
 

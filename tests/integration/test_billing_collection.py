@@ -387,3 +387,17 @@ def test_roles(gw, tokens):
     assert_problem(gw.get(f"{API}/collectionExceptions", headers=tokens["bank"]), 403, "forbidden")
     assert_problem(gw.post(f"{API}/collectionRuns", headers=tokens["bank"], json={}), 403, "forbidden")
     assert_problem(gw.get(f"{API}/collectionReports", headers=tokens["counter"]), 403, "forbidden")
+
+
+def test_an_empty_file_or_an_absurd_amount_is_a_clear_refusal_not_a_server_error(gw, tokens, db):
+    empty = upload(gw, tokens, "CCB", b"")
+    assert 400 <= empty.status_code < 500, empty.text
+    x = mandated_bill(gw, tokens, db, "CCB")
+    run(gw, tokens, "CCB")
+    dx = debit_of(db, x["bill_no"])
+    answer = bank_answer("CCB", "bankLayout", offer_batch(dx), [outcome(dx, True)])
+    absurd = answer.replace(b"|12800|", b"|99999999999999999999|")  # CCB's amounts are in fen
+    assert absurd != answer
+    body = assert_problem(upload(gw, tokens, "CCB", absurd), 422, "bank-file-rejected")
+    assert any("over" in e["message"] for e in body["bankFile"]["errors"]), body["bankFile"]["errors"]
+    assert entries(db, x["account_no"]) == [("charge", 12800)]

@@ -1,5 +1,6 @@
-"""The common interceptor maps errors of server-streaming methods as it does for unary ones, also when
-the error comes after some messages were sent; a real server with the interceptor on a free port."""
+"""The common interceptor maps errors of streaming methods as it does for unary ones: server-streaming,
+also when the error comes after some messages were sent, and client-streaming (a file uploaded in
+chunks); a real server with the interceptor on a free port."""
 from __future__ import annotations
 
 from concurrent import futures
@@ -24,17 +25,46 @@ def count(request: bytes, context):
         raise RuntimeError("a bug")
 
 
+def upload(chunks, context) -> bytes:
+    """Takes chunks, and refuses a file with an empty one as a domain error (or fails on "bug")."""
+    total = b""
+    for chunk in chunks:
+        if chunk == b"bug":
+            raise RuntimeError("a bug")
+        if not chunk:
+            raise NotFound("an empty chunk", reason="empty-chunk")
+        total += chunk
+    return total
+
+
 @pytest.fixture(scope="module")
-def call():
+def channel():
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=2), interceptors=[DomainErrorInterceptor()])
     server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(
-        "test.Streams", {"Count": grpc.unary_stream_rpc_method_handler(count)}),))
+        "test.Streams", {"Count": grpc.unary_stream_rpc_method_handler(count),
+                         "Upload": grpc.stream_unary_rpc_method_handler(upload)}),))
     port = server.add_insecure_port("127.0.0.1:0")
     server.start()
     channel = grpc.insecure_channel(f"127.0.0.1:{port}")
-    yield channel.unary_stream(METHOD)
+    yield channel
     channel.close()
     server.stop(0)
+
+
+@pytest.fixture(scope="module")
+def call(channel):
+    return channel.unary_stream(METHOD)
+
+
+def test_an_upload_answers_or_fails_with_its_status(channel):
+    send = channel.stream_unary("/test.Streams/Upload")
+    assert send(iter([b"ab", b"c"])) == b"abc"
+    for chunks, code, reason in (([b"ab", b""], grpc.StatusCode.NOT_FOUND, "empty-chunk"),
+                                 ([b"bug"], grpc.StatusCode.INTERNAL, None)):
+        with pytest.raises(grpc.RpcError) as err:
+            send(iter(chunks))
+        assert err.value.code() == code
+        assert dict(err.value.trailing_metadata() or ()).get("bss-reason") == reason
 
 
 def test_a_stream_without_error_is_untouched(call):

@@ -24,7 +24,7 @@ from lxml import etree
 
 from .accounts import validate_account_number
 from .layouts import BankLayout
-from .model import (ErrorList, FileRejected, OfferBatch, OfferLineError, ReturnFile, ReturnLine,
+from .model import (checked_amount, ErrorList, FileRejected, OfferBatch, OfferLineError, ReturnFile, ReturnLine,
                     DebitLine)
 from .offer import check_reference
 from .reasons import iso_reason
@@ -242,7 +242,11 @@ def _minor(text: str | None, where: str, errors: ErrorList) -> int | None:
     if value != value.to_integral_value():
         errors.add(where, f"amount {text} has fractions of a fen")
         return None
-    return int(value)
+    try:
+        return checked_amount(int(value))
+    except ValueError as e:
+        errors.add(where, str(e))
+        return None
 
 
 def _read(data: bytes | BinaryIO, name: str, tags, handle: Callable[[etree._Element], None],

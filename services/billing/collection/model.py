@@ -114,14 +114,25 @@ def format_amount(amount_minor: int, amount_format: str) -> str:
     return f"{amount_minor // 100}.{amount_minor % 100:02d}"
 
 
+# No line of a bank file is worth more: a larger amount is a broken file, and PostgreSQL's bigint would
+# refuse it anyway (100 million yuan).
+MAX_LINE_AMOUNT_MINOR = 10_000_000_000
+
+
+def checked_amount(amount_minor: int) -> int:
+    if amount_minor > MAX_LINE_AMOUNT_MINOR:
+        raise ValueError(f"amount {amount_minor} fen is over {MAX_LINE_AMOUNT_MINOR // 100} yuan")
+    return amount_minor
+
+
 def parse_amount(text: str, amount_format: str) -> int:
     """Minor units from a bank's amount text; ValueError with the reason."""
     if amount_format == "fen":
         if not (text.isascii() and text.isdigit()):
             raise ValueError(f"amount {text!r} is not a whole number of fen")
-        return int(text)
+        return checked_amount(int(text))
     whole, dot, frac = text.partition(".")
     if not (whole.isascii() and whole.isdigit()) or (dot and not (
             frac.isascii() and frac.isdigit() and 1 <= len(frac) <= 2)):
         raise ValueError(f"amount {text!r} is not yuan with at most two decimals")
-    return int(whole) * 100 + int(frac.ljust(2, "0") if frac else 0)
+    return checked_amount(int(whole) * 100 + int(frac.ljust(2, "0") if frac else 0))

@@ -218,7 +218,9 @@ def apply_agency(cur, file_id: int, up: Upload, result: ReturnFile) -> None:
     _stage(cur, result)
     cur.execute("""
         CREATE TEMP TABLE line_match ON COMMIT DROP AS
-        SELECT l.*, CASE WHEN a.account_no IS NULL THEN 'no account ' || l.account_number END AS problem,
+        SELECT l.*, CASE WHEN a.account_no IS NULL THEN 'no account ' || l.account_number
+                         WHEN NOT l.ok THEN 'the bank did not take this payment'
+                         WHEN COALESCE(l.amount_minor, 0) <= 0 THEN 'no amount was paid' END AS problem,
                a.currency, 'agency:' || %(bank)s || ':' || l.reference AS request_id
         FROM bank_line l LEFT JOIN account a ON a.account_no = l.account_number""", {"bank": up.bank_code})
     cur.execute("""
