@@ -52,6 +52,13 @@ class Once:
         self.db, self.username, self.key = db, username, key
         self.method, self.path, self.request_hash = method, path, request_hash
 
+    def required(self, what: str) -> str:
+        """The key, which a route that moves money cannot do without (a retried refund would refund twice)."""
+        if self.key is None:
+            raise Problem(400, "idempotency-key-required",
+                          f"{what}: send an {HEADER} header (a new UUID per operation, resent on a retry)")
+        return self.key
+
     async def __call__(self, make: Callable[[], Awaitable[Response]]) -> Response:
         if self.key is None:
             return await make()

@@ -360,20 +360,29 @@ def test_closings_are_checked(gw, counter, supervisor, db):
 
 # --- corrections --------------------------------------------------------------------------------------
 
+def keyed(headers: dict) -> dict:
+    """The headers with a new Idempotency-Key: a refund or an adjustment, like a payment, requires one."""
+    return {**headers, "Idempotency-Key": str(uuid.uuid4())}
+
+
 def test_refunds_are_new_entries_up_to_what_was_paid(gw, counter, supervisor, db):
     account_no = new_account(db)
     payment_no = pay(gw, counter, account_no, 6000).json()["id"]
     url = f"/api/v1/payments/{payment_no}/refund"
-    assert_problem(gw.post(url, headers=counter, json={"reason": "x"}), 403, "forbidden")
-    assert_problem(gw.post(url, headers=supervisor, json={"amount": {"amountMinor": 7000, "currency": "CNY"},
+    assert_problem(gw.post(url, headers=keyed(counter), json={"reason": "x"}), 403, "forbidden")
+    assert_problem(gw.post(url, headers=keyed(supervisor), json={"amount": {"amountMinor": 7000, "currency": "CNY"},
                                                           "reason": "重复缴费"}), 422, "refund-exceeds-payment")
-    assert_problem(gw.post(url, headers=supervisor, json={"reason": "  "}), 422, "validation-error")
-    part = gw.post(url, headers=supervisor, json={"amount": {"amountMinor": 2000, "currency": "CNY"}, "reason": "多收"})
+    assert_problem(gw.post(url, headers=keyed(supervisor), json={"reason": "  "}), 422, "validation-error")
+    assert_problem(gw.post(url, headers=supervisor, json={"reason": "多收"}), 400, "idempotency-key-required")
+    twice = keyed(supervisor)
+    part = gw.post(url, headers=twice, json={"amount": {"amountMinor": 2000, "currency": "CNY"}, "reason": "多收"})
     assert part.status_code == 200, part.text
+    again = gw.post(url, headers=twice, json={"amount": {"amountMinor": 2000, "currency": "CNY"}, "reason": "多收"})
+    assert again.json() == part.json()  # a retried refund answers the first, refunding nothing more
     assert part.json()["refunded"]["amountMinor"] == 2000
-    rest = gw.post(url, headers=supervisor, json={"reason": "退费销户"})
+    rest = gw.post(url, headers=keyed(supervisor), json={"reason": "退费销户"})
     assert rest.json()["refunded"]["amountMinor"] == 6000
-    assert_problem(gw.post(url, headers=supervisor, json={"reason": "again"}), 409, "payment-already-refunded")
+    assert_problem(gw.post(url, headers=keyed(supervisor), json={"reason": "again"}), 409, "payment-already-refunded")
     assert entries(db, account_no) == [
         ("payment", -6000), ("refund", 2000), ("refund", 4000)]
     with db.transaction() as cur:
@@ -386,9 +395,9 @@ def test_adjustments_are_new_entries_and_settle(gw, supervisor, counter, db):
     account_no = new_account(db)
     bill_no = bill(db, account_no, 3000)
     url = f"/api/v1/accounts/{account_no}/adjustments"
-    assert_problem(gw.post(url, headers=counter, json={"amount": {"amountMinor": -100, "currency": "CNY"},
+    assert_problem(gw.post(url, headers=keyed(counter), json={"amount": {"amountMinor": -100, "currency": "CNY"},
                                                        "reason": "x"}), 403, "forbidden")
-    assert_problem(gw.post(url, headers=supervisor, json={"amount": {"amountMinor": 0, "currency": "CNY"},
+    assert_problem(gw.post(url, headers=keyed(supervisor), json={"amount": {"amountMinor": 0, "currency": "CNY"},
                                                           "reason": "x"}), 422, "invalid-amount")
     response = gw.post(url, headers={**supervisor, "Idempotency-Key": str(uuid.uuid4())},
                        json={"amount": {"amountMinor": -3000, "currency": "CNY"}, "reason": "故障停播减免"})
@@ -397,7 +406,7 @@ def test_adjustments_are_new_entries_and_settle(gw, supervisor, counter, db):
     assert body["balance"]["amountMinor"] == 0 and body["reason"] == "故障停播减免" and body["createdBy"] == "supervisor"
     assert open_of(db, bill_no) == (0, "paid")
     assert entries(db, account_no) == [("charge", 3000), ("adjustment", -3000)]
-    assert_problem(gw.post("/api/v1/accounts/A0000000000001/adjustments", headers=supervisor,
+    assert_problem(gw.post("/api/v1/accounts/A0000000000001/adjustments", headers=keyed(supervisor),
                            json={"amount": {"amountMinor": 100, "currency": "CNY"}, "reason": "x"}),
                    404, "account-not-found")
 

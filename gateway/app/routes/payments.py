@@ -14,7 +14,7 @@ from bss.billing.v1 import payments_pb2 as pb
 from ..auth import Role
 from ..deps import ClosingReader, Limit, Offset, PaymentClient, PaymentCorrector, PaymentReader, PaymentTaker
 from ..fields import created, page, selected
-from ..idempotency import HEADER, Idempotent
+from ..idempotency import Idempotent
 from ..keys import AccountNo, PaymentNo
 from ..problems import Problem
 from ..schemas.payments import (AdjustmentCreate, AdjustmentPublic, ClosingCreate, ClosingPublic, ClosingsPublic,
@@ -35,12 +35,10 @@ async def take_payment(body: PaymentCreate, user: PaymentTaker, client: PaymentC
     """Cash or card taken at a counter. `Idempotency-Key` is required: the same key again answers the
     first payment, and billing posts a key once even when two gateways race (it is the payment's request
     id). Overpayment stays on the account as credit that later bills consume."""
-    if once.key is None:
-        raise Problem(400, "idempotency-key-required",
-                      f"a payment moves money: send an {HEADER} header (a new UUID per payment, resent on a retry)")
+    key = once.required("a payment moves money")
 
     async def take() -> JSONResponse:
-        reply = await client.RecordPayment(body.to_proto(user, f"{user.username}:{once.key}"))
+        reply = await client.RecordPayment(body.to_proto(user, f"{user.username}:{key}"))
         location = request.app.url_path_for("get_payment", paymentNo=reply.payment_no)
         return created(PaymentPublic.from_proto(reply), location)
     return await once(take)
@@ -74,7 +72,10 @@ async def payment_receipt(payment_no: PaymentNo, format: PrintFormat, user: Paym
 @router.post("/payments/{paymentNo}/refund", response_model=PaymentPublic)
 async def refund_payment(payment_no: PaymentNo, body: RefundCreate, user: PaymentCorrector, client: PaymentClient,
                          once: Idempotent) -> JSONResponse:
-    """Give back all or part of a payment: a new ledger entry, never a change of the payment."""
+    """Give back all or part of a payment: a new ledger entry, never a change of the payment.
+    `Idempotency-Key` is required."""
+    once.required("a refund moves money")
+
     async def refund() -> JSONResponse:
         return selected(PaymentPublic.from_proto(await client.RefundPayment(body.to_proto(payment_no, user))))
     return await once(refund)
@@ -83,7 +84,10 @@ async def refund_payment(payment_no: PaymentNo, body: RefundCreate, user: Paymen
 @router.post("/accounts/{accountNo}/adjustments", status_code=201, response_model=AdjustmentPublic)
 async def adjust_account(account_no: AccountNo, body: AdjustmentCreate, user: PaymentCorrector,
                          client: PaymentClient, once: Idempotent) -> JSONResponse:
-    """Correct what an account owes with a new ledger entry (positive: owes more; negative: a credit)."""
+    """Correct what an account owes with a new ledger entry (positive: owes more; negative: a credit).
+    `Idempotency-Key` is required."""
+    once.required("an adjustment moves money")
+
     async def adjust() -> JSONResponse:
         return created(AdjustmentPublic.from_proto(await client.AdjustAccount(body.to_proto(account_no, user))))
     return await once(adjust)
