@@ -5,7 +5,7 @@ import pytest
 
 from services.billing.documents.bill import bill_document
 from services.billing.documents.render import to_html
-from services.billing.runs.period import run_key
+from services.billing.runs.period import billable_yet, run_key
 from services.common.errors import InvalidArgument
 
 
@@ -47,3 +47,16 @@ def test_the_bill_document_prints_lines_totals_due_date_and_how_to_pay():
     assert doc.totals[0] == ("本期应缴", "¥22.00")
     page = to_html(doc)
     assert "数字电视 基本包" in page and "缴费方式" in page and "张三" in page
+
+
+def test_a_period_is_billable_up_to_next_month():
+    today = date(2026, 12, 3)
+    assert billable_yet(run_key("2026-11", 1), today) and billable_yet(run_key("2027-01", 1), today)
+    assert not billable_yet(run_key("2027-02", 1), today) and not billable_yet(run_key("2062-11", 1), today)
+
+
+@pytest.mark.parametrize("period", ["9999-12", "1999-12", "3000-01"])
+def test_a_period_outside_the_years_billing_works_with_is_refused(period):
+    with pytest.raises(InvalidArgument) as caught:
+        run_key(period, 1)
+    assert caught.value.reason == "invalid-period"

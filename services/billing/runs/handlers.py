@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import psycopg2.extras
 
 from services.common.db import Database
-from services.common.errors import AlreadyExists, NotFound
+from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common import workcalendar_store
 from services.common.outbox import emit
 
@@ -21,7 +21,7 @@ from ..handlers import Actor
 from ..service import NAME
 from ..settings import BillingSettings
 from . import store
-from .period import RunKey, run_key
+from .period import RunKey, billable_yet, run_key
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +65,10 @@ class BillRunHandlers:
         """A dry run answers its report. A real run is started (or a crashed one resumed) on its own thread,
         and answered when it ends or after `wait_seconds`, still running; a finished one is answered as it is."""
         key = run_key(cmd.period, cmd.cycle)
+        # Outside production a far period is allowed: tests bill months of their own in years far ahead.
+        if not billable_yet(key, self.today()) and not self.settings.demo:
+            raise InvalidArgument(f"{key.period} is more than a month ahead; bill it when it comes",
+                                  reason="invalid-period")
         if cmd.dry_run:
             return self.dry_run(key, cmd.account_no.strip().upper())
         claimed, finished = threading.Event(), threading.Event()

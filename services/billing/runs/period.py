@@ -32,7 +32,7 @@ class RunKey:
 
 def run_key(period: str, cycle: int) -> RunKey:
     match = PERIOD.match(period.strip())
-    if not match or not 1 <= int(match.group(2)) <= 12 or int(match.group(1)) < 2000:
+    if not match or not 1 <= int(match.group(2)) <= 12 or not 2000 <= int(match.group(1)) <= 2999:
         raise InvalidArgument(f"period {period!r} is not a month like 2026-11", reason="invalid-period")
     if cycle not in CYCLES:
         raise InvalidArgument(f"cycle {cycle} is not between {CYCLES.start} and {CYCLES.stop - 1}",
@@ -41,3 +41,10 @@ def run_key(period: str, cycle: int) -> RunKey:
     start = date(year, month, 1)
     end = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     return RunKey(start, end, cycle)
+
+
+def billable_yet(key: RunKey, today: date) -> bool:
+    """Whether the period can be billed today: up to next month (billing ahead, as prepaid television is
+    billed), never a month further out (a mistyped year would post a year's charges nobody owes)."""
+    next_month = date(today.year + 1, 1, 1) if today.month == 12 else date(today.year, today.month + 1, 1)
+    return key.start <= next_month
