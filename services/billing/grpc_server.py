@@ -54,7 +54,7 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
 def register(server, settings: BillingSettings, db: Database) -> list[str]:
     """Billing's services on the server: its core, and each part's (a part's servicer module has a
     `register` of its own)."""
-    pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db)), server)
+    pb_grpc.add_BillingServiceServicer_to_server(BillingServicer(BillingHandlers(db, settings.timezone)), server)
     return [SERVICE_NAME, *register_payments(server, settings, db), *register_runs(server, settings, db),
             *register_catalog(server, settings, db), *register_dunning(server, settings, db),
             *register_collection(server, settings, db)]

@@ -3,6 +3,8 @@ in, one transaction, rows out; the gRPC servicer only translates."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from services.common.db import Database
 from services.common.errors import InvalidArgument
@@ -29,14 +31,16 @@ def page_bounds(offset: int, limit: int) -> tuple[int, int]:
 
 
 class BillingHandlers:
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, timezone: str):
         self.db = db
+        self.tz = ZoneInfo(timezone)
 
     def customer_billing(self, customer_no: str, last_bills: int) -> list[dict]:
         """Each of a customer's accounts with its balance, overdue amount and last bills."""
         per_account = last_bills if 0 < last_bills <= 12 else LAST_BILLS_DEFAULT
         with self.db.transaction() as cur:
-            accounts = store.customer_accounts(cur, customer_no.strip().upper())
+            # Overdue by the operator's day, not the database server's (UTC lags Beijing by eight hours).
+            accounts = store.customer_accounts(cur, customer_no.strip().upper(), datetime.now(self.tz).date())
             account_nos = [a["account_no"] for a in accounts]
             bills = store.last_bills(cur, account_nos, per_account) if accounts else []
             mandates = collection_store.mandate_states(cur, account_nos) if accounts else {}

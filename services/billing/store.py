@@ -154,15 +154,15 @@ def account(cur, account_no: str) -> dict:
     return row
 
 
-def customer_accounts(cur, customer_no: str) -> list[dict]:
+def customer_accounts(cur, customer_no: str, today: date) -> list[dict]:
     """A customer's accounts with their balance and overdue amount, in one statement."""
     cur.execute("""
         SELECT a.account_no, a.currency,
                COALESCE((SELECT sum(l.amount_minor) FROM ledger_entry l WHERE l.account_no = a.account_no),
                         0)::bigint AS balance_minor,
                COALESCE((SELECT sum(b.open_minor) FROM bill b WHERE b.account_no = a.account_no
-                         AND b.open_minor > 0 AND b.due_on < current_date), 0)::bigint AS overdue_minor
-        FROM account a WHERE a.customer_no = %s ORDER BY a.account_no""", (customer_no,))
+                         AND b.open_minor > 0 AND b.due_on < %s), 0)::bigint AS overdue_minor
+        FROM account a WHERE a.customer_no = %s ORDER BY a.account_no""", (today, customer_no))
     return cur.fetchall()
 
 

@@ -77,5 +77,5 @@ class BillDocumentServicer(dpb_grpc.BillDocumentServiceServicer):
 def register(server, settings, db) -> list[str]:
     rpb_grpc.add_BillRunServiceServicer_to_server(BillRunServicer(BillRunHandlers(db, settings)), server)
     dpb_grpc.add_BillDocumentServiceServicer_to_server(
-        BillDocumentServicer(BillingHandlers(db), settings.operator_name), server)
+        BillDocumentServicer(BillingHandlers(db, settings.timezone), settings.operator_name), server)
     return [RUN_SERVICE, DOCUMENT_SERVICE]
