@@ -79,26 +79,33 @@ def bootstrap(db: Database, stub, tz: ZoneInfo) -> dict:
 
 def refresh_stale(db: Database, stub, tz: ZoneInfo, batch: int = STALE_BATCH) -> dict:
     """Bring every stale customer's copy up to date; a customer whose event comes meanwhile is stale
-    again and taken in a later pass."""
-    done = 0
+    again and taken in a later pass. A customer the customer service cannot answer for goes to the back
+    of the queue, so it never holds up the others; with the customer service out of reach, nothing is
+    taken and everything waits for the next pass."""
+    done, failed = 0, []
     while True:
         with db.transaction() as cur:
             stale = store.take_stale(cur, batch)
             if not stale:
-                return {"refreshed": done}
+                for customer_no in failed:
+                    store.mark_stale(cur, customer_no)
+                return {"refreshed": done, **({"failed": len(failed)} if failed else {})}
             views = []
             for customer_no in stale:
                 try:
                     views.append(stub.GetCustomer(cpb.GetCustomerRequest(customer_no=customer_no), timeout=10))
                 except grpc.RpcError as exc:
-                    if exc.code() != grpc.StatusCode.NOT_FOUND:
+                    if exc.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
                         raise  # the transaction rolls back: they stay stale for the next pass
-                    log.warning("stale customer is unknown to the customer service",
-                                extra={"customerNo": customer_no})
+                    level = logging.INFO if exc.code() == grpc.StatusCode.NOT_FOUND else logging.WARNING
+                    log.log(level, "stale customer not copied", extra={"customerNo": customer_no,
+                                                                       "code": exc.code().name})
+                    if exc.code() != grpc.StatusCode.NOT_FOUND:
+                        failed.append(customer_no)
             # A copy made now reflects at least every event received so far.
             position = (store.copy_position(cur) or 0)
             write(cur, views, position + 1, tz)
-            done += len(stale)
+            done += len(views)
 
 
 def main(argv: list[str] | None = None) -> int:

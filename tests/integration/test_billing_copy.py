@@ -6,12 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
+import grpc
 import pytest
+from bss.customer.v1 import customer_pb2 as cpb
 
-from services.billing import customer_copy
+from services.billing import customer_copy, store
 from services.customer.handlers import Actor, ChangeServiceState, CustomerHandlers
 from services.customer.legacy.cms import CmsAdapter
 from services.customer.legacy.sms import SmsAdapter
@@ -92,3 +95,49 @@ def test_a_suspension_in_the_customer_service_reaches_billing_dated(settings, cu
     today = datetime.now(ZoneInfo(settings.timezone)).date()
     assert (today, "suspended") in history(billing_db, service_no)
     assert isinstance(history(billing_db, service_no)[0][0], date)
+
+
+class Refusing(grpc.RpcError):
+    def __init__(self, code):
+        self._code = code
+
+    def code(self):
+        return self._code
+
+
+class CustomerServiceStandIn:
+    """Answers GetCustomer with a customer of one account and service, and fails for one customer."""
+
+    def __init__(self, failing: str, code=grpc.StatusCode.INTERNAL):
+        self.failing, self.code, self.asked = failing, code, []
+
+    def GetCustomer(self, request, timeout=None):
+        self.asked.append(request.customer_no)
+        if request.customer_no == self.failing:
+            raise Refusing(self.code)
+        n = request.customer_no[1:]
+        return cpb.CustomerView(customer_no=request.customer_no, name="张三", tier="regular", status="active",
+                                accounts=[cpb.Account(account_no=f"A{n}", name="张三")],
+                                services=[cpb.Service(service_no=f"S{n}", kind="analog_tv", origin="cms",
+                                                      product_code="01", state="active", account_no=f"A{n}")])
+
+
+def test_a_customer_the_customer_service_cannot_answer_for_waits_at_the_back(billing_db):
+    good, bad = (f"C{uuid.uuid4().int % 10**12:012d}" for _ in range(2))
+    with billing_db.transaction() as cur:
+        store.mark_stale(cur, bad)
+        store.mark_stale(cur, good)
+    stand_in = CustomerServiceStandIn(failing=bad)
+    counts = customer_copy.refresh_stale(billing_db, stand_in, ZoneInfo("Asia/Shanghai"), batch=1)
+    assert counts["failed"] >= 1 and {good, bad} <= set(stand_in.asked)
+    assert copied(billing_db, f"S{good[1:]}")["state"] == "active"
+    with billing_db.transaction() as cur:
+        cur.execute("SELECT customer_no FROM customer_stale WHERE customer_no IN (%s, %s)", (good, bad))
+        assert [r["customer_no"] for r in cur.fetchall()] == [bad]  # stale still, for a later pass
+
+    out_of_reach = CustomerServiceStandIn(failing=bad, code=grpc.StatusCode.UNAVAILABLE)
+    with pytest.raises(grpc.RpcError):
+        customer_copy.refresh_stale(billing_db, out_of_reach, ZoneInfo("Asia/Shanghai"))
+    with billing_db.transaction() as cur:
+        cur.execute("SELECT count(*) AS n FROM customer_stale WHERE customer_no = %s", (bad,))
+        assert cur.fetchone()["n"] == 1  # nothing taken: everything waits for the next pass
