@@ -199,9 +199,12 @@ def issue(cur, run: dict, lines: sql.Identifier, issued_on, due_on, actor: str) 
     cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, currency, bill_id, note, created_by)
                    SELECT account_no, 'charge', amount_minor, currency, id, %(note)s, %(actor)s FROM new_bill
                    ORDER BY id""", params)
-    # Only an account with credit (anything but charges in its ledger) has a new bill that is not wholly open.
-    cur.execute("""SELECT DISTINCT b.account_no FROM new_bill b
-                   WHERE EXISTS (SELECT 1 FROM ledger_entry l WHERE l.account_no = b.account_no AND l.kind <> 'charge')""")
+    # Only an account that had credit before this bill (its balance, the new charge included, is less than
+    # the charge) has a new bill that is not wholly open; an account whose earlier bills are paid exactly,
+    # the usual case, needs no settling, however long its history.
+    cur.execute("""SELECT b.account_no FROM new_bill b
+                   WHERE (SELECT sum(l.amount_minor) FROM ledger_entry l WHERE l.account_no = b.account_no)
+                         < b.amount_minor""")
     settle(cur, [r["account_no"] for r in cur.fetchall()])
     return added
 
