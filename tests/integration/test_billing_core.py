@@ -3,6 +3,7 @@ sum is the balance, settlement pays bills' service shares oldest due first, and 
 section, the bills and the ledger read back what was posted."""
 from __future__ import annotations
 
+import threading
 from datetime import date
 
 import grpc
@@ -141,3 +142,26 @@ def test_bad_queries_are_clear_errors(stub):
     with pytest.raises(grpc.RpcError) as unknown:
         stub.ListLedger(pb.ListLedgerRequest(account_no="A0"))
     assert unknown.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+def test_two_payments_settling_one_account_at_once_leave_nothing_open(db):
+    """Each settlement reads the ledger once it holds the account: the second sees the first's payment."""
+    account_no, (tv,) = add_account(db)
+    bill_no = issue(db, account_no, date(2026, 11, 1), date(2026, 12, 15), {tv: 10000})
+    posted = threading.Barrier(2)
+
+    def pay_half() -> None:
+        with db.transaction() as cur:
+            store.post(cur, account_no, "payment", -5000, "clerk-t")
+            posted.wait(10)  # both payments are in their transactions before either settles
+            store.settle(cur, [account_no])
+
+    threads = [threading.Thread(target=pay_half) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert shares(db, bill_no) == {tv: 0}
+    with db.transaction() as cur:
+        cur.execute("SELECT state, open_minor FROM bill WHERE bill_no = %s", (bill_no,))
+        assert cur.fetchone() == {"state": "paid", "open_minor": 0}
