@@ -103,13 +103,15 @@ ID_NUMBERS = """
        AND NOT EXISTS (SELECT 1 FROM customer d WHERE d.id_no = x.id_no)
     RETURNING c.id, 'idNo', 'set'
 """
+# Among records equal in rank the lowest record number decides, so a run's result does not depend on
+# the order a join happened to produce.
 PHONES = """
     WITH added AS (
         INSERT INTO customer_phone (customer_id, phone, kind, is_primary, source)
         SELECT DISTINCT ON (o.customer_id, p.phone) o.customer_id, p.phone, p.kind,
                o.anchor AND p.position = 0, r.system
           FROM imp_phone p JOIN imp_owner o USING (rec_id) JOIN imp_record r USING (rec_id)
-         ORDER BY o.customer_id, p.phone, o.anchor DESC, p.position
+         ORDER BY o.customer_id, p.phone, o.anchor DESC, p.position, p.rec_id
         ON CONFLICT DO NOTHING
         RETURNING customer_id, phone)
     SELECT customer_id, 'phoneAdded', phone FROM added
@@ -121,7 +123,7 @@ PREMISES = """
         SELECT DISTINCT ON (o.customer_id, r.address_norm) o.customer_id, r.address, r.address_norm, r.area_code
           FROM imp_record r JOIN imp_owner o USING (rec_id)
          WHERE r.address_norm IS NOT NULL
-         ORDER BY o.customer_id, r.address_norm, o.anchor DESC
+         ORDER BY o.customer_id, r.address_norm, o.anchor DESC, r.rec_id
         ON CONFLICT DO NOTHING
         RETURNING customer_id, address)
     SELECT customer_id, 'premisesAdded', address FROM added
