@@ -5,6 +5,7 @@ character and its birth date hold; a number that fails is dropped (the record st
 """
 from __future__ import annotations
 
+import operator
 import re
 from datetime import date
 
@@ -27,7 +28,7 @@ class InvalidIdNumber(ValueError):
 
 
 def check_char(first17: str) -> str:
-    return CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11]
+    return CHECK_CHARS[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
 
 
 def _birth_date(digits8: str, today: date) -> date:

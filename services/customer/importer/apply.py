@@ -103,28 +103,28 @@ ID_NUMBERS = """
        AND NOT EXISTS (SELECT 1 FROM customer d WHERE d.id_no = x.id_no)
     RETURNING c.id, 'idNo', 'set'
 """
+# Among records equal in rank the lowest record number decides, so a run's result does not depend on
+# the order a join happened to produce.
 PHONES = """
-    WITH added AS (
-        INSERT INTO customer_phone (customer_id, phone, kind, is_primary, source)
-        SELECT DISTINCT ON (o.customer_id, p.phone) o.customer_id, p.phone, p.kind,
-               o.anchor AND p.position = 0, r.system
-          FROM imp_phone p JOIN imp_owner o USING (rec_id) JOIN imp_record r USING (rec_id)
-         ORDER BY o.customer_id, p.phone, o.anchor DESC, p.position
-        ON CONFLICT DO NOTHING
-        RETURNING customer_id, phone)
-    SELECT customer_id, 'phoneAdded', phone FROM added
-     WHERE NOT EXISTS (SELECT 1 FROM imp_head h WHERE h.customer_id = added.customer_id)
+    INSERT INTO customer_phone (customer_id, phone, kind, is_primary, source)
+    SELECT DISTINCT ON (o.customer_id, p.phone) o.customer_id, p.phone, p.kind, o.anchor AND p.position = 0, r.system
+      FROM imp_phone p JOIN imp_owner o USING (rec_id) JOIN imp_record r USING (rec_id)
+     ORDER BY o.customer_id, p.phone, o.anchor DESC, p.position, p.rec_id
+    ON CONFLICT DO NOTHING
 """
 PREMISES = """
-    WITH added AS (
-        INSERT INTO premises (customer_id, address, address_norm, area_code)
-        SELECT DISTINCT ON (o.customer_id, r.address_norm) o.customer_id, r.address, r.address_norm, r.area_code
-          FROM imp_record r JOIN imp_owner o USING (rec_id)
-         WHERE r.address_norm IS NOT NULL
-         ORDER BY o.customer_id, r.address_norm, o.anchor DESC
-        ON CONFLICT DO NOTHING
-        RETURNING customer_id, address)
-    SELECT customer_id, 'premisesAdded', address FROM added
+    INSERT INTO premises (customer_id, address, address_norm, area_code)
+    SELECT DISTINCT ON (o.customer_id, r.address_norm) o.customer_id, r.address, r.address_norm, r.area_code
+      FROM imp_record r JOIN imp_owner o USING (rec_id)
+     WHERE r.address_norm IS NOT NULL
+     ORDER BY o.customer_id, r.address_norm, o.anchor DESC, r.rec_id
+    ON CONFLICT DO NOTHING
+"""
+# What PHONES and PREMISES added to customers that existed before the run, when a run tracks changes:
+# a bulk run does not, and returning a million rows to drop them costs seconds.
+ADDED = """
+    WITH added AS ({insert} RETURNING customer_id, {value})
+    SELECT customer_id, '{what}', {value} FROM added
      WHERE NOT EXISTS (SELECT 1 FROM imp_head h WHERE h.customer_id = added.customer_id)
 """
 # The sort is by byte order: the database's collation sorts text several times slower, and any order
@@ -250,9 +250,15 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     _tiers(cur, live_vip)
     analyze(cur, "imp_tier")
     cur.execute(CUSTOMERS, args)
-    for statement in (TIERS, ID_NUMBERS, PHONES, PREMISES):
+    for statement in (TIERS, ID_NUMBERS):
         cur.execute(statement, args)
         changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
+    for statement, change, column in ((PHONES, "phoneAdded", "phone"), (PREMISES, "premisesAdded", "address")):
+        if track:
+            cur.execute(ADDED.format(insert=statement, what=change, value=column))
+            changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
+        else:
+            cur.execute(statement)
     cur.execute(DEVICES)
     counts["devices"] = cur.rowcount
     cur.execute(RESOLVE_SERVICES)

@@ -7,31 +7,49 @@ from typing import Iterator
 from services.common.bulkjob import Run
 
 GOLDEN_TABLES = ("customer", "customer_phone", "premises", "account", "device", "service", "legacy_link")
+# The arbiter of apply.DEVICES's ON CONFLICT (kind, serial): a statement naming its conflict target
+# needs the index while it runs.
+ON_CONFLICT_ARBITERS = ("device_kind_serial_key",)
 SECONDARY_INDEXES = """
     SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
      WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
        AND NOT i.indisunique AND NOT i.indisprimary
 """
-FOREIGN_KEYS = """
+KEYS = """
     SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
       FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-     WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
+     WHERE c.contype IN ('p', 'u') AND t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
+       AND c.conname <> ALL(%s)
+"""
+# Those of the empty tables, and those referring to them from elsewhere (a primary key is dropped
+# only with the foreign keys that point at it).
+FOREIGN_KEYS = """
+    SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
+      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
+     WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace
+       AND (t.relname = ANY(%(empty)s) OR (r.relnamespace = t.relnamespace AND r.relname = ANY(%(empty)s)))
 """
 
 
 @contextlib.contextmanager
 def built_after_first_load(cur, run: Run) -> Iterator[None]:
-    """On a first load the golden tables are empty, and building their secondary (non-unique, trigram)
-    indexes and checking their foreign keys once at the end is several times faster than doing both
-    row by row (a re-added foreign key is validated by one join). Unique indexes stay: they guard the
-    data and ON CONFLICT needs them. DDL is transactional: a failed run gets everything back with the
-    rollback (readers wait for the run, which is only the first one)."""
+    """On a first load the golden tables are empty, and building their indexes and checking their
+    foreign keys once at the end is several times faster than doing both row by row (an index is built
+    from one sort, a re-added foreign key is validated by one join). Unique and primary keys too: the
+    load inserts each key once (its statements pick one row per key), and adding the constraint back
+    checks that. Only a conflict target that a statement names (ON_CONFLICT_ARBITERS) stays. DDL is
+    transactional: a failed run gets everything back with the rollback (readers wait for the run,
+    which is only the first one)."""
     cur.execute(" UNION ALL ".join(f"SELECT '{t}' WHERE NOT EXISTS (SELECT 1 FROM {t})" for t in GOLDEN_TABLES))
     empty = [t for t, in cur.fetchall()]
-    cur.execute(FOREIGN_KEYS, (empty,))
+    cur.execute(FOREIGN_KEYS, {"empty": empty})
     foreign_keys = cur.fetchall()
     for table, name, _ in foreign_keys:
+        cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+    cur.execute(KEYS, (empty, list(ON_CONFLICT_ARBITERS)))
+    keys = cur.fetchall()
+    for table, name, _ in keys:
         cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
     cur.execute(SECONDARY_INDEXES, (empty,))
     indexes = cur.fetchall()
@@ -39,6 +57,8 @@ def built_after_first_load(cur, run: Run) -> Iterator[None]:
         cur.execute(f"DROP INDEX {name}")
     yield
     with run.phase("rebuild"):
+        for table, name, definition in keys:
+            cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
         for _, definition in indexes:
             cur.execute(definition)
         for table, name, definition in foreign_keys:
