@@ -124,7 +124,8 @@ def seed_days(years: Iterable[int]) -> list[tuple[date, bool, str]]:
             working, name = library.get(d, (d.weekday() < 5, ""))
             other = _chinese_calendar_says(d)
             if other is not None and other != working:
-                log.warning("holiday libraries disagree; seeding a day off",
+                # Seeding runs at every start: the day's name marks the dispute for an admin to settle.
+                log.info("holiday libraries disagree; seeding a day off",
                             extra={"day": d.isoformat(), "holidays": working, "chinese_calendar": other})
                 working, name = False, (name or "") + DISPUTED
             if working != (d.weekday() < 5):
