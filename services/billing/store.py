@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from services.common.errors import NotFound
@@ -121,6 +122,38 @@ def settle(cur, account_nos: list[str]) -> None:
     """Bring the open amounts of these accounts' bills in line with their ledger."""
     if account_nos:
         cur.execute(SETTLE, {"accounts": list(account_nos)})
+
+
+def settle_bill_payments(cur, payments: str, where: str = "true") -> list[str]:
+    """settle() for the accounts of payments each made for one bill, cheaper when a payment is exactly its
+    bill's open amount: `payments` is a table of the payments just posted (account_no, bill_id, amount_minor),
+    `where` picks its rows. Returns the accounts credited.
+
+    Open amounts are settle()'s outcome after every posting, so a payment of exactly what is open on the
+    account's oldest open bill closes that bill and changes nothing else: such a bill (of an account with
+    no other payment here) is closed directly, without recomputing the account's history; every other
+    account is settled in full."""
+    cur.execute(sql.SQL("""
+        CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
+        SELECT b.id FROM (SELECT account_no, bill_id, amount_minor, count(*) OVER (PARTITION BY account_no) AS n
+                          FROM {payments} WHERE {where}) p
+        JOIN bill b ON b.id = p.bill_id
+        WHERE p.n = 1 AND b.open_minor = p.amount_minor AND b.state <> 'written_off'
+          AND NOT EXISTS (SELECT 1 FROM bill o WHERE o.account_no = b.account_no AND o.open_minor > 0
+                          AND (o.due_on, o.id) < (b.due_on, b.id))
+        ORDER BY b.id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+    cur.execute("UPDATE bill_share s SET open_minor = 0 FROM paid_exactly p WHERE s.bill_id = p.id AND s.open_minor <> 0")
+    cur.execute("UPDATE bill b SET open_minor = 0, state = 'paid' FROM paid_exactly p WHERE b.id = p.id")
+    cur.execute(sql.SQL("""
+        SELECT DISTINCT account_no FROM {payments} x WHERE {where}
+            AND NOT EXISTS (SELECT 1 FROM paid_exactly p WHERE p.id = x.bill_id)""")
+                .format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+    settle(cur, [r["account_no"] for r in cur.fetchall()])
+    cur.execute(sql.SQL("SELECT DISTINCT account_no FROM {payments} WHERE {where} ORDER BY account_no")
+                .format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+    credited = [r["account_no"] for r in cur.fetchall()]
+    cur.execute("DROP TABLE paid_exactly")  # a second call in the same transaction makes it again
+    return credited
 
 
 def balance(cur, account_no: str) -> int:
