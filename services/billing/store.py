@@ -135,15 +135,18 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> list[str]:
     account is settled in full."""
     cur.execute(sql.SQL("""
         CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
-        SELECT b.id FROM (SELECT account_no, bill_id, amount_minor, count(*) OVER (PARTITION BY account_no) AS n
-                          FROM {payments} WHERE {where}) p
-        JOIN bill b ON b.id = p.bill_id
-        WHERE p.n = 1 AND b.open_minor = p.amount_minor AND b.state <> 'written_off'
-          AND NOT EXISTS (SELECT 1 FROM bill o WHERE o.account_no = b.account_no AND o.open_minor > 0
-                          AND (o.due_on, o.id) < (b.due_on, b.id))
-        ORDER BY b.id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+        WITH closed AS (
+            UPDATE bill b SET open_minor = 0, state = 'paid'
+            FROM (SELECT bill_id, amount_minor
+                  FROM (SELECT bill_id, amount_minor, count(*) OVER (PARTITION BY account_no) AS payments
+                        FROM {payments} WHERE {where}) x
+                  WHERE payments = 1 ORDER BY bill_id) p
+            WHERE b.id = p.bill_id AND b.open_minor = p.amount_minor AND b.state <> 'written_off'
+              AND NOT EXISTS (SELECT 1 FROM bill o WHERE o.account_no = b.account_no AND o.open_minor > 0
+                              AND (o.due_on, o.id) < (b.due_on, b.id))
+            RETURNING b.id)
+        SELECT id FROM closed ORDER BY id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
     cur.execute("UPDATE bill_share s SET open_minor = 0 FROM paid_exactly p WHERE s.bill_id = p.id AND s.open_minor <> 0")
-    cur.execute("UPDATE bill b SET open_minor = 0, state = 'paid' FROM paid_exactly p WHERE b.id = p.id")
     cur.execute(sql.SQL("""
         SELECT DISTINCT account_no FROM {payments} x WHERE {where}
             AND NOT EXISTS (SELECT 1 FROM paid_exactly p WHERE p.id = x.bill_id)""")
