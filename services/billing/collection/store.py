@@ -77,9 +77,10 @@ def failed_debits(cur, account_nos: list[str]) -> list[dict]:
     cur.execute("""
         SELECT d.account_no, b.bill_no, k.batch_no, d.bank_code, d.amount_minor, d.currency, d.reason,
                d.result_on AS failed_on, d.next_attempt_on
-        FROM debit d JOIN bill b ON b.id = d.bill_id JOIN debit_batch k ON k.id = d.batch_id
-        WHERE d.account_no = ANY(%s) AND d.state IN ('failed', 'retry_scheduled') AND b.open_minor > 0
-          AND NOT EXISTS (SELECT 1 FROM debit later WHERE later.bill_id = d.bill_id AND later.id > d.id)
+        FROM bill b
+        JOIN LATERAL (SELECT * FROM debit d WHERE d.bill_id = b.id ORDER BY d.id DESC LIMIT 1) d ON true
+        JOIN debit_batch k ON k.id = d.batch_id
+        WHERE b.account_no = ANY(%s) AND b.open_minor > 0 AND d.state IN ('failed', 'retry_scheduled')
         ORDER BY d.account_no, d.id DESC""", (account_nos,))
     return cur.fetchall()
 
