@@ -124,10 +124,10 @@ def settle(cur, account_nos: list[str]) -> None:
         cur.execute(SETTLE, {"accounts": list(account_nos)})
 
 
-def settle_bill_payments(cur, payments: str, where: str = "true") -> list[str]:
+def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
     """settle() for the accounts of payments each made for one bill, cheaper when a payment is exactly its
     bill's open amount: `payments` is a table of the payments just posted (account_no, bill_id, amount_minor),
-    `where` picks its rows. Returns the accounts credited.
+    `where` picks its rows.
 
     Open amounts are settle()'s outcome after every posting, so a payment of exactly what is open on the
     account's oldest open bill closes that bill and changes nothing else: such a bill (of an account with
@@ -152,11 +152,7 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> list[str]:
             AND NOT EXISTS (SELECT 1 FROM paid_exactly p WHERE p.id = x.bill_id)""")
                 .format(payments=sql.Identifier(payments), where=sql.SQL(where)))
     settle(cur, [r["account_no"] for r in cur.fetchall()])
-    cur.execute(sql.SQL("SELECT DISTINCT account_no FROM {payments} WHERE {where} ORDER BY account_no")
-                .format(payments=sql.Identifier(payments), where=sql.SQL(where)))
-    credited = [r["account_no"] for r in cur.fetchall()]
     cur.execute("DROP TABLE paid_exactly")  # a second call in the same transaction makes it again
-    return credited
 
 
 def balance(cur, account_no: str) -> int:

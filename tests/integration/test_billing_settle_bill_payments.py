@@ -68,7 +68,7 @@ def settled(db, debits: list[tuple[str, int, int]], by_bill: bool) -> list[tuple
                 cur.execute("INSERT INTO paid VALUES (%s, %s, %s, true)", (account_no, bill_id, amount))
             cur.execute("INSERT INTO paid VALUES (%s, 0, 1, false)", (accounts[0],))  # a failed debit: not a payment
             if by_bill:
-                assert store.settle_bill_payments(cur, "paid", "ok") == accounts
+                store.settle_bill_payments(cur, "paid", "ok")
             else:
                 store.settle(cur, accounts)
             cur.execute("""SELECT b.id, b.open_minor, b.state, s.service_no, s.open_minor AS share_open
