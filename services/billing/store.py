@@ -130,9 +130,13 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
     `where` picks its rows.
 
     Open amounts are settle()'s outcome after every posting, so a payment of exactly what is open on the
-    account's oldest open bill closes that bill and changes nothing else: such a bill (of an account with
-    no other payment here) is closed directly, without recomputing the account's history; every other
-    account is settled in full."""
+    account's first open bill in settlement order (held bills last, then oldest due) closes that bill and
+    changes nothing else: such a bill (of an account with no other payment here) is closed directly,
+    without recomputing the account's history; every other account is settled in full. The accounts are
+    locked first, as settle() locks them, so a settlement committed meanwhile is in what is read here."""
+    cur.execute(sql.SQL("""
+        SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
+        ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
     cur.execute(sql.SQL("""
         CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
         WITH closed AS (
@@ -143,7 +147,8 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
                   WHERE payments = 1 ORDER BY bill_id) p
             WHERE b.id = p.bill_id AND b.open_minor = p.amount_minor AND b.state <> 'written_off'
               AND NOT EXISTS (SELECT 1 FROM bill o WHERE o.account_no = b.account_no AND o.open_minor > 0
-                              AND (o.due_on, o.id) < (b.due_on, b.id))
+                              AND (o.hold_reason IS NOT NULL, o.due_on, o.id)
+                                  < (b.hold_reason IS NOT NULL, b.due_on, b.id))
             RETURNING b.id)
         SELECT id FROM closed ORDER BY id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
     cur.execute("UPDATE bill_share s SET open_minor = 0 FROM paid_exactly p WHERE s.bill_id = p.id AND s.open_minor <> 0")
