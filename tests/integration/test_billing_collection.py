@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 from datetime import datetime
 
+import psycopg2
 import pytest
 
 from services.billing.collection import load_layout, read_return
@@ -233,6 +234,16 @@ def test_a_debit_that_clears_a_suspended_services_arrears_asks_it_back(gw, token
     assert bill_state(db, x["bill_no"]) == (0, "paid")
     asked = events(db, "restoration_requested", "serviceNo", service_no)
     assert [(e["customerNo"], e["reason"]) for e in asked] == [(x["customer_no"], "arrears_cleared")]
+
+
+def test_mandates_and_batches_with_debits_are_never_deleted(gw, tokens, db):
+    x = mandated_bill(gw, tokens, db, "BOC", 1500)
+    run(gw, tokens, "BOC")
+    debit = debit_of(db, x["bill_no"])
+    for table, key, value in (("mandate", "mandate_no", x["mandate"]["id"]), ("debit_batch", "batch_no", debit["batch_no"])):
+        with pytest.raises(psycopg2.errors.RestrictViolation):
+            with db.transaction() as cur:
+                cur.execute(f"DELETE FROM {table} WHERE {key} = %s", (value,))
 
 
 # --- what must not happen twice or at all --------------------------------------------------------------------
