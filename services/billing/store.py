@@ -124,6 +124,14 @@ def settle(cur, account_nos: list[str]) -> None:
         cur.execute(SETTLE, {"accounts": list(account_nos)})
 
 
+def lock_accounts_of(cur, payments: str, where: str = "true") -> None:
+    """settle()'s lock of the accounts of the payments in table `payments` (rows picked by `where`). Taken
+    before the payments are posted, it spares their foreign-key checks a lock of each account row."""
+    cur.execute(sql.SQL("""
+        SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
+        ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+
+
 def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
     """settle() for the accounts of payments each made for one bill, cheaper when a payment is exactly its
     bill's open amount: `payments` is a table of the payments just posted (account_no, bill_id, amount_minor),
@@ -134,9 +142,7 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
     changes nothing else: such a bill (of an account with no other payment here) is closed directly,
     without recomputing the account's history; every other account is settled in full. The accounts are
     locked first, as settle() locks them, so a settlement committed meanwhile is in what is read here."""
-    cur.execute(sql.SQL("""
-        SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
-        ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+    lock_accounts_of(cur, payments, where)
     cur.execute(sql.SQL("""
         CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
         WITH closed AS (
