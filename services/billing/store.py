@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from psycopg2 import sql
 from psycopg2.extras import execute_values
 
 from services.common.errors import NotFound
@@ -131,6 +132,48 @@ def settle(cur, account_nos: list[str]) -> None:
         cur.execute("SELECT 1 FROM account WHERE account_no = ANY(%s) ORDER BY account_no FOR NO KEY UPDATE",
                     (accounts,))
         cur.execute(SETTLE, {"accounts": accounts})
+
+
+def lock_accounts_of(cur, payments: str, where: str = "true") -> None:
+    """settle()'s lock of the accounts of the payments in table `payments` (rows picked by `where`). Taken
+    before the payments are posted, it spares their foreign-key checks a lock of each account row."""
+    cur.execute(sql.SQL("""
+        SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
+        ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+
+
+def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
+    """settle() for the accounts of payments each made for one bill, cheaper when a payment is exactly its
+    bill's open amount: `payments` is a table of the payments just posted (account_no, bill_id, amount_minor),
+    `where` picks its rows.
+
+    Open amounts are settle()'s outcome after every posting, so a payment of exactly what is open on the
+    account's first open bill in settlement order (held bills last, then oldest due) closes that bill and
+    changes nothing else: such a bill (of an account with no other payment here) is closed directly,
+    without recomputing the account's history; every other account is settled in full. The accounts are
+    locked first, as settle() locks them, so a settlement committed meanwhile is in what is read here."""
+    lock_accounts_of(cur, payments, where)
+    cur.execute(sql.SQL("""
+        CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
+        WITH closed AS (
+            UPDATE bill b SET open_minor = 0, state = 'paid'
+            FROM (SELECT bill_id, amount_minor
+                  FROM (SELECT bill_id, amount_minor, count(*) OVER (PARTITION BY account_no) AS payments
+                        FROM {payments} WHERE {where}) x
+                  WHERE payments = 1 ORDER BY bill_id) p
+            WHERE b.id = p.bill_id AND b.open_minor = p.amount_minor AND b.state <> 'written_off'
+              AND NOT EXISTS (SELECT 1 FROM bill o WHERE o.account_no = b.account_no AND o.open_minor > 0
+                              AND (o.hold_reason IS NOT NULL, o.due_on, o.id)
+                                  < (b.hold_reason IS NOT NULL, b.due_on, b.id))
+            RETURNING b.id)
+        SELECT id FROM closed ORDER BY id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+    cur.execute("UPDATE bill_share s SET open_minor = 0 FROM paid_exactly p WHERE s.bill_id = p.id AND s.open_minor <> 0")
+    cur.execute(sql.SQL("""
+        SELECT DISTINCT account_no FROM {payments} x WHERE {where}
+            AND NOT EXISTS (SELECT 1 FROM paid_exactly p WHERE p.id = x.bill_id)""")
+                .format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+    settle(cur, [r["account_no"] for r in cur.fetchall()])
+    cur.execute("DROP TABLE paid_exactly")  # a second call in the same transaction makes it again
 
 
 def balance(cur, account_no: str) -> int:

@@ -6,6 +6,9 @@ Times (1) the collection run and writing every bank's offer file (target 30 s), 
 reconciling the banks' return files, 1,000,000 lines in all with about 4% failures (target 30 s). The
 billing schema of the bench database (BSS_BENCH_DB, default bss_bench) is dropped and migrated again,
 then filled directly by SQL; the return files are written as the banks would (format package), untimed.
+
+BSS_BENCH_EXPLAIN=<ms> prints to stderr the plan (EXPLAIN ANALYZE, BUFFERS) of every statement that took
+longer, through auto_explain loaded for the bench database's sessions (it slows what it measures).
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import io
 import json
 import os
 import random
+import sys
 import time
 from datetime import date, timedelta
 
@@ -39,6 +43,37 @@ def bench_settings() -> BillingSettings:
     return BillingSettings(db_url=f"{base}/{os.environ.get('BSS_BENCH_DB', 'bss_bench')}")
 
 
+def explain_threshold() -> int | None:
+    ms = os.environ.get("BSS_BENCH_EXPLAIN", "")
+    return int(ms) if ms else None
+
+
+def set_explain(conn, database: str, ms: int | None) -> None:
+    """auto_explain for the bench database's new sessions, its plans sent to the client as notices."""
+    with conn.cursor() as cur:
+        cur.execute(f'ALTER DATABASE "{database}" RESET ALL')
+        if ms is None:
+            return
+        for name, value in (("session_preload_libraries", "auto_explain"), ("auto_explain.log_min_duration", ms),
+                            ("auto_explain.log_analyze", "on"), ("auto_explain.log_buffers", "on"),
+                            ("auto_explain.log_level", "notice")):
+            cur.execute(f'ALTER DATABASE "{database}" SET {name} = %s', (str(value),))
+
+
+class Notices:
+    """Stands in for a connection's notice list: each plan goes to stderr as it comes."""
+
+    def append(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+
+class ExplainedDatabase(Database):
+    def _open(self):
+        conn = super()._open()
+        conn.notices = Notices()
+        return conn
+
+
 def valid_numbers(n: int) -> list[str]:
     """Bank account numbers every shipped bank's rule accepts (19 digits, 62..., Luhn)."""
     rng, out = random.Random(7), []
@@ -52,6 +87,7 @@ def fill(settings: BillingSettings, bills: int) -> None:
     ensure_database(settings.db_url)
     with connect(settings.db_url) as conn, conn.cursor() as cur:
         cur.execute("DROP SCHEMA IF EXISTS billing CASCADE")
+        set_explain(conn, conn.info.dbname, explain_threshold())
     migrate_service(settings, SPEC)
     due = date.today() - timedelta(days=1)
     with connect(settings.service_db_url("billing")) as conn, conn.cursor() as cur:
@@ -100,7 +136,8 @@ def run(settings: BillingSettings | None = None, bills: int = BILLS) -> dict:
     started = time.perf_counter()
     fill(settings, bills)
     filled = time.perf_counter() - started
-    db = Database(settings.service_db_url("billing"), schema="billing", maxconn=2)
+    db = (Database if explain_threshold() is None else ExplainedDatabase)(
+        settings.service_db_url("billing"), schema="billing", maxconn=2)
     handlers = CollectionHandlers(db, settings)
     actor = Actor("bench", "supervisor")
     try:

@@ -7,10 +7,12 @@ active mandate, so each test speaks only of its own accounts' debits."""
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import date, timedelta
 from zoneinfo import ZoneInfo
 from datetime import datetime
 
+import psycopg2
 import pytest
 
 from services.billing.collection import load_layout, read_return
@@ -189,6 +191,38 @@ def test_the_retry_is_collected_when_due_and_a_renewed_mandate_again(gw, tokens,
     again = [debit_of(db, x["bill_no"]) for x in (short, closed)]
     assert [d["attempt"] for d in again] == [2, 2] and all(d["state"] == "sent" for d in again)
     assert again[1]["bank_account_no"] == renewed.json()["bankAccountNo"]
+
+
+def test_a_debit_that_clears_a_suspended_services_arrears_asks_it_back(gw, tokens, db):
+    x = mandated_bill(gw, tokens, db, "ICBC", 2200)
+    service_no = f"S{uuid.uuid4().int % 10**12:012d}"
+    with db.transaction() as cur:
+        cur.execute("""UPDATE bill_share s SET service_no = %s FROM bill b WHERE b.id = s.bill_id AND b.bill_no = %s
+                       RETURNING b.id, b.due_on""", (service_no, x["bill_no"]))
+        bill = cur.fetchone()
+        # Dunning suspended the service for this bill.
+        cur.execute("INSERT INTO dunning_case (service_no, account_no, opened_on) VALUES (%s, %s, %s) RETURNING id",
+                    (service_no, x["account_no"], bill["due_on"]))
+        cur.execute("""INSERT INTO dunning_step (case_id, step, taken_on, overdue_minor, oldest_due_on, bill_ids, taken_by)
+                       VALUES (%s, 'suspend', %s, 2200, %s, %s, 'test')""",
+                    (cur.fetchone()["id"], today(), bill["due_on"], [bill["id"]]))
+    run(gw, tokens, "ICBC")
+    debit = debit_of(db, x["bill_no"])
+    assert upload(gw, tokens, "ICBC", bank_answer("ICBC", "bankLayout", offer_batch(debit), [outcome(debit, True)])
+                  ).status_code == 201
+    assert bill_state(db, x["bill_no"]) == (0, "paid")
+    asked = events(db, "restoration_requested", "serviceNo", service_no)
+    assert [(e["customerNo"], e["reason"]) for e in asked] == [(x["customer_no"], "arrears_cleared")]
+
+
+def test_mandates_and_batches_with_debits_are_never_deleted(gw, tokens, db):
+    x = mandated_bill(gw, tokens, db, "BOC", 1500)
+    run(gw, tokens, "BOC")
+    debit = debit_of(db, x["bill_no"])
+    for table, key, value in (("mandate", "mandate_no", x["mandate"]["id"]), ("debit_batch", "batch_no", debit["batch_no"])):
+        with pytest.raises(psycopg2.errors.RestrictViolation):
+            with db.transaction() as cur:
+                cur.execute(f"DELETE FROM {table} WHERE {key} = %s", (value,))
 
 
 # --- what must not happen twice or at all --------------------------------------------------------------------

@@ -23,6 +23,7 @@ from ..dunning.handlers import request_restorations
 from ..service import NAME
 from .model import ReturnFile
 from .rules import after_failure, leaving
+from .store import BULK_WORK_MEM
 
 LINE_COLUMNS = ("line_no", "reference", "account_number", "amount_minor", "ok", "bank_reason", "reason", "message")
 
@@ -84,6 +85,7 @@ def _stage(cur, result: ReturnFile) -> None:
 
 def apply_result(cur, file_id: int, up: Upload, result: ReturnFile, today: date, calendar: WorkingCalendar,
                  policy: retry.RetryPolicy) -> None:
+    cur.execute("SELECT set_config('work_mem', %s, true)", (BULK_WORK_MEM,))
     _stage(cur, result)
     if result.group_status == "RJCT" and not result.lines and result.batch_no:
         # A pain.002 refusing the whole batch: every debit still awaiting an answer failed for its reason.
@@ -91,97 +93,100 @@ def apply_result(cur, file_id: int, up: Upload, result: ReturnFile, today: date,
                            %s, 'batch rejected' FROM debit d JOIN debit_batch k ON k.id = d.batch_id
                        WHERE k.batch_no = %s AND k.bank_code = %s AND d.state = 'sent'""",
                     (result.group_reason or "other", result.batch_no, up.bank_code))
+    # In the debits' order, so that updating them walks the table and its indexes front to back.
     cur.execute("""
         CREATE TEMP TABLE line_match ON COMMIT DROP AS
-        SELECT l.*, d.id AS debit_id, d.amount_minor AS debit_minor,
+        SELECT l.*, d.id AS debit_id, d.attempt,
                CASE WHEN d.id IS NULL THEN 'no debit of ' || %(bank)s || ' has this reference'
                     WHEN l.amount_minor IS NOT NULL AND l.amount_minor <> d.amount_minor
                         THEN 'amount ' || l.amount_minor || ' differs from the debit''s ' || d.amount_minor
                END AS problem
-        FROM bank_line l LEFT JOIN debit d ON d.debit_no = l.reference AND d.bank_code = %(bank)s""",
-                {"bank": up.bank_code})
-    cur.execute("""CREATE TEMP TABLE applied (id BIGINT, debit_no TEXT, bill_id BIGINT, batch_id BIGINT,
-                       account_no TEXT, mandate_id BIGINT, amount_minor BIGINT, currency CHAR(3), attempt INT,
-                       ok BOOLEAN, reason TEXT) ON COMMIT DROP""")
+        FROM bank_line l LEFT JOIN debit d ON d.debit_no = l.reference AND d.bank_code = %(bank)s
+        ORDER BY d.id""", {"bank": up.bank_code})
+    _failure_steps(cur, today, calendar, policy)
     # Only a debit still awaiting its answer takes one: a line answered by an earlier file is a duplicate,
     # and of two files answering the same debit at once, the second waits here and then finds it answered.
+    # A paid debit gets the id of the payment written for it next; a failed one its next step.
     cur.execute("""
+        CREATE TEMP TABLE applied ON COMMIT DROP AS
         WITH u AS (
-            UPDATE debit d SET state = CASE WHEN m.ok THEN 'succeeded' ELSE 'failed' END,
+            UPDATE debit d SET state = CASE WHEN m.ok THEN 'succeeded' ELSE COALESCE(s.state, 'failed') END,
                 reason = CASE WHEN m.ok THEN NULL ELSE m.reason END, bank_reason = m.bank_reason,
-                result_file_id = %(file)s, result_on = %(today)s, result_at = now()
-            FROM line_match m WHERE d.id = m.debit_id AND m.problem IS NULL AND d.state = ANY(%(from)s)
+                result_file_id = %(file)s, result_on = %(today)s, result_at = now(),
+                next_attempt_on = CASE WHEN m.ok THEN NULL ELSE s.next_on END,
+                payment_id = CASE WHEN m.ok THEN nextval('payment_id_seq') END
+            FROM line_match m LEFT JOIN failure_step s ON NOT m.ok AND s.reason = m.reason AND s.attempt = m.attempt
+            WHERE d.id = m.debit_id AND m.problem IS NULL AND d.state = ANY(%(from)s)
             RETURNING d.id, d.debit_no, d.bill_id, d.batch_id, d.account_no, d.mandate_id, d.amount_minor,
-                      d.currency, d.attempt, m.ok, d.reason)
-        INSERT INTO applied SELECT * FROM u""",
+                      d.currency, d.attempt, m.ok, d.reason, d.payment_id, s.next_on, s.flag)
+        SELECT * FROM u""",
                 {"file": file_id, "today": today, "from": leaving("debit", "succeed")})
     _post_debit_payments(cur, up.actor)
-    failed = _fail(cur, up, today, calendar, policy)
+    failed = _fail(cur, up)
     _queue_exceptions(cur, file_id)
     batches = _advance_batches(cur)
     cur.execute("""
-        UPDATE bank_file f SET
-            applied = (SELECT count(*) FROM applied),
-            succeeded = (SELECT count(*) FROM applied WHERE ok),
-            failed = (SELECT count(*) FROM applied WHERE NOT ok),
-            amount_minor = (SELECT COALESCE(sum(amount_minor), 0) FROM applied WHERE ok),
-            exceptions = (SELECT count(*) FROM line_match WHERE problem IS NOT NULL),
-            duplicates = (SELECT count(*) FROM line_match WHERE problem IS NULL) - (SELECT count(*) FROM applied),
-            pending = %s, lines = (SELECT count(*) FROM bank_line)
-        WHERE id = %s RETURNING file_no""", (len(result.pending_references), file_id))
+        UPDATE bank_file f SET applied = a.applied, succeeded = a.succeeded, failed = a.failed,
+            amount_minor = a.amount_minor, exceptions = m.exceptions, duplicates = m.matched - a.applied,
+            pending = %s, lines = m.lines
+        FROM (SELECT count(*) AS applied, count(*) FILTER (WHERE ok) AS succeeded,
+                     count(*) FILTER (WHERE NOT ok) AS failed,
+                     COALESCE(sum(amount_minor) FILTER (WHERE ok), 0) AS amount_minor FROM applied) a,
+             (SELECT count(*) AS lines, count(*) FILTER (WHERE problem IS NOT NULL) AS exceptions,
+                     count(*) FILTER (WHERE problem IS NULL) AS matched FROM line_match) m
+        WHERE f.id = %s RETURNING file_no""", (len(result.pending_references), file_id))
     file_no = cur.fetchone()["file_no"]
     emit_many(cur, NAME, [("debits_reconciled", {
         "bankFileId": file_no, "batchNo": b["batch_no"], "bankCode": up.bank_code, "succeeded": b["succeeded"],
         "failed": b["failed"], "amountMinor": b["amount_minor"]}) for b in batches] + failed)
 
 
-def _post_debit_payments(cur, actor: str) -> None:
-    cur.execute("""
-        WITH p AS (
-            INSERT INTO payment (account_no, amount_minor, currency, method, reference, request_id, received_by)
-            SELECT account_no, amount_minor, currency, 'bank_debit', debit_no, 'debit:' || debit_no, %(actor)s
-            FROM applied WHERE ok ORDER BY id
-            RETURNING id, account_no, amount_minor, currency, reference),
-        entry AS (
-            INSERT INTO ledger_entry (account_no, kind, amount_minor, currency, payment_id, note, created_by)
-            SELECT account_no, 'payment', -amount_minor, currency, id, 'bank debit ' || reference, %(actor)s FROM p)
-        UPDATE debit d SET payment_id = p.id FROM p WHERE d.debit_no = p.reference""", {"actor": actor})
-    cur.execute("SELECT DISTINCT account_no FROM applied WHERE ok")
-    credited = [r["account_no"] for r in cur.fetchall()]
-    ledger.settle(cur, credited)
-    request_restorations(cur, credited, actor)
-
-
-def _fail(cur, up: Upload, today: date, calendar: WorkingCalendar, policy: retry.RetryPolicy) -> list[tuple]:
-    """Each failed debit's next step (decided once per reason and attempt number: they share the day),
-    mandates flagged for renewal, and a debit_failed event per debit."""
-    cur.execute("SELECT DISTINCT reason, attempt FROM applied WHERE NOT ok")
+def _failure_steps(cur, today: date, calendar: WorkingCalendar, policy: retry.RetryPolicy) -> None:
+    """What follows each failure, decided once per reason and attempt number (they share the day)."""
+    cur.execute("SELECT DISTINCT reason, attempt FROM line_match WHERE problem IS NULL AND NOT ok")
     steps = [(r["reason"], r["attempt"], after_failure(r["reason"], r["attempt"], today, calendar, policy))
              for r in cur.fetchall()]
-    if not steps:
-        return []
     cur.execute("""CREATE TEMP TABLE failure_step (reason TEXT, attempt INT, state TEXT, next_on DATE, flag BOOLEAN)
                    ON COMMIT DROP""")
-    cur.execute("INSERT INTO failure_step VALUES " + ",".join(["(%s, %s, %s, %s, %s)"] * len(steps)),
-                [v for reason, attempt, s in steps for v in (reason, attempt, s.state, s.next_attempt_on, s.flag_mandate)])
-    cur.execute("""UPDATE debit d SET state = s.state, next_attempt_on = s.next_on
-                   FROM applied a JOIN failure_step s USING (reason, attempt)
-                   WHERE d.id = a.id AND s.state <> 'failed'""")
+    if steps:
+        cur.execute("INSERT INTO failure_step VALUES " + ",".join(["(%s, %s, %s, %s, %s)"] * len(steps)),
+                    [v for reason, attempt, s in steps
+                     for v in (reason, attempt, s.state, s.next_attempt_on, s.flag_mandate)])
+
+
+def _post_debit_payments(cur, actor: str) -> None:
+    ledger.lock_accounts_of(cur, "applied", "ok")
+    cur.execute("""
+        INSERT INTO payment (id, account_no, amount_minor, currency, method, reference, request_id, received_by)
+        SELECT payment_id, account_no, amount_minor, currency, 'bank_debit', debit_no, 'debit:' || debit_no, %s
+        FROM applied WHERE ok ORDER BY id""", (actor,))
+    cur.execute("""
+        INSERT INTO ledger_entry (account_no, kind, amount_minor, currency, payment_id, note, created_by)
+        SELECT account_no, 'payment', -amount_minor, currency, payment_id, 'bank debit ' || debit_no, %s
+        FROM applied WHERE ok ORDER BY id""", (actor,))
+    ledger.settle_bill_payments(cur, "applied", "ok")
+    # Only an account with an open dunning case has a service to ask back: a few, of 300,000 paid.
+    cur.execute("""SELECT DISTINCT a.account_no FROM applied a
+                   JOIN dunning_case c ON c.account_no = a.account_no AND c.closed_on IS NULL WHERE a.ok""")
+    request_restorations(cur, [r["account_no"] for r in cur.fetchall()], actor)
+
+
+def _fail(cur, up: Upload) -> list[tuple]:
+    """Mandates flagged for renewal by their debit's failure, and a debit_failed event per failed debit."""
     cur.execute("""
         UPDATE mandate m SET state = 'needs_renewal', updated_by = %(actor)s, updated_at = now(),
             state_note = 'debit failed: ' || x.reason
-        FROM (SELECT DISTINCT ON (a.mandate_id) a.mandate_id, a.reason, a.debit_no
-              FROM applied a JOIN failure_step s USING (reason, attempt) WHERE s.flag
-              ORDER BY a.mandate_id, a.id) x
+        FROM (SELECT DISTINCT ON (mandate_id) mandate_id, reason, debit_no FROM applied WHERE flag
+              ORDER BY mandate_id, id) x
         WHERE m.id = x.mandate_id AND m.state = ANY(%(from)s)
         RETURNING m.mandate_no, x.reason, x.debit_no""",
                 {"actor": up.actor, "from": leaving("mandate", "flag_renewal")})
     audit_many(cur, [("mandate", r["mandate_no"], "flag_renewal", {"reason": r["reason"], "debitNo": r["debit_no"]})
                      for r in cur.fetchall()], up.actor)
     cur.execute("""
-        SELECT a.debit_no, b.bill_no, a.account_no, c.customer_no, a.reason, s.next_on
-        FROM applied a JOIN failure_step s USING (reason, attempt) JOIN bill b ON b.id = a.bill_id
-        JOIN account c ON c.account_no = a.account_no ORDER BY a.id""")
+        SELECT a.debit_no, b.bill_no, a.account_no, c.customer_no, a.reason, a.next_on
+        FROM applied a JOIN bill b ON b.id = a.bill_id JOIN account c ON c.account_no = a.account_no
+        WHERE NOT a.ok ORDER BY a.id""")
     return [("debit_failed", {"debitId": r["debit_no"], "billNo": r["bill_no"], "accountNo": r["account_no"],
                               "customerNo": r["customer_no"], "reason": r["reason"],
                               "nextAttemptOn": r["next_on"].isoformat() if r["next_on"] else None})
