@@ -33,6 +33,9 @@ def test_a_valid_mandate_is_normalised():
     ("ICBC", "张三", "622202020011223", "2025-06-01", "invalid-bank-account"),  # length
     ("ICBC", "张三", ICBC_OK, "2025-13-01", "invalid-mandate"),
     ("ICBC", "张三", ICBC_OK, "2025-06-11", "invalid-mandate"),  # signed in the future
+    ("ICBC", "王䶮", ICBC_OK, "2025-06-01", "invalid-mandate"),  # no GBK for it: the file could not carry it
+    ("ICBC", "李𠮷", ICBC_OK, "2025-06-01", "invalid-mandate"),
+    ("CCB", "张｜三", ICBC_OK, "2025-06-01", "invalid-mandate"),  # folds to CCB's field separator
 ])
 def test_a_bad_mandate_is_refused_with_its_reason(bank_code, holder, number, signed, reason):
     with pytest.raises(InvalidArgument) as e:

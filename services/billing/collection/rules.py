@@ -32,6 +32,21 @@ def banks(codes: list[str]) -> list[str]:
     return sorted({bank(c).code for c in codes}) if codes else sorted(all_layouts())
 
 
+def writable_name(layout: BankLayout, holder: str) -> None:
+    """A name the bank's offer file can carry: in its encoding (GBK has no rare ideographs such as 䶮),
+    and without its field delimiter. Refused at the counter, not when the batch is written: one line the
+    file cannot hold would stop the whole bank's batch."""
+    try:
+        holder.encode(layout.encoding)
+    except UnicodeEncodeError as e:
+        raise InvalidArgument(f"holderName: {holder[e.start:e.end]!r} cannot be written in {layout.code}'s files "
+                              f"({layout.encoding}); type the name as the bank holds it",
+                              reason="invalid-mandate") from None
+    if layout.kind == "delimited" and layout.delimiter in holder:
+        raise InvalidArgument(f"holderName must not contain {layout.delimiter!r} ({layout.code}'s field separator)",
+                              reason="invalid-mandate")
+
+
 @dataclass(frozen=True)
 class MandateFields:
     bank_code: str
@@ -46,6 +61,7 @@ def mandate_fields(bank_code: str, holder_name: str, bank_account_no: str, signe
     holder = wording("holderName", holder_name or "", NAME_MAX).strip()
     if not holder:
         raise InvalidArgument("holderName is required: the name on the bank account", reason="invalid-mandate")
+    writable_name(layout, holder)
     try:
         number = validate_account_number(layout, bank_account_no)
     except InvalidAccountNumber as e:
