@@ -170,7 +170,8 @@ class CollectionHandlers:
             raise IllegalTransition(f"batch {b['batch_no']} cannot be written: {e}", reason="offer-file-invalid") \
                 from None
         with self.db.transaction() as cur:
-            store.record_download(cur, b["id"])
+            if bank_scope:  # the bank took it; a supervisor's look at the file is only audited
+                store.record_download(cur, b["id"])
             audit(cur, "debit_batch", b["batch_no"], "download", {"format": fmt}, actor.username)
         out.seek(0)
         return name, media, out
