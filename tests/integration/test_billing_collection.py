@@ -435,3 +435,22 @@ def test_an_empty_file_or_an_absurd_amount_is_a_clear_refusal_not_a_server_error
     body = assert_problem(upload(gw, tokens, "CCB", absurd), 422, "bank-file-rejected")
     assert any("over" in e["message"] for e in body["bankFile"]["errors"]), body["bankFile"]["errors"]
     assert entries(db, x["account_no"]) == [("charge", 12800)]
+
+
+def test_a_supervisor_withdraws_a_batch_its_bank_never_answered_and_the_bill_is_collected_again(gw, tokens, db):
+    x = mandated_bill(gw, tokens, db, "BOC")
+    [batch] = [b for b in run(gw, tokens, "BOC")["batches"] if b["bankCode"] == "BOC"]
+    first = debit_of(db, x["bill_no"])
+    assert gw.get(f"{API}/debitBatches/{batch['id']}/file", headers=tokens[BANK_USERS["BOC"]]).status_code == 200
+    url = f"{API}/debitBatches/{batch['id']}/cancel"
+    assert_problem(gw.post(url, headers=tokens[BANK_USERS["BOC"]], json={"note": "x"}), 403, "forbidden")
+    assert gw.post(url, headers=tokens["supervisor"], json={"note": ""}).status_code == 422
+    cancelled = gw.post(url, headers=tokens["supervisor"], json={"note": "中国银行未回盘"})
+    assert cancelled.status_code == 200, cancelled.text
+    assert cancelled.json()["state"] == "cancelled"
+    assert debit_of(db, x["bill_no"])["state"] == "cancelled"
+    assert_problem(gw.post(url, headers=tokens["supervisor"], json={"note": "again"}), 409, "illegal-transition")
+
+    run(gw, tokens, "BOC")  # the bill is collected again, in a new batch
+    again = debit_of(db, x["bill_no"])
+    assert again["id"] != first["id"] and again["state"] == "sent" and again["batch_no"] != batch["id"]

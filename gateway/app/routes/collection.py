@@ -18,9 +18,9 @@ from ..deps import (BankFileReader, BankFileUploader, CollectionClient, Collecti
 from ..fields import created, page, selected
 from ..problems import MEDIA_TYPE, Problem, problem_body
 from ..schemas.collection import (BankCode, BankFilePublic, CollectionReportPublic, CollectionRunCreate,
-                                  CollectionRunPublic, DebitBatchesPublic, DebitBatchPublic, ExceptionPublic,
-                                  ExceptionResolve, ExceptionsPublic, MandateChange, MandateCreate, MandatePublic,
-                                  MandatesPublic)
+                                  CollectionRunPublic, DebitBatchCancel, DebitBatchesPublic, DebitBatchPublic,
+                                  ExceptionPublic, ExceptionResolve, ExceptionsPublic, MandateChange, MandateCreate,
+                                  MandatePublic, MandatesPublic)
 from ..schemas.payments import actor
 
 router = APIRouter(tags=["collection"])
@@ -126,6 +126,16 @@ async def list_debit_batches(user: DebitBatchReader, client: CollectionClient, o
 @router.get("/debitBatches/{batchNo}", response_model=DebitBatchPublic)
 async def get_debit_batch(batch_no: BatchNo, user: DebitBatchReader, client: CollectionClient) -> JSONResponse:
     reply = await client.GetDebitBatch(pb.GetDebitBatchRequest(batch_no=batch_no, bank_code=scope(user)))
+    return selected(DebitBatchPublic.from_proto(reply))
+
+
+@router.post("/debitBatches/{batchNo}/cancel", response_model=DebitBatchPublic)
+async def cancel_debit_batch(batch_no: BatchNo, body: DebitBatchCancel, user: CollectionRunner,
+                             client: CollectionClient) -> JSONResponse:
+    """Withdraw a batch its bank never answered: the debits still awaiting an answer are cancelled, so
+    their bills can be collected again or paid at a counter. A batch with an answer cannot be cancelled."""
+    reply = await client.CancelDebitBatch(pb.CancelDebitBatchRequest(batch_no=batch_no, note=body.note,
+                                                                     actor=actor(user)))
     return selected(DebitBatchPublic.from_proto(reply))
 
 

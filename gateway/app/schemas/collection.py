@@ -251,3 +251,7 @@ class CollectionReportPublic(ApiModel):
     def from_proto(cls, r: pb.CollectionReport) -> "CollectionReportPublic":
         return cls(target=r.target, batches=[ReportLinePublic.from_proto(x) for x in r.batches],
                    banks=[ReportLinePublic.from_proto(x) for x in r.banks])
+
+
+class DebitBatchCancel(InputModel):
+    note: Annotated[str, Field(min_length=1, max_length=REASON_MAX, description="Why it is withdrawn")]

@@ -17,6 +17,7 @@ from lxml import etree
 from services.common.audit import audit
 from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument
+from services.common.inputrules import REASON_MAX, prose
 from services.common.outbox import emit
 from services.common.workcalendar_store import load as load_calendar
 
@@ -136,6 +137,19 @@ class CollectionHandlers:
     def batch(self, batch_no: str, bank_scope: str) -> dict:
         with self.db.transaction() as cur:
             return store.batch(cur, batch_no.strip().upper(), bank_scope)
+
+    def cancel_batch(self, batch_no: str, note: str, actor: Actor) -> dict:
+        """Withdraw a batch the bank never answered: its batch and its unanswered debits are cancelled."""
+        note = prose("note", note or "", REASON_MAX).strip()
+        if not note:
+            raise InvalidArgument("say why the batch is cancelled (note)", reason="invalid-note")
+        with self.db.transaction() as cur:
+            b = store.batch(cur, batch_no.strip().upper(), lock=True)
+            states.transition("debit_batch", b["state"], "cancel")
+            cancelled = store.cancel_batch(cur, b["id"], states.transition("debit", "sent", "cancel"))
+            audit(cur, "debit_batch", b["batch_no"], "cancel", {"note": note, "debitsCancelled": cancelled},
+                  actor.username)
+            return store.batch(cur, b["batch_no"])
 
     def batch_file(self, batch_no: str, fmt: str, bank_scope: str, actor: Actor) -> tuple[str, str, BinaryIO]:
         """(file name, media type, the file to stream) of a batch's offer file in the asked format; for

@@ -104,6 +104,9 @@ class CollectionServicer(pb_grpc.CollectionServiceServicer):
     def GetDebitBatch(self, request, context):
         return batch_pb(self.h.batch(request.batch_no, request.bank_code))
 
+    def CancelDebitBatch(self, request, context):
+        return batch_pb(self.h.cancel_batch(request.batch_no, request.note, actor(request.actor)))
+
     def DownloadBatchFile(self, request, context):
         name, media, file = self.h.batch_file(request.batch_no, request.format, request.bank_code,
                                               actor(request.actor))

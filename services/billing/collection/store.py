@@ -168,6 +168,14 @@ def batch(cur, batch_no: str, bank_code: str = "", lock: bool = False) -> dict:
     return row
 
 
+def cancel_batch(cur, batch_id: int, debit_state: str) -> int:
+    """The batch and its debits still awaiting an answer cancelled; how many debits."""
+    cur.execute("UPDATE debit SET state = %s WHERE batch_id = %s AND state = 'sent'", (debit_state, batch_id))
+    cancelled = cur.rowcount
+    cur.execute("UPDATE debit_batch SET state = 'cancelled' WHERE id = %s", (batch_id,))
+    return cancelled
+
+
 def record_download(cur, batch_id: int) -> None:
     cur.execute("""UPDATE debit_batch SET downloads = downloads + 1, last_download_at = now(),
                        state = CASE WHEN state = ANY(%s) THEN 'downloaded' ELSE state END

@@ -36,6 +36,8 @@ DEBIT: dict[tuple[str, str], str] = {
     ("pending", "cancel"): "cancelled",
     ("sent", "succeed"): "succeeded",
     ("sent", "fail"): "failed",
+    # The bank never answered it and a supervisor cancelled its batch: the bill may be collected again.
+    ("sent", "cancel"): "cancelled",
     ("failed", "schedule_retry"): "retry_scheduled",
     ("retry_scheduled", "send"): "sent",
     ("retry_scheduled", "cancel"): "cancelled",
@@ -61,6 +63,7 @@ DEBIT_BATCH: dict[tuple[str, str], str] = {
     ("offered", "cancel"): "cancelled",
     ("offered", "receive_result"): "result_received",
     ("downloaded", "download"): "downloaded",
+    ("downloaded", "cancel"): "cancelled",
     ("downloaded", "receive_result"): "result_received",
     ("result_received", "receive_result"): "result_received",
     ("result_received", "reconcile"): "reconciled",
