@@ -229,7 +229,7 @@ async def collection_report(user: ReportReader, client: CollectionClient,
                             batch: Annotated[str | None, Query(max_length=40, pattern=r"^[0-9A-Za-z_-]+$")] = None,
                             bank: Annotated[BankCode | None, Query()] = None) -> JSONResponse:
     """Per batch and per bank: debits, succeeded, failed by reason, amounts and the success rate against
-    the 95% target."""
+    the 95% target; without `batch`, the latest 60 batches (of `bank` when given)."""
     reply = await client.GetReport(pb.GetReportRequest(batch_no=batch or "", bank_code=bank or ""))
     return selected(CollectionReportPublic.from_proto(reply))
 

@@ -197,10 +197,16 @@ def debit_lines(conn, batch_id: int, size: int = 20000) -> Iterator[DebitLine]:
 # --- reports ------------------------------------------------------------------------------------------
 
 
+# A report without a batch covers the latest batches: a year of collection is a dozen million debits.
+REPORT_BATCHES = 60
+
+
 def report(cur, *, batch_no: str, bank_code: str) -> tuple[list[dict], list[dict]]:
-    """Per batch: its debits by outcome; and its failures by reason."""
-    args = {"batch": batch_no, "bank": bank_code}
-    where = "(%(batch)s = '' OR k.batch_no = %(batch)s) AND (%(bank)s = '' OR k.bank_code = %(bank)s)"
+    """Per batch (the asked one, or the latest REPORT_BATCHES, of a bank if asked): its debits by outcome;
+    and its failures by reason."""
+    args = {"batch": batch_no, "bank": bank_code, "latest": REPORT_BATCHES}
+    where = """k.id IN (SELECT id FROM debit_batch WHERE (%(batch)s = '' OR batch_no = %(batch)s)
+                        AND (%(bank)s = '' OR bank_code = %(bank)s) ORDER BY id DESC LIMIT %(latest)s)"""
     cur.execute(f"""
         SELECT k.batch_no, k.bank_code, k.collection_date, k.state, k.currency, k.debit_count, k.amount_minor,
                count(*) FILTER (WHERE d.state = 'succeeded') AS succeeded,
@@ -210,7 +216,7 @@ def report(cur, *, batch_no: str, bank_code: str) -> tuple[list[dict], list[dict
                    AS failed_minor,
                count(*) FILTER (WHERE d.state = 'sent') AS awaiting
         FROM debit_batch k JOIN debit d ON d.batch_id = k.id WHERE {where}
-        GROUP BY k.id ORDER BY k.id DESC LIMIT 1000""", args)
+        GROUP BY k.id ORDER BY k.id DESC""", args)
     rows = cur.fetchall()
     cur.execute(f"""
         SELECT k.batch_no, d.reason, count(*) AS count, sum(d.amount_minor)::bigint AS amount_minor
