@@ -39,6 +39,7 @@ def run_ladder(cur, as_of: date, actor: str) -> dict:
     in its current arrears; suspended services whose arrears cleared are asked back first, and
     proposals whose arrears were paid are withdrawn. Returns the counts."""
     store.lock_run(cur)
+    store.lock_overdue_accounts(cur, as_of)
     restorations = request_restorations(cur, None, actor, as_of)
     withdrawn = store.withdraw_stale_write_offs(cur, actor)
     calendar = workcalendar_store.load(cur)

@@ -40,6 +40,17 @@ def lock_run(cur) -> None:
     cur.execute(RUN_LOCK)
 
 
+def lock_overdue_accounts(cur, as_of: date) -> None:
+    """settle()'s lock of every account with something overdue, taken before the run reads what is
+    overdue: a payment committed meanwhile is then seen, and one still settling waits and then finds the
+    case this run opens (asking its service back at once), instead of a suspension going out for arrears
+    that were just paid."""
+    cur.execute("""SELECT 1 FROM account WHERE account_no IN (
+                       SELECT b.account_no FROM bill b WHERE b.open_minor > 0 AND b.due_on < %s
+                       AND b.hold_reason IS NULL AND b.state <> 'written_off')
+                   ORDER BY account_no FOR NO KEY UPDATE""", (as_of,))
+
+
 # Each service with an overdue open share on a bill not on hold (never the '' share of no service), its
 # ladder (its product's category, else its kind, else the default), its account's tier and tags, and the
 # steps its open case has taken. Driven by the partial index of bills with something open.
