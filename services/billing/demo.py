@@ -13,6 +13,7 @@ from services.common.errors import InvalidArgument
 
 from . import customer_copy
 from .collection.accounts import luhn_ok
+from .collection import store as collection_store
 from .collection.handlers import CollectionHandlers
 from .collection.layouts import all_layouts
 from .handlers import Actor
@@ -43,10 +44,7 @@ def bank_account_number(draw: int) -> str:
 def sign_mandates(db: Database, collection: CollectionHandlers, today: date) -> int:
     banks = sorted(all_layouts())
     with db.transaction() as cur:
-        cur.execute("""SELECT a.account_no, a.name FROM account a
-                       WHERE NOT EXISTS (SELECT 1 FROM mandate m WHERE m.account_no = a.account_no)
-                       ORDER BY a.account_no""")
-        unsigned = cur.fetchall()
+        unsigned = collection_store.accounts_without_mandate(cur)
     signed = 0
     for a in unsigned:
         draw = _draw(a["account_no"])
@@ -65,11 +63,10 @@ def sign_mandates(db: Database, collection: CollectionHandlers, today: date) -> 
 def collect_once(db: Database, collection: CollectionHandlers) -> dict | None:
     """One collection run on the latest bills' due date, unless one was made before."""
     with db.transaction() as cur:
-        cur.execute("SELECT EXISTS (SELECT 1 FROM collection_run) AS ran, max(due_on) AS due FROM bill")
-        row = cur.fetchone()
-    if row["ran"] or row["due"] is None:
+        due = collection_store.first_collection_date(cur)
+    if due is None:
         return None
-    run = collection.run(collection_date=row["due"].isoformat(), banks=[], actor=ACTOR)
+    run = collection.run(collection_date=due.isoformat(), banks=[], actor=ACTOR)
     return {b["bank_code"]: b["debit_count"] for b in run["batches"]}
 
 

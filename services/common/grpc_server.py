@@ -39,48 +39,35 @@ class DomainErrorInterceptor(grpc.ServerInterceptor):
         handler = continuation(handler_call_details)
         if handler is None:
             return handler
-        method = handler_call_details.method
-        if handler.unary_unary is not None:
-            inner = handler.unary_unary
-
-            def call(request, context):
-                with _mapped_errors(method, context):
-                    return inner(request, context)
-
-            return grpc.unary_unary_rpc_method_handler(
-                call, request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
-        if handler.unary_stream is not None:
-            inner_stream = handler.unary_stream
-
-            def stream(request, context):
-                with _mapped_errors(method, context):
-                    yield from inner_stream(request, context)
-
-            return grpc.unary_stream_rpc_method_handler(
-                stream, request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
-        if handler.stream_unary is not None:
-            inner_upload = handler.stream_unary
-
-            def upload(requests, context):
-                with _mapped_errors(method, context):
-                    return inner_upload(requests, context)
-
-            return grpc.stream_unary_rpc_method_handler(
-                upload, request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
-        if handler.stream_stream is not None:
-            inner_both = handler.stream_stream
-
-            def both(requests, context):
-                with _mapped_errors(method, context):
-                    yield from inner_both(requests, context)
-
-            return grpc.stream_stream_rpc_method_handler(
-                both, request_deserializer=handler.request_deserializer,
-                response_serializer=handler.response_serializer)
+        for kind, make, streams in _METHOD_KINDS:
+            inner = getattr(handler, kind)
+            if inner is not None:
+                return make(_mapping(inner, handler_call_details.method, streams),
+                            request_deserializer=handler.request_deserializer,
+                            response_serializer=handler.response_serializer)
         return handler
+
+
+# Each kind of method: the handler attribute holding it, the factory that wraps it, whether it answers
+# with a stream.
+_METHOD_KINDS = (("unary_unary", grpc.unary_unary_rpc_method_handler, False),
+                 ("unary_stream", grpc.unary_stream_rpc_method_handler, True),
+                 ("stream_unary", grpc.stream_unary_rpc_method_handler, False),
+                 ("stream_stream", grpc.stream_stream_rpc_method_handler, True))
+
+
+def _mapping(inner, method: str, streams: bool):
+    """`inner` with its errors mapped: around the whole stream it answers, or around its one answer."""
+    if streams:
+        def stream(request, context):
+            with _mapped_errors(method, context):
+                yield from inner(request, context)
+        return stream
+
+    def call(request, context):
+        with _mapped_errors(method, context):
+            return inner(request, context)
+    return call
 
 
 @contextlib.contextmanager

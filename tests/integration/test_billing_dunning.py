@@ -18,11 +18,10 @@ from services.billing.dunning import handlers as dunning
 from services.billing.dunning.handlers import DunningHandlers
 from services.billing.handlers import Actor
 from services.billing.payments.handlers import PaymentHandlers
-from services.billing.service import SPEC as BILLING
-from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument, NotFound
 from services.common.migrate import migrate_service
 from services.common.relay import OutboxRelay
+from tests.integration.billing_env import billing_database
 
 pytestmark = pytest.mark.integration
 D = date
@@ -31,10 +30,8 @@ DUE = D(2026, 1, 24)  # a Saturday; the default ladder: reminder 7 days, notice 
 
 @pytest.fixture(scope="module")
 def db(settings):
-    migrate_service(settings, BILLING)
-    database = Database(settings.service_db_url("billing"), schema="billing", maxconn=2)
-    yield database
-    database.close()
+    with billing_database(settings, maxconn=2) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

@@ -16,11 +16,9 @@ from services.billing.handlers import Actor
 from services.billing.runs import store
 from services.billing.runs.handlers import BillRunHandlers, StartBillRun
 from services.billing.runs.period import run_key
-from services.billing.service import SPEC
 from services.common import workcalendar_store
-from services.common.db import Database
 from services.common.errors import InvalidArgument
-from services.common.migrate import migrate_service
+from tests.integration.billing_env import billing_database
 
 pytestmark = pytest.mark.integration
 SUPERVISOR = Actor("supervisor", "supervisor")
@@ -28,10 +26,8 @@ SUPERVISOR = Actor("supervisor", "supervisor")
 
 @pytest.fixture(scope="module")
 def db(settings):
-    migrate_service(settings, SPEC)
-    database = Database(settings.service_db_url("billing"), schema="billing", maxconn=4)
-    yield database
-    database.close()
+    with billing_database(settings, maxconn=4) as database:
+        yield database
 
 
 @pytest.fixture(scope="module")

@@ -225,3 +225,17 @@ def report(cur, *, batch_no: str, bank_code: str) -> tuple[list[dict], list[dict
         GROUP BY k.batch_no, d.reason ORDER BY k.batch_no, d.reason""",
                 {**args, "batches": [r["batch_no"] for r in rows]})
     return rows, cur.fetchall()
+
+
+def accounts_without_mandate(cur) -> list[dict]:
+    """Accounts that never signed a mandate (account_no, name), in number order."""
+    cur.execute("""SELECT a.account_no, a.name FROM account a
+                   WHERE NOT EXISTS (SELECT 1 FROM mandate m WHERE m.account_no = a.account_no)
+                   ORDER BY a.account_no""")
+    return cur.fetchall()
+
+
+def first_collection_date(cur) -> date | None:
+    """The latest bills' due date while no collection ever ran, else None."""
+    cur.execute("""SELECT max(due_on) AS due FROM bill WHERE NOT EXISTS (SELECT 1 FROM collection_run)""")
+    return cur.fetchone()["due"]
