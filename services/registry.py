@@ -6,8 +6,9 @@ from __future__ import annotations
 from services.common.service import ServiceSpec
 from services.billing.service import SPEC as BILLING
 from services.customer.service import SPEC as CUSTOMER
+from services.dispatch.service import SPEC as DISPATCH
 
-SERVICES: tuple[ServiceSpec, ...] = (CUSTOMER, BILLING)
+SERVICES: tuple[ServiceSpec, ...] = (CUSTOMER, BILLING, DISPATCH)
 
 
 def service_spec(name: str) -> ServiceSpec:

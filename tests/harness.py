@@ -1,14 +1,18 @@
 """What every service's tests share: a free port, settings that serve the whole suite, a service's
-database migrated from its spec and its real gRPC server on a free port."""
+database migrated from its spec, its real gRPC server on a free port, and events published as a relay does."""
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 from typing import Iterator
+
+import pika
 
 from gateway.app.settings import GatewaySettings
 from services.common.grpc_server import build
 from services.common.migrate import migrate_service
+from services.common.relay import exchange_name
 from services.common.service import ServiceSpec
 from services.common.settings import get_settings
 from services.registry import SERVICES
@@ -38,3 +42,16 @@ def service_server(spec: ServiceSpec, settings) -> Iterator[int]:
         yield server.port
     finally:
         server.stop(0)
+
+
+def publish_as_relay(settings, event: dict) -> None:
+    """An event envelope (services/common/outbox.envelope) published, with a confirm, to its source's
+    exchange, as that service's relay would: how a test feeds a consumer another service's event."""
+    conn = pika.BlockingConnection(pika.URLParameters(settings.amqp_uri))
+    try:
+        channel = conn.channel()
+        channel.confirm_delivery()
+        channel.basic_publish(exchange_name(event["source"]), event["type"], json.dumps(event).encode(),
+                              pika.BasicProperties(content_type="application/json", delivery_mode=2), mandatory=True)
+    finally:
+        conn.close()

@@ -18,6 +18,7 @@ class Role(StrEnum):
     COUNTER = "counter"
     AGENT = "agent"
     TECHNICIAN = "technician"
+    DISPATCHER = "dispatcher"
     SUPERVISOR = "supervisor"
     BANK = "bank"
     ADMIN = "admin"
@@ -25,7 +26,8 @@ class Role(StrEnum):
 
 # permission -> the roles that hold it. Banks hold only the collection files' ones: they exchange their own files.
 PERMISSIONS: dict[str, frozenset[Role]] = {
-    "customers:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
+    "customers:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR,
+                                 Role.ADMIN}),
     "customers:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     # Listing customers without a search term: the front line finds the customer in front of them by
     # searching; paging through everyone is oversight.
@@ -33,7 +35,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "matches:review": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "imports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     # The working-day calendar every clock counts on (SLAs, due dates, dunning, retries, appointments).
-    "calendar:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
+    "calendar:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR,
+                                Role.ADMIN}),
     "calendar:admin": frozenset({Role.ADMIN}),
     # What an account owes and why: the front line answers the customer, oversight checks.
     "bills:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
@@ -66,6 +69,13 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "collectionExceptions:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "collectionExceptions:resolve": frozenset({Role.SUPERVISOR}),
     "collectionReports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    # Work orders: a technician reads only their own and a dispatcher their station's (the dispatch service
+    # narrows every read to the user's scope); the front line opens fault visits with the customer on the
+    # line; cancelling is a dispatcher's decision, reopening a completed order a supervisor's.
+    "workOrders:read": frozenset({Role.COUNTER, Role.AGENT, Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR,
+                                  Role.ADMIN}),
+    "workOrders:create": frozenset({Role.COUNTER, Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}),
+    "workOrders:change": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
 }
 
 
@@ -73,7 +83,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
 class User:
     username: str
     role: Role
-    # What the user acts for where the role needs it: a bank user's bank code.
+    # What the user acts for where the role needs it: a bank user's bank code, a dispatcher's or a
+    # technician's station code.
     scope: str | None = None
 
     def may(self, permission: str) -> bool:

@@ -2,7 +2,7 @@
 clients, paging. A route states what it needs in its signature; nothing here knows a route."""
 from __future__ import annotations
 
-from typing import Annotated, Awaitable, Callable
+from typing import Annotated, Any, Awaitable, Callable
 
 from fastapi import Depends, Query, Request
 from fastapi.security import OAuth2PasswordBearer
@@ -106,55 +106,28 @@ BankFileReader = Annotated[User, Depends(require("bankFiles:read"))]
 ExceptionReader = Annotated[User, Depends(require("collectionExceptions:read"))]
 ExceptionResolver = Annotated[User, Depends(require("collectionExceptions:resolve"))]
 ReportReader = Annotated[User, Depends(require("collectionReports:read"))]
+WorkOrderReader = Annotated[User, Depends(require("workOrders:read"))]
+WorkOrderCreator = Annotated[User, Depends(require("workOrders:create"))]
+WorkOrderChanger = Annotated[User, Depends(require("workOrders:change"))]
 
 
-async def _customer_client(request: Request) -> Client:
-    return request.app.state.channels.client("customer", request.state.correlation_id)
+def client_of(peer: str, stub: type | None = None) -> Any:
+    """A route parameter type: the peer's main service, or another service it serves (`stub`), with the
+    request's deadline and correlation id."""
+    async def client(request: Request) -> Client:
+        return request.app.state.channels.client(peer, request.state.correlation_id, stub)
+    return Annotated[Client, Depends(client)]
 
 
-CustomerClient = Annotated[Client, Depends(_customer_client)]
-
-
-async def _billing_client(request: Request) -> Client:
-    return request.app.state.channels.client("billing", request.state.correlation_id)
-
-
-BillingClient = Annotated[Client, Depends(_billing_client)]
-
-
-async def _payment_client(request: Request) -> Client:
-    return request.app.state.channels.client("billing", request.state.correlation_id, PaymentServiceStub)
-
-
-PaymentClient = Annotated[Client, Depends(_payment_client)]
-async def _bill_run_client(request: Request) -> Client:
-    return request.app.state.channels.client("billing", request.state.correlation_id, runs_pb2_grpc.BillRunServiceStub)
-
-
-async def _catalog_client(request: Request) -> Client:
-    return request.app.state.channels.client("billing", request.state.correlation_id, catalog_pb2_grpc.CatalogServiceStub)
-
-
-async def _bill_document_client(request: Request) -> Client:
-    return request.app.state.channels.client("billing", request.state.correlation_id,
-                                             bill_document_pb2_grpc.BillDocumentServiceStub)
-
-
-BillRunClient = Annotated[Client, Depends(_bill_run_client)]
-CatalogClient = Annotated[Client, Depends(_catalog_client)]
-BillDocumentClient = Annotated[Client, Depends(_bill_document_client)]
-async def _dunning_client(request: Request) -> Client:
-    return request.app.state.channels.client("billing", request.state.correlation_id, DunningServiceStub)
-
-
-DunningClient = Annotated[Client, Depends(_dunning_client)]
-
-
-async def _collection_client(request: Request) -> Client:
-    return request.app.state.channels.client("billing", request.state.correlation_id, CollectionServiceStub)
-
-
-CollectionClient = Annotated[Client, Depends(_collection_client)]
+CustomerClient = client_of("customer")
+BillingClient = client_of("billing")
+PaymentClient = client_of("billing", PaymentServiceStub)
+BillRunClient = client_of("billing", runs_pb2_grpc.BillRunServiceStub)
+CatalogClient = client_of("billing", catalog_pb2_grpc.CatalogServiceStub)
+BillDocumentClient = client_of("billing", bill_document_pb2_grpc.BillDocumentServiceStub)
+DunningClient = client_of("billing", DunningServiceStub)
+CollectionClient = client_of("billing", CollectionServiceStub)
+WorkOrderClient = client_of("dispatch")
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

@@ -11,6 +11,7 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 
 from bss.billing.v1 import billing_pb2, billing_pb2_grpc
 from bss.customer.v1 import customer_pb2, customer_pb2_grpc
+from bss.dispatch.v1 import dispatch_pb2, dispatch_pb2_grpc
 
 from .settings import GatewaySettings
 
@@ -31,6 +32,8 @@ PEERS: tuple[Peer, ...] = (
          customer_pb2.DESCRIPTOR.services_by_name["CustomerService"].full_name),
     Peer("billing", lambda s: s.billing_grpc, billing_pb2_grpc.BillingServiceStub,
          billing_pb2.DESCRIPTOR.services_by_name["BillingService"].full_name),
+    Peer("dispatch", lambda s: s.dispatch_grpc, dispatch_pb2_grpc.WorkOrderServiceStub,
+         dispatch_pb2.DESCRIPTOR.services_by_name["WorkOrderService"].full_name),
 )
 
 

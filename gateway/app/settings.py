@@ -21,6 +21,7 @@ class GatewaySettings(Settings):
     # Peers (gateway/app/grpc_clients.py PEERS).
     customer_grpc: str = "127.0.0.1:50051"
     billing_grpc: str = "127.0.0.1:50052"
+    dispatch_grpc: str = "127.0.0.1:50053"
     # The API docs: None serves them except in production, where BSS_DOCS=on turns them on.
     docs: bool | None = None
 

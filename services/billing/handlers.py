@@ -8,11 +8,11 @@ from zoneinfo import ZoneInfo
 
 from services.common.db import Database
 from services.common.errors import InvalidArgument
+from services.common.paging import page_bounds
 
 from . import store
 from .collection import store as collection_store
 
-MAX_PAGE = 100
 LAST_BILLS_DEFAULT = 3
 
 
@@ -20,14 +20,6 @@ LAST_BILLS_DEFAULT = 3
 class Actor:
     username: str
     role: str = ""
-
-
-def page_bounds(offset: int, limit: int) -> tuple[int, int]:
-    if offset < 0:
-        raise InvalidArgument("offset must not be negative", reason="invalid-page")
-    if not 0 <= limit <= MAX_PAGE:
-        raise InvalidArgument(f"limit must be 1 to {MAX_PAGE}", reason="invalid-page")
-    return offset, limit or 20
 
 
 class BillingHandlers:

@@ -36,6 +36,12 @@ class IllegalTransition(DomainError):
     reason = "illegal-transition"
 
 
+class PermissionDenied(DomainError):
+    """The caller's role or scope does not allow this on this record (a technician on another's order)."""
+    status = grpc.StatusCode.PERMISSION_DENIED
+    reason = "forbidden"
+
+
 class Unavailable(DomainError):
     status = grpc.StatusCode.UNAVAILABLE
     reason = "unavailable"

@@ -13,8 +13,9 @@ from services.common.audit import audit
 from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument
 from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX, NAME_MAX,
-                                        PAGE_MAX, REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
+                                        REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
 from services.common.outbox import emit
+from services.common.paging import page_bounds
 
 from . import store
 from .domain import idcard, normalize
@@ -164,12 +165,6 @@ def _address_norm(address: str) -> str:
     return normalize.normalize_address(address) or address.strip()
 
 
-def _page(offset: int, limit: int) -> tuple[int, int]:
-    if offset < 0 or limit < 0 or limit > PAGE_MAX:
-        raise InvalidArgument(f"offset must be >= 0 and limit between 1 and {PAGE_MAX}", reason="invalid-page")
-    return offset, limit or 20
-
-
 class CustomerHandlers:
     def __init__(self, db: Database, cms: CmsNetwork, sms: SmsNetwork):
         self.db = db
@@ -179,14 +174,14 @@ class CustomerHandlers:
     # -- queries --------------------------------------------------------------------------------
     def get(self, customer_no: str, recent_contacts: int = 10) -> dict:
         customer_no = key("customer_no", customer_no)
-        _, recent_contacts = _page(0, recent_contacts or 10)  # a negative LIMIT is a database error
+        _, recent_contacts = page_bounds(0, recent_contacts or 10)  # a negative LIMIT is a database error
         with self.db.statement() as cur:  # the view is one statement
             return store.customer_view(cur, customer_no, recent_contacts)
 
     def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, bool, str]:
         """(page, total counted up to a cap as browse counts it, whether it was capped, the field searched)."""
         q = number("q", q, SEARCH_MAX)  # nothing is stored or shown: direction controls can just go
-        offset, limit = _page(offset, limit)
+        offset, limit = page_bounds(offset, limit)
         try:
             query = search_query(q)
         except ValueError:
@@ -199,7 +194,7 @@ class CustomerHandlers:
     def browse(self, offset: int = 0, limit: int = 20, **filters: str) -> tuple[list[dict], int, bool]:
         """Customers without a search term, filtered by station_code, status, tier and origin (see
         domain/browse.py), in customer order: (page, total counted up to a cap, whether it was capped)."""
-        offset, limit = _page(offset, limit)
+        offset, limit = page_bounds(offset, limit)
         try:
             given = browse_filter(**filters).given()
         except ValueError as exc:
@@ -221,7 +216,7 @@ class CustomerHandlers:
     def matches(self, status: str, offset: int, limit: int) -> tuple[list[dict], int]:
         if status not in ("pending", "accepted", "rejected"):
             raise InvalidArgument("status must be pending, accepted or rejected", reason="invalid-status")
-        offset, limit = _page(offset, limit)
+        offset, limit = page_bounds(offset, limit)
         with self.db.transaction() as cur:
             return store.matches(cur, status, offset, limit)
 

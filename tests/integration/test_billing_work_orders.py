@@ -2,7 +2,6 @@
 once per work order however often the event comes; a malformed one is acknowledged and charges nothing."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ import pytest
 
 from services.billing.subscriptions import DISPATCH
 from services.common.outbox import envelope
-from services.common.relay import exchange_name
+from tests.harness import publish_as_relay
 from tests.integration.billing_env import add_account, billing_database
 from tests.integration.customer_env import ROOT
 from tests.integration.test_outbox_inbox import wait_for
@@ -37,17 +36,6 @@ def worker(db):
     proc.wait(15)
 
 
-def publish(settings, event: dict) -> None:
-    conn = pika.BlockingConnection(pika.URLParameters(settings.amqp_uri))
-    try:
-        channel = conn.channel()
-        channel.confirm_delivery()
-        channel.basic_publish(exchange_name("dispatch"), event["type"], json.dumps(event).encode(),
-                              pika.BasicProperties(content_type="application/json", delivery_mode=2), mandatory=True)
-    finally:
-        conn.close()
-
-
 def charges(db, ref: str) -> list[tuple]:
     with db.transaction() as cur:
         cur.execute("SELECT product_code, service_no, occurred_on::text AS day FROM pending_charge WHERE ref = %s "
@@ -65,9 +53,9 @@ def test_a_completed_install_is_charged_once(settings, db, worker):
     _, (service_no,) = add_account(db)
     work_order_no = f"W{uuid.uuid4().int % 10**9}"
     event = completed(work_order_no, service_no)
-    publish(settings, event)
-    publish(settings, event)  # the same event again
-    publish(settings, completed(work_order_no, service_no))  # and the same work order in a new event
+    publish_as_relay(settings, event)
+    publish_as_relay(settings, event)  # the same event again
+    publish_as_relay(settings, completed(work_order_no, service_no))  # and the same work order in a new event
     wait_for(lambda: charges(db, work_order_no) or worker.poll() is not None, what="the installation fee")
     assert worker.poll() is None, worker.stdout.read().decode()
     assert charges(db, work_order_no) == [("INSTALL", service_no, "2026-12-03")]
@@ -76,9 +64,9 @@ def test_a_completed_install_is_charged_once(settings, db, worker):
 def test_a_malformed_event_or_a_type_without_fees_charges_nothing(settings, db, worker):
     _, (service_no,) = add_account(db)
     bad, repair, marker = (f"W{uuid.uuid4().int % 10**9}" for _ in range(3))
-    publish(settings, completed(bad, service_no, completedAt="not a time"))
-    publish(settings, completed(repair, service_no, kind="repair"))
-    publish(settings, completed(marker, service_no, kind="digital_conversion"))
+    publish_as_relay(settings, completed(bad, service_no, completedAt="not a time"))
+    publish_as_relay(settings, completed(repair, service_no, kind="repair"))
+    publish_as_relay(settings, completed(marker, service_no, kind="digital_conversion"))
     wait_for(lambda: charges(db, marker) or worker.poll() is not None, what="the later event's fee")
     assert charges(db, marker) == [("STB-DEPOSIT", service_no, "2026-12-03")]
     assert charges(db, bad) == [] and charges(db, repair) == []

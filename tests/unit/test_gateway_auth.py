@@ -6,6 +6,7 @@ import pytest
 
 from gateway.app.auth import PERMISSIONS, Role, User, decode_token, issue_token
 from gateway.app.problems import Problem
+from services.common.demo_staff import DEMO_STATIONS
 from gateway.app.users import DEMO_BANKS, authenticate, demo_users, hash_password, verify_password
 
 SECRET = "unit-test-secret-0123456789abcdef0123"
@@ -92,7 +93,13 @@ def test_a_bank_users_token_carries_the_bank_it_acts_for():
     assert decode_token(issue_token(clerk, SECRET, timedelta(minutes=5)), SECRET).scope is None
 
 
-def test_every_demo_bank_has_a_user_of_its_own():
+def test_every_demo_bank_and_station_has_users_of_its_own():
     banks = {scope for _, role, scope in demo_users() if role == Role.BANK.value}
     assert banks == set(DEMO_BANKS)
-    assert all(scope is None for _, role, scope in demo_users() if role != Role.BANK.value)
+    for station in DEMO_STATIONS:
+        staff = [(name, role) for name, role, scope in demo_users() if scope == station]
+        assert sum(role == Role.DISPATCHER.value for _, role in staff) == 1
+        assert sum(role == Role.TECHNICIAN.value for _, role in staff) >= 3, "several technicians per station"
+    field = (Role.BANK.value, Role.DISPATCHER.value, Role.TECHNICIAN.value)
+    assert all(scope is None for _, role, scope in demo_users() if role not in field)
+    assert len({name for name, _, _ in demo_users()}) == len(demo_users())

@@ -23,7 +23,9 @@ from services.common.workcalendar_store import load as load_calendar
 
 from .. import store as ledger
 from ..domain import retry, states
-from ..handlers import Actor, page_bounds
+from services.common.paging import page_bounds
+
+from ..handlers import Actor
 from ..service import NAME
 from ..settings import BillingSettings
 from . import reconcile, rules, store

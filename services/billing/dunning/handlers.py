@@ -16,11 +16,11 @@ from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument
 from services.common.inputrules import prose
 from services.common.outbox import emit_many
+from services.common.paging import page_bounds
 
 from .. import store as ledger
 from ..domain.dunning import restoration_due
 from ..domain.states import states, transition
-from ..handlers import page_bounds
 from ..service import NAME
 from ..settings import BillingSettings, billing_settings
 from . import rules, store

@@ -12,10 +12,11 @@ from services.common.audit import audit
 from services.common.db import Database
 from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
 from services.common.outbox import emit
+from services.common.paging import page_bounds
 
 from .. import store as ledger
 from ..dunning.handlers import request_restorations
-from ..handlers import Actor, page_bounds
+from ..handlers import Actor
 from ..service import NAME
 from ..settings import BillingSettings
 from . import receipt, rules, store

@@ -1,0 +1,58 @@
+"""gRPC entry point of the dispatch service: translates messages to handler calls and back, nothing more.
+
+Run: python -m services.common.grpc_main dispatch   (listens on BSS_DISPATCH_GRPC, default 127.0.0.1:50053)
+"""
+from __future__ import annotations
+
+from bss.dispatch.v1 import dispatch_pb2 as pb
+from bss.dispatch.v1 import dispatch_pb2_grpc as pb_grpc
+
+from services.common.db import Database
+from services.common.inputrules import TEXT_MAX, key, prose
+
+from .customer_lookup import CustomerLookup
+from .handlers import DispatchHandlers
+from .messages import actor, work_order_pb
+from .settings import DispatchSettings
+
+SERVICE_NAME = pb.DESCRIPTOR.services_by_name["WorkOrderService"].full_name
+
+
+class WorkOrderServicer(pb_grpc.WorkOrderServiceServicer):
+    def __init__(self, handlers: DispatchHandlers, customers: CustomerLookup):
+        self.h = handlers
+        self.customers = customers
+
+    def CreateWorkOrder(self, request, context):
+        site = self.customers.site(key("customerNo", request.customer_no).upper(),
+                                   key("serviceNo", request.service_no).upper())
+        station_name = site.pop("station_name")
+        values = {**site, "type": request.type, "source": request.source,
+                  "description": prose("description", request.description, TEXT_MAX),
+                  "reference": request.reference or None, "request_id": request.request_id or None}
+        if request.contact_phone:
+            values["contact_phone"] = key("contactPhone", request.contact_phone)
+        return work_order_pb(self.h.create(values, station_name, actor(request.actor)), self.h.tz)
+
+    def GetWorkOrder(self, request, context):
+        return work_order_pb(self.h.get(request.work_order_no, actor(request.actor)), self.h.tz)
+
+    def ListWorkOrders(self, request, context):
+        filters = {"station_code": request.station_code, "state": request.state, "type": request.type,
+                   "technician": request.technician, "customer_no": request.customer_no,
+                   "escalated_only": request.escalated_only, "open_only": request.open_only}
+        rows, total = self.h.list(filters, request.offset, request.limit, actor(request.actor))
+        return pb.ListWorkOrdersResponse(work_orders=[work_order_pb(o, self.h.tz) for o in rows], count=total)
+
+    def ChangeWorkOrder(self, request, context):
+        return work_order_pb(self.h.change(request.work_order_no, request.action, request.reason,
+                                           actor(request.actor)), self.h.tz)
+
+
+def register(server, settings: DispatchSettings, db: Database) -> list[str]:
+    """Dispatch's services on the server: its core, and each part's (a part's servicer module has a
+    `register` of its own)."""
+    handlers = DispatchHandlers(db, settings.timezone)
+    pb_grpc.add_WorkOrderServiceServicer_to_server(
+        WorkOrderServicer(handlers, CustomerLookup(settings.customer_grpc)), server)
+    return [SERVICE_NAME]

@@ -1,0 +1,101 @@
+"""All of dispatch's core SQL: work orders, their transitions and stations."""
+from __future__ import annotations
+
+from psycopg2.extras import Json
+
+from services.common.errors import NotFound
+
+# The columns a work order is read with (its no, the premises and everything a phone shows).
+ORDER_COLUMNS = """w.id, w.work_order_no, w.type, w.state, w.source, w.product_order_no, w.request_id, w.reference,
+    w.campaign_id, w.customer_no, w.customer_name, w.contact_phone, w.account_no, w.service_no, w.from_service_no,
+    w.kind, w.product_code, w.product_name, w.premises_id, w.address, w.area_code, w.station_code, s.station_name,
+    w.description, w.slot_day, w.slot, w.technician, w.due_at, w.on_time, w.escalated_at, w.breached_at,
+    w.accepted_at, w.arrived_at, w.completed_at, w.result, w.unfinished_count, w.unfinished_reason,
+    w.created_at, w.created_by, w.updated_at, w.updated_by, w.change_seq"""
+_FROM = "work_order w JOIN station s ON s.station_code = w.station_code"
+
+# List filters: name -> condition.
+FILTERS = {
+    "station_code": "w.station_code = %(station_code)s",
+    "state": "w.state = %(state)s",
+    "type": "w.type = %(type)s",
+    "technician": "w.technician = %(technician)s",
+    "customer_no": "w.customer_no = %(customer_no)s",
+    "campaign_id": "w.campaign_id = %(campaign_id)s",
+    "escalated_only": "w.escalated_at IS NOT NULL AND w.state NOT IN ('completed', 'cancelled')",
+    "open_only": "w.state NOT IN ('completed', 'cancelled')",
+}
+
+
+def ensure_station(cur, station_code: str, station_name: str) -> None:
+    cur.execute("""INSERT INTO station (station_code, station_name) VALUES (%s, %s)
+                   ON CONFLICT (station_code) DO NOTHING""", (station_code, station_name or station_code))
+
+
+def insert_work_order(cur, values: dict) -> dict | None:
+    """The new order, or None when its product order or request id already made one."""
+    cols = ", ".join(values)
+    cur.execute(f"INSERT INTO work_order ({cols}) VALUES ({', '.join(f'%({c})s' for c in values)})"
+                " ON CONFLICT DO NOTHING RETURNING work_order_no", values)
+    row = cur.fetchone()
+    return work_order(cur, row["work_order_no"]) if row else None
+
+
+def work_order(cur, work_order_no: str, lock: bool = False) -> dict:
+    cur.execute(f"SELECT {ORDER_COLUMNS} FROM {_FROM} WHERE w.work_order_no = %s"
+                + (" FOR NO KEY UPDATE OF w" if lock else ""), (work_order_no,))
+    row = cur.fetchone()
+    if row is None:
+        raise NotFound(f"work order {work_order_no} does not exist", reason="work-order-not-found")
+    return row
+
+
+def work_order_by(cur, column: str, value: str) -> dict | None:
+    """The order made from this product order or request id (column product_order_no | request_id)."""
+    assert column in ("product_order_no", "request_id")
+    cur.execute(f"SELECT w.work_order_no FROM work_order w WHERE w.{column} = %s", (value,))
+    row = cur.fetchone()
+    return work_order(cur, row["work_order_no"]) if row else None
+
+
+def work_orders(cur, filters: dict, offset: int, limit: int) -> tuple[list[dict], int]:
+    """A page of orders, the most urgent first (due soonest, then oldest), and how many match."""
+    where = " AND ".join(FILTERS[k] for k, v in filters.items() if v) or "true"
+    cur.execute(f"SELECT count(*) AS n FROM work_order w WHERE {where}", filters)
+    total = cur.fetchone()["n"]
+    cur.execute(f"""SELECT {ORDER_COLUMNS} FROM {_FROM} WHERE {where}
+                    ORDER BY w.due_at NULLS LAST, w.created_at, w.id OFFSET %(offset)s LIMIT %(limit)s""",
+                {**filters, "offset": offset, "limit": limit})
+    return cur.fetchall(), total
+
+
+def update_work_order(cur, work_order_id: int, fields: dict, actor: str) -> None:
+    assignments = "".join(f"{col} = %({col})s, " for col in fields)
+    cur.execute(f"UPDATE work_order SET {assignments}updated_at = now(), updated_by = %(_actor)s WHERE id = %(_id)s",
+                {**{k: Json(v) if isinstance(v, (dict, list)) else v for k, v in fields.items()},
+                 "_actor": actor, "_id": work_order_id})
+
+
+def record_transition(cur, work_order_id: int, action: str, from_state: str | None, to_state: str, actor: str,
+                      detail: dict) -> None:
+    cur.execute("""INSERT INTO work_order_transition (work_order_id, action, from_state, to_state, actor, detail)
+                   VALUES (%s, %s, %s, %s, %s, %s)""",
+                (work_order_id, action, from_state, to_state, actor, Json(detail)))
+
+
+def history(cur, work_order_id: int) -> list[dict]:
+    cur.execute("""SELECT action, from_state, to_state, actor, at, detail FROM work_order_transition
+                   WHERE work_order_id = %s ORDER BY at, id""", (work_order_id,))
+    return cur.fetchall()
+
+
+def earlier_visits(cur, order: dict, limit: int = 10) -> list[dict]:
+    """Earlier orders at the same premises or for the same customer, newest first: what a technician
+    should know before knocking (the last fault, what was installed, why a visit failed)."""
+    cur.execute("""SELECT work_order_no, type, state, technician, completed_at, unfinished_reason,
+                          result->>'resultCode' AS result_code, result->>'notes' AS notes
+                     FROM work_order
+                    WHERE (customer_no = %(customer_no)s OR (premises_id IS NOT NULL AND premises_id = %(premises_id)s))
+                      AND id <> %(id)s AND created_at <= %(created_at)s
+                    ORDER BY created_at DESC LIMIT %(limit)s""", {**order, "limit": limit})
+    return cur.fetchall()
