@@ -99,3 +99,19 @@ def earlier_visits(cur, order: dict, limit: int = 10) -> list[dict]:
                       AND id <> %(id)s AND created_at <= %(created_at)s
                     ORDER BY created_at DESC LIMIT %(limit)s""", {**order, "limit": limit})
     return cur.fetchall()
+
+
+def book_slot(cur, station_code: str, day, slot: str) -> bool:
+    """Take a place in the station's slot; False when it is full."""
+    cur.execute("""INSERT INTO slot_booking (station_code, day, slot) VALUES (%s, %s, %s)
+                   ON CONFLICT DO NOTHING""", (station_code, day, slot))
+    cur.execute("""UPDATE slot_booking b SET booked = booked + 1 FROM station s
+                    WHERE s.station_code = b.station_code AND b.station_code = %s AND b.day = %s AND b.slot = %s
+                      AND b.booked < s.slot_capacity""", (station_code, day, slot))
+    return cur.rowcount == 1
+
+
+def release_slot(cur, station_code: str, day, slot: str) -> None:
+    """Give back an order's place (rescheduled, cancelled, re-dispatched)."""
+    cur.execute("""UPDATE slot_booking SET booked = booked - 1
+                    WHERE station_code = %s AND day = %s AND slot = %s AND booked > 0""", (station_code, day, slot))
