@@ -24,6 +24,7 @@ from services.common.grpc_server import create_server
 from services.common.migrate import migrate
 from services.customer import grpc_server
 from services.billing.service import SPEC as BILLING
+from services.dispatch.service import SPEC as DISPATCH
 from tests.harness import free_port, service_server
 from tests.integration.customer_env import (attach_cms_line, customer_server, prepare_databases, unique_mobile,
                                             valid_id_no)
@@ -159,8 +160,8 @@ def test_peer_down_is_503_and_health_says_which(lone):
     health = lone.get("/health")
     assert health.status_code == 503
     assert health.json() == {"status": "degraded", "checks": {
-        "customer": {"status": "down"}, "billing": {"status": "down"}, "database": {"status": "ok"},
-        "broker": {"status": "ok"}}}
+        "customer": {"status": "down"}, "billing": {"status": "down"}, "dispatch": {"status": "down"},
+        "database": {"status": "ok"}, "broker": {"status": "ok"}}}
 
 
 def test_docs_and_console(lone):
@@ -337,9 +338,17 @@ def billing_address(settings):
         yield f"127.0.0.1:{port}"
 
 
+@pytest.fixture(scope="session")
+def dispatch_address(settings):
+    """A real dispatch server, for the screens and health reports that ask it too."""
+    with service_server(DISPATCH, settings) as port:
+        yield f"127.0.0.1:{port}"
+
+
 @pytest.fixture(scope="module")
-def api(settings, gateway_db, stand_in, billing_address):
-    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", billing_grpc=billing_address) as client:
+def api(settings, gateway_db, stand_in, billing_address, dispatch_address):
+    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", billing_grpc=billing_address,
+                    dispatch_grpc=dispatch_address) as client:
         yield client
 
 
@@ -351,7 +360,8 @@ def test_health_is_ok_when_everything_answers(api):
     response = api.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {
-        "customer": {"status": "ok"}, "billing": {"status": "ok"}, "database": {"status": "ok"},
+        "customer": {"status": "ok"}, "billing": {"status": "ok"}, "dispatch": {"status": "ok"},
+        "database": {"status": "ok"},
         "broker": {"status": "ok"}}}
 
 

@@ -6,25 +6,31 @@ import random
 
 import pytest
 
+from services.common.db import Database
+
 from tests.harness import free_port
 from tests.integration.billing_env import billing_database
 from tests.integration.customer_env import customer_database, customer_server
 from tests.integration.test_gateway import (assert_problem, bearer, billing_address, client_for,  # noqa: F401
+                                            dispatch_address,
                                             gateway_db)
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def databases(settings):
+def databases(settings, dispatch_address):  # noqa: F811 -- dispatch's server migrated its schema
+    dispatch = Database(settings.service_db_url("dispatch"), schema="dispatch", maxconn=1)
     with customer_database(settings) as customer, billing_database(settings) as billing:
-        yield {"customer": customer, "billing": billing}
+        yield {"customer": customer, "billing": billing, "dispatch": dispatch}
+    dispatch.close()
 
 
 @pytest.fixture(scope="module")
-def gw(settings, gateway_db, databases, billing_address):  # noqa: F811
+def gw(settings, gateway_db, databases, billing_address, dispatch_address):  # noqa: F811
     with customer_server(settings) as port, \
-            client_for(settings, customer_grpc=f"127.0.0.1:{port}", billing_grpc=billing_address) as client:
+            client_for(settings, customer_grpc=f"127.0.0.1:{port}", billing_grpc=billing_address,
+                       dispatch_grpc=dispatch_address) as client:
         yield client
 
 
@@ -74,18 +80,20 @@ def test_only_an_admin_changes_the_calendar_and_bad_input_is_refused(gw):
 
 
 def test_a_service_that_misses_the_change_is_named_and_a_resend_completes_it(settings, gateway_db, databases,  # noqa: F811
-                                                                              billing_address):  # noqa: F811
+                                                                              billing_address,  # noqa: F811
+                                                                              dispatch_address):  # noqa: F811
     day = a_free_day()
     with customer_server(settings) as port:
         with client_for(settings, customer_grpc=f"127.0.0.1:{port}",
-                        billing_grpc=f"127.0.0.1:{free_port()}") as billing_down:
+                        billing_grpc=f"127.0.0.1:{free_port()}", dispatch_grpc=dispatch_address) as billing_down:
             missed = billing_down.put(f"/api/v1/workingCalendar/days/{day}", json={"working": True, "name": "补班"},
                                       headers=bearer(billing_down, "admin"))
             assert_problem(missed, 503, "calendar-partly-changed")
             assert "billing" in missed.json()["detail"]
             assert stored(databases["customer"], day) == (True, "补班", "admin")
             assert stored(databases["billing"], day) is None
-        with client_for(settings, customer_grpc=f"127.0.0.1:{port}", billing_grpc=billing_address) as both:
+        with client_for(settings, customer_grpc=f"127.0.0.1:{port}", billing_grpc=billing_address,
+                        dispatch_grpc=dispatch_address) as both:
             again = both.put(f"/api/v1/workingCalendar/days/{day}", json={"working": True, "name": "补班"},
                              headers=bearer(both, "admin"))
             assert again.status_code == 200

@@ -13,6 +13,7 @@ from gateway.app.throttle import THRESHOLDS, Counter
 from gateway.app.users import hash_password
 from services.common.db import Database
 from tests.integration.test_gateway import (assert_problem, bearer, billing_address, client_for,  # noqa: F401
+                                            dispatch_address,
                                             free_port, gateway_db, stand_in)
 
 pytestmark = pytest.mark.integration
@@ -208,23 +209,24 @@ def test_a_peer_down_leaves_the_gateway_live_but_not_ready(gw):
 
 
 @pytest.fixture(scope="module")
-def served(settings, gateway_db, stand_in, billing_address):  # noqa: F811
-    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", billing_grpc=billing_address) as client:
+def served(settings, gateway_db, stand_in, billing_address, dispatch_address):  # noqa: F811
+    with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", billing_grpc=billing_address,
+                    dispatch_grpc=dispatch_address) as client:
         yield client
 
 
 def test_ready_when_everything_answers(served):
     ready = served.get("/health/ready")
     assert ready.status_code == 200 and ready.json() == {"status": "ok", "checks": {
-        "customer": {"status": "ok"}, "billing": {"status": "ok"}, "database": {"status": "ok"},
-        "broker": {"status": "ok"}}}
+        "customer": {"status": "ok"}, "billing": {"status": "ok"}, "dispatch": {"status": "ok"},
+        "database": {"status": "ok"}, "broker": {"status": "ok"}}}
 
 
 def test_a_broker_outage_degrades_readiness_without_taking_the_api_out(settings, gateway_db, stand_in,  # noqa: F811
-                                                                        billing_address):  # noqa: F811
+                                                                        billing_address, dispatch_address):  # noqa: F811
     no_broker = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
     with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", amqp_uri=no_broker,
-                    billing_grpc=billing_address) as client:
+                    billing_grpc=billing_address, dispatch_grpc=dispatch_address) as client:
         ready = client.get("/health/ready")
         assert ready.status_code == 200 and ready.json()["status"] == "degraded"
         assert ready.json()["checks"]["broker"] == {"status": "down"}

@@ -8,14 +8,18 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from bss.billing.v1 import billing_pb2 as bpb
+from bss.dispatch.v1 import dispatch_pb2 as dpb
 from bss.customer.v1 import customer_pb2 as pb
 from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, STATION_CODE_PATTERN
 
-from ..deps import BillingClient, CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset
+from ..deps import (BillingClient, CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset,
+                    WorkOrderClient)
 from ..fields import Selection, created, page, selected, selector
 from ..idempotency import Idempotent
 from ..keys import CardNo, CustomerNo, ServiceNo
 from ..schemas.billing import CustomerBillingPublic
+from ..schemas.work_orders import WorkOrderSummary
+from ..schemas.work_orders import actor as work_order_actor
 from ..sections import section
 from ..problems import Problem
 from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, CustomerCreate, CustomerPublic,
@@ -23,6 +27,8 @@ from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, Cu
                                  ServicesPublic, ServiceStateChange, Tier)
 
 router = APIRouter(prefix="/customers", tags=["customers"])
+# The 360 view shows at most this many open work orders (the most urgent first).
+OPEN_WORK_ORDERS = 10
 
 
 
@@ -70,22 +76,29 @@ async def create_customer(body: CustomerCreate, user: CustomerWriter, client: Cu
 
 @router.get("/{customerNo}", response_model=CustomerPublic)
 async def get_customer(customer_no: CustomerNo, user: CustomerReader, client: CustomerClient,
-                       billing: BillingClient,
+                       billing: BillingClient, dispatch: WorkOrderClient,
                        fields: Annotated[Selection, Depends(selector(CustomerPublic))]) -> JSONResponse:
-    """The 360 view: profile, phones, accounts, premises, services, devices, legacy links, recent contacts,
-    and, for the roles that see bills, each account's balance, last bills and failed debits (asked of
-    billing at the same time; `unavailable` names it when it did not answer)."""
-    asked = [client.GetCustomer(pb.GetCustomerRequest(customer_no=customer_no))]
+    """The 360 view: profile, phones, accounts, premises, services, devices, legacy links, recent contacts;
+    for the roles that see bills, each account's balance, last bills and failed debits; for those that see
+    work orders, the open ones. Billing and dispatch are asked at the same time as the customer service;
+    `unavailable` names a section whose service did not answer in time."""
+    sections = {}
     if user.may("bills:read"):
-        asked.append(section("billing", lambda: billing.GetCustomerBilling(
-            bpb.GetCustomerBillingRequest(customer_no=customer_no))))
-    view, *billed = await asyncio.gather(*asked)
+        sections["billing"] = section("billing", lambda: billing.GetCustomerBilling(
+            bpb.GetCustomerBillingRequest(customer_no=customer_no)))
+    if user.may("workOrders:read"):
+        sections["workOrders"] = section("workOrders", lambda: dispatch.ListWorkOrders(dpb.ListWorkOrdersRequest(
+            customer_no=customer_no, open_only=True, limit=OPEN_WORK_ORDERS, actor=work_order_actor(user))))
+    view, *answers = await asyncio.gather(client.GetCustomer(pb.GetCustomerRequest(customer_no=customer_no)),
+                                          *sections.values())
     public = CustomerPublic.from_proto(view, user.role)
-    if billed:
-        if billed[0] is None:
-            public.unavailable.append("billing")
+    for name, answer in zip(sections, answers):
+        if answer is None:
+            public.unavailable.append(name)
+        elif name == "billing":
+            public.billing = CustomerBillingPublic.from_proto(answer)
         else:
-            public.billing = CustomerBillingPublic.from_proto(billed[0])
+            public.open_work_orders = [WorkOrderSummary.from_proto(w) for w in answer.work_orders]
     return selected(public, fields)
 
 

@@ -15,6 +15,7 @@ from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, CONTACT_CHANNELS,
 from ..auth import User
 from ..masking import mask
 from .billing import CustomerBillingPublic
+from .work_orders import WorkOrderSummary
 from .base import ApiModel, InputModel, Money, Page, opt
 
 # The limits are the customer service's own (services/common/inputrules.py); text is folded to the form the
@@ -259,6 +260,8 @@ class CustomerPublic(ApiModel):
     updated_by: str | None
     # Balance, last bills and failed debits per account; absent for a role that does not see bills.
     billing: CustomerBillingPublic | None = None
+    # The customer's open work orders, the most urgent first; absent for a role that does not see them.
+    open_work_orders: list[WorkOrderSummary] | None = None
     # Sections whose service did not answer in time (e.g. ["billing"]); the rest of the view stands.
     unavailable: list[str] = []
 

@@ -64,6 +64,11 @@ class TransitionPublic(ApiModel):
     detail: dict[str, Any]
 
 
+def slot(w: pb.WorkOrder) -> SlotPublic | None:
+    return SlotPublic(day=w.slot.day, slot=w.slot.slot, starts_at=w.slot.starts_at, ends_at=w.slot.ends_at) \
+        if w.HasField("slot") else None
+
+
 def devices(items) -> list[DevicePublic]:
     return [DevicePublic(kind=d.kind, serial=d.serial, model=opt(d.model)) for d in items]
 
@@ -119,8 +124,7 @@ class WorkOrderPublic(ApiModel):
             premises=PremisesPublic(id=opt(p.premises_id), address=p.address, area_code=opt(p.area_code),
                                     station_code=p.station_code, station_name=p.station_name),
             description=w.description,
-            slot=SlotPublic(day=w.slot.day, slot=w.slot.slot, starts_at=w.slot.starts_at, ends_at=w.slot.ends_at)
-            if w.HasField("slot") else None,
+            slot=slot(w),
             technician=opt(w.technician), due_at=opt(w.due_at), on_time=w.on_time if w.has_on_time else None,
             escalated=w.escalated, breached=w.breached, created_at=w.created_at, created_by=w.created_by,
             updated_at=w.updated_at, completed_at=opt(w.completed_at), result_code=opt(w.result_code),
@@ -134,6 +138,22 @@ class WorkOrderPublic(ApiModel):
             history=[TransitionPublic(action=t.action, from_state=opt(t.from_state), to_state=t.to_state, actor=t.actor,
                                       at=t.at, detail=json.loads(t.detail) if t.detail else {}) for t in w.history],
             change_seq=w.change_seq)
+
+
+class WorkOrderSummary(ApiModel):
+    """A work order as the 360 view lists it: what it is, where it stands, when and who."""
+    id: str
+    type: str
+    state: str
+    slot: SlotPublic | None
+    technician: str | None
+    due_at: str | None
+    escalated: bool
+
+    @classmethod
+    def from_proto(cls, w: pb.WorkOrder) -> "WorkOrderSummary":
+        return cls(id=w.work_order_no, type=w.type, state=w.state, slot=slot(w), technician=opt(w.technician),
+                   due_at=opt(w.due_at), escalated=w.escalated)
 
 
 class WorkOrdersPublic(Page[WorkOrderPublic]):
