@@ -66,6 +66,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "collectionExceptions:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "collectionExceptions:resolve": frozenset({Role.SUPERVISOR}),
     "collectionReports:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    # Ordering a service (install, relocation, conversion, swap, disconnect) is front-line work.
+    "productOrders:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "productOrders:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -11,6 +11,7 @@ from bss.billing.v1 import bill_document_pb2_grpc, catalog_pb2_grpc, runs_pb2_gr
 from bss.billing.v1.dunning_pb2_grpc import DunningServiceStub
 from bss.billing.v1.collection_pb2_grpc import CollectionServiceStub
 from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
+from bss.customer.v1.orders_pb2_grpc import ProductOrderServiceStub
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -106,6 +107,8 @@ BankFileReader = Annotated[User, Depends(require("bankFiles:read"))]
 ExceptionReader = Annotated[User, Depends(require("collectionExceptions:read"))]
 ExceptionResolver = Annotated[User, Depends(require("collectionExceptions:resolve"))]
 ReportReader = Annotated[User, Depends(require("collectionReports:read"))]
+OrderWriter = Annotated[User, Depends(require("productOrders:write"))]
+OrderReader = Annotated[User, Depends(require("productOrders:read"))]
 
 
 async def _customer_client(request: Request) -> Client:
@@ -155,6 +158,13 @@ async def _collection_client(request: Request) -> Client:
 
 
 CollectionClient = Annotated[Client, Depends(_collection_client)]
+
+
+async def _order_client(request: Request) -> Client:
+    return request.app.state.channels.client("customer", request.state.correlation_id, ProductOrderServiceStub)
+
+
+OrderClient = Annotated[Client, Depends(_order_client)]
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

@@ -17,6 +17,7 @@ from .handlers import (Actor, ChangeServiceState, CreateCustomer, CustomerHandle
                        RecordContact, UpdateContact)
 from .legacy.cms import CmsAdapter
 from .legacy.sms import SmsAdapter
+from .orders.handlers import OrderHandlers
 from .service import SPEC
 from .settings import CustomerSettings
 
@@ -178,10 +179,13 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
 
 
 def register(server, settings: CustomerSettings, db: Database) -> list[str]:
-    """The servicer on the server, wired to the service's database and the legacy adapters."""
-    handlers = CustomerHandlers(db, CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url))
-    pb_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(handlers), server)
-    return [SERVICE_NAME]
+    """The servicers on the server (the customers', and their product orders'), wired to the service's
+    database and the legacy adapters."""
+    from .orders.servicer import register as register_orders  # it imports this module's translations
+
+    cms, sms = CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url)
+    pb_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(CustomerHandlers(db, cms, sms)), server)
+    return [SERVICE_NAME, *register_orders(server, OrderHandlers(db, cms, sms))]
 
 
 def main() -> None:

@@ -170,6 +170,39 @@ def _page(offset: int, limit: int) -> tuple[int, int]:
     return offset, limit or 20
 
 
+def write_back(cms: CmsNetwork, sms: SmsNetwork, svc: dict, action: str, actor: str) -> WriteBackResult:
+    if svc["origin"] == "cms":
+        return cms.set_line_status(svc["legacy_ref"], action, actor)
+    if svc["origin"] == "sms":
+        return sms.set_entitlement_status(svc["legacy_ref"], action, actor)
+    # A service opened in the BSS itself has no legacy system to tell.
+    return WriteBackResult(ok=True, detail="no legacy system controls this service")
+
+
+def change_state(cur, cms: CmsNetwork, sms: SmsNetwork, c: dict, svc: dict, action: str, actor: str,
+                 reason: str) -> tuple[WriteBackResult, dict, dict]:
+    """Suspend, restore or disconnect the locked service `svc` of customer `c`: written back to its legacy
+    system, the outcome recorded either way, and only what the legacy system accepted changed here (with
+    audit, contact and event). Returns (the legacy system's answer, the write-back row, the service)."""
+    new_state = next_state(svc["state"], action)
+    result = write_back(cms, sms, svc, action, actor)
+    wb = store.record_write_back(cur, service_id=svc["id"], system=svc["origin"], action=action,
+                                 request={"legacyRef": svc["legacy_ref"], "reason": reason},
+                                 ok=result.ok, detail=result.detail, actor=actor,
+                                 legacy_changed_at=result.legacy_changed_at)
+    if not result.ok:
+        return result, wb, svc
+    store.set_service_state(cur, svc["id"], new_state, actor)
+    audit(cur, "service", svc["service_no"], action, {"from": svc["state"], "to": new_state, "reason": reason}, actor)
+    store.add_contact(cur, c["id"], "system", f"service_{action}",
+                      f"{svc['product_name']} {svc['service_no']}: {action}" + (f" ({reason})" if reason else ""),
+                      actor)
+    emit(cur, SOURCE, EVENTS[new_state], {
+        "customerNo": c["customer_no"], "serviceNo": svc["service_no"], "kind": svc["kind"],
+        "origin": svc["origin"], "from": svc["state"], "to": new_state, "reason": reason})
+    return result, wb, store.service_by_id(cur, svc["id"])
+
+
 class CustomerHandlers:
     def __init__(self, db: Database, cms: CmsNetwork, sms: SmsNetwork):
         self.db = db
@@ -312,42 +345,15 @@ class CustomerHandlers:
         The outcome is recorded either way, so a refused or failed write-back is committed before the
         error goes back to the clerk.
         """
-        actor = cmd.actor.username
-        failure = None
         with self.db.transaction() as cur:
             c = store.customer_by_no(cur, cmd.customer_no)
             svc = store.service_for_update(cur, c["id"], cmd.service_no)
-            new_state = next_state(svc["state"], cmd.action)
-            result = self._write_back(svc, cmd.action, actor)
-            wb = store.record_write_back(cur, service_id=svc["id"], system=svc["origin"], action=cmd.action,
-                                         request={"legacyRef": svc["legacy_ref"], "reason": cmd.reason},
-                                         ok=result.ok, detail=result.detail, actor=actor,
-                                         legacy_changed_at=result.legacy_changed_at)
-            if result.ok:
-                store.set_service_state(cur, svc["id"], new_state, actor)
-                audit(cur, "service", svc["service_no"], cmd.action,
-                            {"from": svc["state"], "to": new_state, "reason": cmd.reason}, actor)
-                store.add_contact(cur, c["id"], "system", f"service_{cmd.action}",
-                                  f"{svc['product_name']} {svc['service_no']}: {cmd.action}"
-                                  + (f" ({cmd.reason})" if cmd.reason else ""), actor)
-                emit(cur, SOURCE, EVENTS[new_state], {
-                    "customerNo": c["customer_no"], "serviceNo": svc["service_no"], "kind": svc["kind"],
-                    "origin": svc["origin"], "from": svc["state"], "to": new_state, "reason": cmd.reason})
-                svc = store.service_by_id(cur, svc["id"])
-            else:
-                failure = result
-        if failure is not None:
-            raise IllegalTransition(f"the {svc['origin'].upper()} refused to {cmd.action}: {failure.detail}",
+            result, wb, svc = change_state(cur, self.cms, self.sms, c, svc, cmd.action, cmd.actor.username,
+                                           cmd.reason)
+        if not result.ok:
+            raise IllegalTransition(f"the {svc['origin'].upper()} refused to {cmd.action}: {result.detail}",
                                     reason="legacy-refused")
         return svc, wb
-
-    def _write_back(self, svc: dict, action: str, actor: str) -> WriteBackResult:
-        if svc["origin"] == "cms":
-            return self.cms.set_line_status(svc["legacy_ref"], action, actor)
-        if svc["origin"] == "sms":
-            return self.sms.set_entitlement_status(svc["legacy_ref"], action, actor)
-        # A service opened in the BSS itself has no legacy system to tell.
-        return WriteBackResult(ok=True, detail="no legacy system controls this service")
 
     def entitle_smart_card(self, cmd: EntitleSmartCard) -> tuple[dict, dict]:
         actor = cmd.actor.username
