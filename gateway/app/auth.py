@@ -76,6 +76,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
                                   Role.ADMIN}),
     "workOrders:create": frozenset({Role.COUNTER, Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}),
     "workOrders:change": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    # Ordering a service (install, relocation, conversion, swap, disconnect) is front-line work.
+    "productOrders:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    "productOrders:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

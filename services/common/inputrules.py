@@ -43,6 +43,10 @@ CUSTOMER_STATUSES = ("active", "merged")
 ORIGINS = ("cms", "sms", "bss")  # bss: a customer in neither legacy system
 STATION_CODE_PATTERN = r"[0-9A-Za-z_-]{1,16}"
 CONTACT_CHANNELS = ("counter", "phone", "field", "online")  # where a person talked to the customer
+# What a product order may be (a work order's type has the same words), the service kinds, appointment slots.
+ORDER_TYPES = ("install", "relocation", "digital_conversion", "equipment_swap", "disconnect")
+SERVICE_KINDS = ("analog_tv", "digital_tv", "broadband")
+APPOINTMENT_SLOTS = ("AM", "PM")
 
 # Invisible characters that mean nothing in a name, number or address: soft hyphen, Mongolian vowel
 # separator, zero-width space / non-joiner / joiner, left-to-right and right-to-left marks, word joiner

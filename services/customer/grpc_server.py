@@ -17,19 +17,20 @@ from .handlers import (Actor, ChangeServiceState, CreateCustomer, CustomerHandle
                        RecordContact, UpdateContact)
 from .legacy.cms import CmsAdapter
 from .legacy.sms import SmsAdapter
+from .orders.handlers import OrderHandlers
 from .service import SPEC
 from .settings import CustomerSettings
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CustomerService"].full_name
 
 
-def _ts(value) -> str:
+def ts(value) -> str:
     if value is None:
         return ""
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _actor(msg) -> Actor:
+def actor(msg) -> Actor:
     return Actor(username=msg.username or "unknown", role=msg.role)
 
 
@@ -38,7 +39,7 @@ def service_pb(s: dict) -> pb.Service:
         service_no=s["service_no"], kind=s["kind"], origin=s["origin"], legacy_ref=s["legacy_ref"] or "",
         product_code=s["product_code"], product_name=s["product_name"],
         monthly_fee_minor=s["monthly_fee_minor"], currency=s["currency"], state=s["state"],
-        started_at=_ts(s["started_at"]), ended_at=_ts(s["ended_at"]), account_no=s["account_no"] or "",
+        started_at=ts(s["started_at"]), ended_at=ts(s["ended_at"]), account_no=s["account_no"] or "",
         premises_id=str(s["premises_id"] or ""), device_serial=s["device_serial"] or "")
 
 
@@ -57,7 +58,7 @@ def exported_pb(c: dict) -> pb.ExportedCustomer:
         customer_no=c["customer_no"], name=c["name"], tier=c["tier"], status=c["status"],
         merged_into=c["merged_into_no"] or "", accounts=[account_pb(a) for a in c["accounts"]],
         premises=[premises_pb(p) for p in c["premises"]], services=[service_pb(s) for s in c["services"]],
-        updated_at=_ts(c["updated_at"]))
+        updated_at=ts(c["updated_at"]))
 
 
 def customer_pb(c: dict) -> pb.CustomerView:
@@ -74,7 +75,7 @@ def customer_pb(c: dict) -> pb.CustomerView:
         links=[pb.LegacyLink(system=link["system"], legacy_key=link["legacy_key"], method=link["method"],
                              score=link["score"] or 0.0) for link in c["links"]],
         recent_contacts=[contact_pb(x) for x in c["recent_contacts"]],
-        created_at=_ts(c["created_at"]), updated_at=_ts(c["updated_at"]), updated_by=c["updated_by"])
+        created_at=ts(c["created_at"]), updated_at=ts(c["updated_at"]), updated_by=c["updated_by"])
 
 
 def summary_pb(r: dict, matched_on: str = "") -> pb.CustomerSummary:
@@ -86,11 +87,11 @@ def summary_pb(r: dict, matched_on: str = "") -> pb.CustomerSummary:
 
 def contact_pb(x: dict) -> pb.Contact:
     return pb.Contact(id=x["id"], channel=x["channel"], kind=x["kind"], summary=x["summary"], actor=x["actor"],
-                      at=_ts(x["at"]))
+                      at=ts(x["at"]))
 
 
 def write_back_pb(w: dict) -> pb.WriteBack:
-    return pb.WriteBack(system=w["system"], outcome=w["outcome"], detail=w["detail"] or "", at=_ts(w["at"]))
+    return pb.WriteBack(system=w["system"], outcome=w["outcome"], detail=w["detail"] or "", at=ts(w["at"]))
 
 
 def _side(s: dict) -> pb.MatchSide:
@@ -101,7 +102,7 @@ def _side(s: dict) -> pb.MatchSide:
 def match_pb(m: dict) -> pb.Match:
     return pb.Match(id=m["id"], left=_side(m["left_side"]), right=_side(m["right_side"]), score=m["score"],
                     reasons=m["reasons"], status=m["status"], decided_by=m["decided_by"] or "",
-                    decided_at=_ts(m["decided_at"]), created_at=_ts(m["created_at"]))
+                    decided_at=ts(m["decided_at"]), created_at=ts(m["created_at"]))
 
 
 class CustomerServicer(pb_grpc.CustomerServiceServicer):
@@ -127,14 +128,14 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
         return customer_pb(self.h.create(CreateCustomer(
             name=request.name, id_no=request.id_no, phone=request.phone, email=request.email,
             address=request.address, area_code=request.area_code, tier=request.tier or "regular",
-            actor=_actor(request.actor))))
+            actor=actor(request.actor))))
 
     def UpdateContact(self, request, context):
         def opt(field):
             return getattr(request, field) if request.HasField(field) else None
         return customer_pb(self.h.update_contact(UpdateContact(
             customer_no=request.customer_no, phone=opt("phone"), email=opt("email"), address=opt("address"),
-            area_code=opt("area_code"), tier=opt("tier"), actor=_actor(request.actor))))
+            area_code=opt("area_code"), tier=opt("tier"), actor=actor(request.actor))))
 
     def ListServices(self, request, context):
         return pb.ListServicesResponse(services=[service_pb(s) for s in self.h.services(request.customer_no)])
@@ -142,34 +143,34 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
     def ChangeServiceState(self, request, context):
         svc, wb = self.h.change_service_state(ChangeServiceState(
             customer_no=request.customer_no, service_no=request.service_no, action=request.action,
-            reason=request.reason, actor=_actor(request.actor)))
+            reason=request.reason, actor=actor(request.actor)))
         return pb.ChangeServiceStateResponse(service=service_pb(svc), write_back=write_back_pb(wb))
 
     def EntitleSmartCard(self, request, context):
         svc, wb = self.h.entitle_smart_card(EntitleSmartCard(
             customer_no=request.customer_no, card_no=request.card_no, product_code=request.product_code,
-            actor=_actor(request.actor)))
+            actor=actor(request.actor)))
         return pb.ChangeServiceStateResponse(service=service_pb(svc), write_back=write_back_pb(wb))
 
     def RecordContact(self, request, context):
         return contact_pb(self.h.record_contact(RecordContact(
             customer_no=request.customer_no, channel=request.channel, kind=request.kind,
-            summary=request.summary, actor=_actor(request.actor))))
+            summary=request.summary, actor=actor(request.actor))))
 
     def ListMatches(self, request, context):
         rows, total = self.h.matches(request.status or "pending", request.offset, request.limit)
         return pb.ListMatchesResponse(matches=[match_pb(m) for m in rows], total=total)
 
     def AcceptMatch(self, request, context):
-        return match_pb(self.h.accept_match(request.match_id, _actor(request.actor)))
+        return match_pb(self.h.accept_match(request.match_id, actor(request.actor)))
 
     def RejectMatch(self, request, context):
-        return match_pb(self.h.reject_match(request.match_id, _actor(request.actor)))
+        return match_pb(self.h.reject_match(request.match_id, actor(request.actor)))
 
     def GetImportRun(self, request, context):
         run = self.h.import_run(request.run_id)
         return pb.ImportRun(run_id=run["id"], kind=run["kind"], status=run["status"],
-                            started_at=_ts(run["started_at"]), finished_at=_ts(run["finished_at"]),
+                            started_at=ts(run["started_at"]), finished_at=ts(run["finished_at"]),
                             counts={k: int(v) for k, v in run["counts"].items() if isinstance(v, (int, float))})
 
     def ExportCustomers(self, request, context):
@@ -178,10 +179,13 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
 
 
 def register(server, settings: CustomerSettings, db: Database) -> list[str]:
-    """The servicer on the server, wired to the service's database and the legacy adapters."""
-    handlers = CustomerHandlers(db, CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url))
-    pb_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(handlers), server)
-    return [SERVICE_NAME]
+    """The servicers on the server (the customers', and their product orders'), wired to the service's
+    database and the legacy adapters."""
+    from .orders.servicer import register as register_orders  # it imports this module's translations
+
+    cms, sms = CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url)
+    pb_grpc.add_CustomerServiceServicer_to_server(CustomerServicer(CustomerHandlers(db, cms, sms)), server)
+    return [SERVICE_NAME, *register_orders(server, OrderHandlers(db, cms, sms))]
 
 
 def main() -> None:

@@ -36,7 +36,7 @@ BROWSE_COUNT_AHEAD = 200
 BROWSE_TIMEOUT_MS = 3000  # within the gateway's 5 s deadline
 
 
-class _Checked:
+class Checked:
     """Base of every command: each text field is brought to its one form (see inputrules) and text that
     cannot be stored is refused before anything happens, so a legacy system is never told of a change
     that then fails to be recorded here."""
@@ -53,14 +53,14 @@ class _Checked:
 
 
 @dataclass(frozen=True)
-class Actor(_Checked):
+class Actor(Checked):
     limits: ClassVar[dict[str, int]] = {"username": LABEL_MAX, "role": LABEL_MAX}
     username: str
     role: str = ""
 
 
 @dataclass(frozen=True)
-class CreateCustomer(_Checked):
+class CreateCustomer(Checked):
     kinds: ClassVar[dict[str, Clean]] = {"name": wording, "id_no": number, "phone": number, "email": number,
                                          "address": wording, "area_code": number, "tier": number}
     name: str
@@ -74,7 +74,7 @@ class CreateCustomer(_Checked):
 
 
 @dataclass(frozen=True)
-class UpdateContact(_Checked):
+class UpdateContact(Checked):
     kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "phone": number, "email": number, "address": wording,
                                          "area_code": number, "tier": number}
     customer_no: str
@@ -87,7 +87,7 @@ class UpdateContact(_Checked):
 
 
 @dataclass(frozen=True)
-class ChangeServiceState(_Checked):
+class ChangeServiceState(Checked):
     limits: ClassVar[dict[str, int]] = {"reason": REASON_MAX}
     kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "service_no": key, "action": number}
     customer_no: str
@@ -98,7 +98,7 @@ class ChangeServiceState(_Checked):
 
 
 @dataclass(frozen=True)
-class EntitleSmartCard(_Checked):
+class EntitleSmartCard(Checked):
     limits: ClassVar[dict[str, int]] = {"product_code": CODE_MAX}
     kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "card_no": number, "product_code": number}
     customer_no: str
@@ -108,7 +108,7 @@ class EntitleSmartCard(_Checked):
 
 
 @dataclass(frozen=True)
-class RecordContact(_Checked):
+class RecordContact(Checked):
     limits: ClassVar[dict[str, int]] = {"kind": LABEL_MAX}
     kinds: ClassVar[dict[str, Clean]] = {"customer_no": key, "channel": number, "kind": wording}
     customer_no: str
@@ -154,15 +154,48 @@ def _valid_email(email: str) -> str | None:
     return email
 
 
-def _valid_address(raw: str) -> str | None:
+def valid_address(raw: str) -> str | None:
     address = raw.strip()
     if len(address) > ADDRESS_MAX:
         raise InvalidArgument(f"an address has at most {ADDRESS_MAX} characters", reason="invalid-address")
     return address or None
 
 
-def _address_norm(address: str) -> str:
+def address_norm(address: str) -> str:
     return normalize.normalize_address(address) or address.strip()
+
+
+def write_back(cms: CmsNetwork, sms: SmsNetwork, svc: dict, action: str, actor: str) -> WriteBackResult:
+    if svc["origin"] == "cms":
+        return cms.set_line_status(svc["legacy_ref"], action, actor)
+    if svc["origin"] == "sms":
+        return sms.set_entitlement_status(svc["legacy_ref"], action, actor)
+    # A service opened in the BSS itself has no legacy system to tell.
+    return WriteBackResult(ok=True, detail="no legacy system controls this service")
+
+
+def change_state(cur, cms: CmsNetwork, sms: SmsNetwork, c: dict, svc: dict, action: str, actor: str,
+                 reason: str) -> tuple[WriteBackResult, dict, dict]:
+    """Suspend, restore or disconnect the locked service `svc` of customer `c`: written back to its legacy
+    system, the outcome recorded either way, and only what the legacy system accepted changed here (with
+    audit, contact and event). Returns (the legacy system's answer, the write-back row, the service)."""
+    new_state = next_state(svc["state"], action)
+    result = write_back(cms, sms, svc, action, actor)
+    wb = store.record_write_back(cur, service_id=svc["id"], system=svc["origin"], action=action,
+                                 request={"legacyRef": svc["legacy_ref"], "reason": reason},
+                                 ok=result.ok, detail=result.detail, actor=actor,
+                                 legacy_changed_at=result.legacy_changed_at)
+    if not result.ok:
+        return result, wb, svc
+    store.set_service_state(cur, svc["id"], new_state, actor)
+    audit(cur, "service", svc["service_no"], action, {"from": svc["state"], "to": new_state, "reason": reason}, actor)
+    store.add_contact(cur, c["id"], "system", f"service_{action}",
+                      f"{svc['product_name']} {svc['service_no']}: {action}" + (f" ({reason})" if reason else ""),
+                      actor)
+    emit(cur, SOURCE, EVENTS[new_state], {
+        "customerNo": c["customer_no"], "serviceNo": svc["service_no"], "kind": svc["kind"],
+        "origin": svc["origin"], "from": svc["state"], "to": new_state, "reason": reason})
+    return result, wb, store.service_by_id(cur, svc["id"])
 
 
 class CustomerHandlers:
@@ -248,7 +281,7 @@ class CustomerHandlers:
         id_no = _valid_id(cmd.id_no)
         phone = _valid_phone(cmd.phone)
         email = _valid_email(cmd.email)
-        address = _valid_address(cmd.address)
+        address = valid_address(cmd.address)
         tier = _valid_tier(cmd.tier or "regular")
         with self.db.transaction() as cur:
             store.claim_identity(cur, id_no, name_norm, phone[0] if phone else None)
@@ -258,7 +291,7 @@ class CustomerHandlers:
                                       tier=tier, actor=cmd.actor.username)
             if phone:
                 store.add_phone(cur, c["id"], phone[0], phone[1], True, "bss")
-            premises_id = (store.add_premises(cur, c["id"], address, _address_norm(address), cmd.area_code or None)
+            premises_id = (store.add_premises(cur, c["id"], address, address_norm(address), cmd.area_code or None)
                            if address else None)
             store.add_account(cur, c["id"], name, premises_id)
             audit(cur, "customer", c["customer_no"], "create",
@@ -271,7 +304,7 @@ class CustomerHandlers:
     def update_contact(self, cmd: UpdateContact) -> dict:
         phone = _valid_phone(cmd.phone) if cmd.phone is not None else None
         email = _valid_email(cmd.email) if cmd.email is not None else None
-        address = _valid_address(cmd.address) if cmd.address is not None else None
+        address = valid_address(cmd.address) if cmd.address is not None else None
         tier = _valid_tier(cmd.tier) if cmd.tier is not None else None
         actor = cmd.actor.username
         with self.db.transaction() as cur:
@@ -291,7 +324,7 @@ class CustomerHandlers:
             if address:
                 if cmd.area_code and not store.area_known(cur, cmd.area_code):
                     raise InvalidArgument(f"unknown area code {cmd.area_code}", reason="unknown-area")
-                store.add_premises(cur, c["id"], address, _address_norm(address), cmd.area_code or None)
+                store.add_premises(cur, c["id"], address, address_norm(address), cmd.area_code or None)
                 changes["address"] = address
             if not changes:
                 raise InvalidArgument("nothing to change", reason="nothing-to-change")
@@ -307,42 +340,15 @@ class CustomerHandlers:
         The outcome is recorded either way, so a refused or failed write-back is committed before the
         error goes back to the clerk.
         """
-        actor = cmd.actor.username
-        failure = None
         with self.db.transaction() as cur:
             c = store.customer_by_no(cur, cmd.customer_no)
             svc = store.service_for_update(cur, c["id"], cmd.service_no)
-            new_state = next_state(svc["state"], cmd.action)
-            result = self._write_back(svc, cmd.action, actor)
-            wb = store.record_write_back(cur, service_id=svc["id"], system=svc["origin"], action=cmd.action,
-                                         request={"legacyRef": svc["legacy_ref"], "reason": cmd.reason},
-                                         ok=result.ok, detail=result.detail, actor=actor,
-                                         legacy_changed_at=result.legacy_changed_at)
-            if result.ok:
-                store.set_service_state(cur, svc["id"], new_state, actor)
-                audit(cur, "service", svc["service_no"], cmd.action,
-                            {"from": svc["state"], "to": new_state, "reason": cmd.reason}, actor)
-                store.add_contact(cur, c["id"], "system", f"service_{cmd.action}",
-                                  f"{svc['product_name']} {svc['service_no']}: {cmd.action}"
-                                  + (f" ({cmd.reason})" if cmd.reason else ""), actor)
-                emit(cur, SOURCE, EVENTS[new_state], {
-                    "customerNo": c["customer_no"], "serviceNo": svc["service_no"], "kind": svc["kind"],
-                    "origin": svc["origin"], "from": svc["state"], "to": new_state, "reason": cmd.reason})
-                svc = store.service_by_id(cur, svc["id"])
-            else:
-                failure = result
-        if failure is not None:
-            raise IllegalTransition(f"the {svc['origin'].upper()} refused to {cmd.action}: {failure.detail}",
+            result, wb, svc = change_state(cur, self.cms, self.sms, c, svc, cmd.action, cmd.actor.username,
+                                           cmd.reason)
+        if not result.ok:
+            raise IllegalTransition(f"the {svc['origin'].upper()} refused to {cmd.action}: {result.detail}",
                                     reason="legacy-refused")
         return svc, wb
-
-    def _write_back(self, svc: dict, action: str, actor: str) -> WriteBackResult:
-        if svc["origin"] == "cms":
-            return self.cms.set_line_status(svc["legacy_ref"], action, actor)
-        if svc["origin"] == "sms":
-            return self.sms.set_entitlement_status(svc["legacy_ref"], action, actor)
-        # A service opened in the BSS itself has no legacy system to tell.
-        return WriteBackResult(ok=True, detail="no legacy system controls this service")
 
     def entitle_smart_card(self, cmd: EntitleSmartCard) -> tuple[dict, dict]:
         actor = cmd.actor.username

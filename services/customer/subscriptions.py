@@ -9,4 +9,8 @@ from .service import NAME
 BILLING = Subscription(consumer=NAME, source="billing",
                        event_types=("suspension_requested", "restoration_requested"))
 
-SUBSCRIPTIONS = (BILLING,)
+# Dispatch's work orders move product orders on; a completed one is carried out (orders/events.py).
+DISPATCH = Subscription(consumer=NAME, source="dispatch",
+                        event_types=("work_order_created", "work_order_completed"))
+
+SUBSCRIPTIONS = (BILLING, DISPATCH)

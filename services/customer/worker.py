@@ -1,5 +1,6 @@
-"""Nameko worker of the customer service: follows the legacy systems' changes on a timer, and carries out
-billing's requests to suspend or restore a service (billing_requests.py) from its provisioned queue.
+"""Nameko worker of the customer service: follows the legacy systems' changes on a timer, carries out
+billing's requests to suspend or restore a service (billing_requests.py), and moves product orders on
+with dispatch's work orders (orders/events.py), each from its provisioned queue.
 
 Run: python -m services.common.worker customer   (or ... services.customer.worker:CustomerWorker)
 """
@@ -19,9 +20,11 @@ from . import billing_requests
 from .handlers import CustomerHandlers
 from .legacy.cms import CmsAdapter
 from .legacy.sms import SmsAdapter
+from .orders import events as work_orders
+from .orders.handlers import OrderHandlers
 from .service import NAME
 from .settings import customer_settings
-from .subscriptions import BILLING
+from .subscriptions import BILLING, DISPATCH
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +49,20 @@ class EventUseCases(ServiceDatabase):
         self.cms, self.sms = CmsAdapter(settings.legacy_cms_url), SmsAdapter(settings.legacy_sms_url)
 
     def get_dependency(self, worker_ctx):
-        return lambda event: CustomerHandlers(InboxRecording(self.db, event), self.cms, self.sms)
+        return UseCasesOf(self.db, self.cms, self.sms)
+
+
+class UseCasesOf:
+    """The use cases of the customer service and of its product orders, for one event."""
+
+    def __init__(self, db, cms, sms):
+        self.db, self.cms, self.sms = db, cms, sms
+
+    def customers(self, event: dict) -> CustomerHandlers:
+        return CustomerHandlers(InboxRecording(self.db, event), self.cms, self.sms)
+
+    def orders(self, event: dict) -> OrderHandlers:
+        return OrderHandlers(InboxRecording(self.db, event), self.cms, self.sms)
 
 
 class CustomerWorker:
@@ -55,11 +71,19 @@ class CustomerWorker:
 
     @subscribed(BILLING, "suspension_requested")
     def on_suspension_requested(self, event):
-        billing_requests.handle(self.use_cases(event), event, "suspend")
+        billing_requests.handle(self.use_cases.customers(event), event, "suspend")
 
     @subscribed(BILLING, "restoration_requested")
     def on_restoration_requested(self, event):
-        billing_requests.handle(self.use_cases(event), event, "restore")
+        billing_requests.handle(self.use_cases.customers(event), event, "restore")
+
+    @subscribed(DISPATCH, "work_order_created")
+    def on_work_order_created(self, event):
+        work_orders.handle(self.use_cases.orders(event), event)
+
+    @subscribed(DISPATCH, "work_order_completed")
+    def on_work_order_completed(self, event):
+        work_orders.handle(self.use_cases.orders(event), event)
 
     @timer(interval=customer_settings().legacy_sync_seconds)
     def follow_legacy_changes(self):

@@ -4,7 +4,7 @@ import pytest
 from services.common.consumer import SubscribedHandler
 from services.common.service import load
 from services.common.subscriptions import Subscription
-from services.customer.subscriptions import BILLING
+from services.customer.subscriptions import BILLING, DISPATCH
 
 SUB = Subscription(consumer="dispatch", source="customer", event_types=("service_ordered", "service_suspended"))
 
@@ -20,7 +20,7 @@ def test_one_durable_queue_per_consumer_and_source_bound_to_each_event_type():
 
 def test_a_service_declares_its_subscriptions_in_its_spec():
     from services.customer.service import SPEC
-    assert load(SPEC.subscriptions) == (BILLING,)
+    assert load(SPEC.subscriptions) == (BILLING, DISPATCH)
 
 
 def test_a_handler_for_an_event_type_the_subscription_does_not_bind_is_refused():

@@ -12,7 +12,7 @@ from typing import IO, Iterator
 from services.common.errors import InvalidArgument
 
 from .connection import copy_out, legacy_connection, snapshot, stream
-from .ports import WriteBackResult
+from .ports import Equipment, Person, WriteBackResult
 
 SUBSCRIBER_COLUMNS = ("subscriber_id", "cust_name", "cert_type", "cert_no", "mobile", "tel", "addr",
                       "region_code", "vip", "status", "create_time", "update_time")
@@ -182,6 +182,140 @@ class SmsAdapter:
         if refusal:
             return WriteBackResult(False, f"ca_command {command_id}: ENTITLE rejected, {refusal}")
         return WriteBackResult(True, f"ca_command {command_id}: ENTITLE OK", legacy_ref=str(entitlement_id))
+
+    def install(self, subscriber_id: str | None, person: Person, equipment: Equipment, product_code: str,
+                operator: str) -> WriteBackResult:
+        card, stb = equipment.card, equipment.stb
+        try:
+            with legacy_connection(self.url, self.system) as conn, conn, conn.cursor() as cur:
+                cur.execute("SELECT 1 FROM product WHERE product_id = %s", (product_code,))
+                if cur.fetchone() is None:
+                    raise _Refused(f"SMS product {product_code} does not exist")
+                cur.execute("SELECT c.subscriber_id, c.status, s.cust_name, s.cert_no FROM smartcard c"
+                            " LEFT JOIN subscriber s USING (subscriber_id) WHERE c.card_no = %s FOR UPDATE OF c",
+                            (card,))
+                if registered := cur.fetchone():
+                    holder, status, name, cert_no = registered
+                    # Ours from an earlier attempt (the same subscriber, or the person it was created for),
+                    # or another household's card, which the technician must not have installed here.
+                    mine = (str(holder) == subscriber_id if subscriber_id
+                            else (name, cert_no or None) == (person.name, person.id_no))
+                    if not mine or status != "A":
+                        why = "is not active" if mine else f"belongs to subscriber {holder}"
+                        raise _Refused(f"SMS smart card {card} {why}")
+                    subscriber_id = str(holder)
+                elif subscriber_id is None:
+                    subscriber_id = _new_subscriber(cur, person)
+                if not registered:
+                    cur.execute("INSERT INTO smartcard (card_no, subscriber_id, issue_time, update_time)"
+                                " VALUES (%s, %s, clock_timestamp(), clock_timestamp())", (card, int(subscriber_id)))
+                if stb:
+                    _pair_stb(cur, stb, equipment.stb_model, card, int(subscriber_id), None)
+                cur.execute("SELECT entitlement_id, update_time FROM entitlement WHERE card_no = %s AND product_id = %s"
+                            " AND status = 'A' AND (end_time IS NULL OR end_time > localtimestamp)",
+                            (card, product_code))
+                entitled = cur.fetchone()
+                if entitled is None:
+                    cur.execute("INSERT INTO entitlement (card_no, product_id, start_time, status, update_time)"
+                                " VALUES (%s, %s, localtimestamp, 'A', clock_timestamp())"
+                                " RETURNING entitlement_id, update_time", (card, product_code))
+                    entitled = cur.fetchone()
+                    command_id = _ca_command(cur, card, "ENTITLE", product_code, operator, True)
+                    detail = f"ca_command {command_id}: ENTITLE OK"
+                else:
+                    detail = f"card {card} was entitled before (entitlement {entitled[0]})"
+        except _Refused as refused:
+            return WriteBackResult(False, str(refused))
+        return WriteBackResult(True, f"subscriber {subscriber_id}, card {card}" + (f", box {stb}" if stb else "")
+                               + f": {detail}", legacy_ref=str(entitled[0]), legacy_key=subscriber_id,
+                               legacy_changed_at=entitled[1])
+
+    def swap_equipment(self, entitlement_id: str, equipment: Equipment, operator: str) -> WriteBackResult:
+        if not str(entitlement_id).isdigit():
+            return WriteBackResult(False, f"SMS entitlement {entitlement_id} does not exist")
+        try:
+            with legacy_connection(self.url, self.system) as conn, conn, conn.cursor() as cur:
+                cur.execute("SELECT e.card_no, c.subscriber_id FROM entitlement e JOIN smartcard c USING (card_no)"
+                            " WHERE e.entitlement_id = %s FOR UPDATE OF c", (int(entitlement_id),))
+                row = cur.fetchone()
+                if row is None:
+                    raise _Refused(f"SMS entitlement {entitlement_id} does not exist")
+                card, subscriber_id = row
+                done = []
+                # A card already moved (an earlier attempt) is not moved again.
+                if equipment.card and equipment.card != card:
+                    if equipment.removed_card != card:
+                        raise _Refused(f"the removed card {equipment.removed_card} is not the service's card {card}")
+                    cur.execute("SELECT subscriber_id FROM smartcard WHERE card_no = %s", (equipment.card,))
+                    if (other := cur.fetchone()) and other[0] != subscriber_id:
+                        raise _Refused(f"SMS smart card {equipment.card} belongs to subscriber {other[0]}")
+                    if other is None:
+                        cur.execute("INSERT INTO smartcard (card_no, subscriber_id, issue_time, update_time)"
+                                    " VALUES (%s, %s, clock_timestamp(), clock_timestamp())",
+                                    (equipment.card, subscriber_id))
+                    # The CA system takes the products off the old card and puts them on the new one.
+                    cur.execute("UPDATE entitlement SET card_no = %s WHERE card_no = %s AND status <> 'C'"
+                                " RETURNING product_id", (equipment.card, card))
+                    for (product,) in cur.fetchall():
+                        _ca_command(cur, card, "DEENTITLE", product, operator, True)
+                        _ca_command(cur, equipment.card, "ENTITLE", product, operator, True)
+                    cur.execute("UPDATE smartcard SET status = 'C' WHERE card_no = %s", (card,))
+                    cur.execute("UPDATE stb SET card_no = %s, update_time = clock_timestamp() WHERE card_no = %s",
+                                (equipment.card, card))
+                    done.append(f"card {card} -> {equipment.card}")
+                card = equipment.card or card
+                if equipment.stb:
+                    _pair_stb(cur, equipment.stb, equipment.stb_model, card, subscriber_id, equipment.removed_stb)
+                    done.append(f"box {equipment.removed_stb} -> {equipment.stb}")
+                cur.execute("SELECT update_time FROM entitlement WHERE entitlement_id = %s", (int(entitlement_id),))
+                changed_at = cur.fetchone()[0]
+        except _Refused as refused:
+            return WriteBackResult(False, str(refused))
+        return WriteBackResult(True, "swapped " + ", ".join(done), legacy_changed_at=changed_at)
+
+    def move_subscriber(self, entitlement_id: str, address: str, area_code: str, operator: str) -> WriteBackResult:
+        if not str(entitlement_id).isdigit():
+            return WriteBackResult(False, f"SMS entitlement {entitlement_id} does not exist")
+        with legacy_connection(self.url, self.system) as conn, conn:
+            with conn.cursor() as cur:
+                cur.execute("UPDATE subscriber s SET addr = %s, region_code = %s FROM entitlement e"
+                            " JOIN smartcard c USING (card_no)"
+                            " WHERE e.entitlement_id = %s AND s.subscriber_id = c.subscriber_id AND s.status <> 'C'"
+                            " RETURNING s.subscriber_id", (address[:200], area_code, int(entitlement_id)))
+                moved = cur.fetchone()
+        if moved is None:
+            return WriteBackResult(False, f"no open SMS subscriber holds entitlement {entitlement_id}")
+        return WriteBackResult(True, f"subscriber {moved[0]} moved to {area_code}")
+
+
+def _new_subscriber(cur, person: Person) -> str:
+    # The SMS numbers subscribers max + 1: two writers must not draw the same one.
+    cur.execute("LOCK TABLE subscriber IN SHARE ROW EXCLUSIVE MODE")
+    cur.execute("INSERT INTO subscriber (subscriber_id, cust_name, cert_type, cert_no, mobile, addr, region_code,"
+                " create_time, update_time)"
+                " SELECT coalesce(max(subscriber_id), 6100000000) + 1, %s, '01', %s, %s, %s, %s,"
+                " clock_timestamp(), clock_timestamp() FROM subscriber RETURNING subscriber_id",
+                (person.name[:60], person.id_no, person.phone, person.address[:200], person.area_code))
+    return str(cur.fetchone()[0])
+
+
+class _Refused(Exception):
+    """The SMS refuses a change half made: raised inside its transaction, so nothing of it stays."""
+
+
+def _pair_stb(cur, serial: str, model: str | None, card: str, subscriber_id: int, replaces: str | None) -> None:
+    """Pair a set-top box with the card (in place of `replaces`, unpaired)."""
+    cur.execute("SELECT card_no FROM stb WHERE serial_no = %s FOR UPDATE", (serial,))
+    if (row := cur.fetchone()) and row[0] not in (None, card):
+        raise _Refused(f"SMS set-top box {serial} is paired with another card")
+    if replaces and replaces != serial:
+        cur.execute("UPDATE stb SET card_no = NULL, subscriber_id = NULL, update_time = clock_timestamp()"
+                    " WHERE serial_no = %s AND card_no = %s", (replaces, card))
+    cur.execute("INSERT INTO stb (serial_no, model, card_no, subscriber_id, update_time)"
+                " VALUES (%s, %s, %s, %s, clock_timestamp())"
+                " ON CONFLICT (serial_no) DO UPDATE SET card_no = EXCLUDED.card_no,"
+                " subscriber_id = EXCLUDED.subscriber_id, model = COALESCE(EXCLUDED.model, stb.model),"
+                " update_time = EXCLUDED.update_time", (serial, model, card, subscriber_id))
 
 
 def _ca_command(cur, card_no: str, command: str, product_id: str, operator: str, ok: bool) -> int:
