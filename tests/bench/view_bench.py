@@ -19,7 +19,6 @@ import json
 import os
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,10 +36,10 @@ from typing import Callable, Iterator, TypeVar
 from services.common.db import connect
 from services.common.migrate import migrate_service
 from services.common.settings import Settings
-from services.billing.service import SPEC as BILLING
-from services.billing.settings import BillingSettings
 from services.customer.service import SPEC
+from services.registry import SERVICES
 from tests.bench.import_bench import bench_settings
+from tests.harness import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LUA = Path(__file__).with_suffix(".lua")
@@ -69,12 +68,6 @@ def sample_customers(settings: Settings, n: int = SAMPLES) -> list[str]:
         conn.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _wait_for(probe: Callable[[], T | None], what: str, procs: list[subprocess.Popen],
               timeout: float = 120.0) -> T:
     """The first answer of `probe` that is not None, while the processes it depends on live."""
@@ -100,17 +93,18 @@ def _signed_in(base: str) -> str | None:
 
 @contextmanager
 def running_suite(settings: Settings, log_dir: Path) -> Iterator[dict]:
-    """The customer and billing gRPC servers (the view asks billing for its billing section) and the
-    gateway as processes against `settings`' database."""
-    grpc_port, billing_port, http_port = free_port(), free_port(), free_port()
+    """Every service's gRPC server (the view asks billing and dispatch for their sections) and the gateway
+    as processes against `settings`' database; `pids` names them grpc (the customer's), billing, dispatch
+    and gateway."""
+    ports = {spec.name: free_port() for spec in SERVICES}
+    http_port = free_port()
     env = {**os.environ, "BSS_DB_URL": settings.db_url, "BSS_LEGACY_CMS_URL": settings.legacy_cms_url,
-           "BSS_LEGACY_SMS_URL": settings.legacy_sms_url, "BSS_CUSTOMER_GRPC": f"127.0.0.1:{grpc_port}",
-           "BSS_BILLING_GRPC": f"127.0.0.1:{billing_port}", "BSS_GATEWAY_PORT": str(http_port),
-           "BSS_MODE": "development"}
+           "BSS_LEGACY_SMS_URL": settings.legacy_sms_url, "BSS_GATEWAY_PORT": str(http_port),
+           "BSS_MODE": "development", **{f"BSS_{name.upper()}_GRPC": f"127.0.0.1:{port}" for name, port in ports.items()}}
     procs: dict[str, subprocess.Popen] = {}
     try:
-        for name, args in (("grpc", ["services.common.grpc_main", "customer"]),
-                           ("billing", ["services.common.grpc_main", "billing"]), ("gateway", ["gateway.app.main"])):
+        for name, args in ([("grpc" if spec.name == "customer" else spec.name, ["services.common.grpc_main", spec.name])
+                            for spec in SERVICES] + [("gateway", ["gateway.app.main"])]):
             with open(log_dir / f"{name}.log", "wb") as log:
                 procs[name] = subprocess.Popen([sys.executable, "-m", *args], cwd=ROOT, env=env,
                                                stdout=log, stderr=subprocess.STDOUT)
@@ -303,8 +297,8 @@ def report(result: dict) -> str:
 
 def run(settings: Settings, levels=LEVELS, seconds: float = SECONDS, rounds: int = ROUNDS) -> dict:
     # The indexes and other migrations of this checkout, on a database an older import left behind.
-    migrate_service(settings, SPEC)
-    migrate_service(BillingSettings(db_url=settings.db_url), BILLING)
+    for spec in SERVICES:
+        migrate_service(settings if spec is SPEC else spec.settings(db_url=settings.db_url), spec)
     customers = sample_customers(settings)
     if not customers:
         raise RuntimeError(f"no customers in {settings.database_name}: run the import benchmark first")

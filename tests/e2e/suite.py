@@ -30,7 +30,7 @@ class Suite:
         self.port = free_port()
         self.env = {**os.environ, "BSS_MODE": "demo", "BSS_DEMO_HOUSEHOLDS": str(households), "BSS_LOG_LEVEL": "INFO",
                     "BSS_GATEWAY_PORT": str(self.port), "BSS_CUSTOMER_GRPC": f"127.0.0.1:{free_port()}",
-                    "BSS_BILLING_GRPC": f"127.0.0.1:{free_port()}",
+                    "BSS_BILLING_GRPC": f"127.0.0.1:{free_port()}", "BSS_DISPATCH_GRPC": f"127.0.0.1:{free_port()}",
                     "BSS_LEGACY_SYNC_SECONDS": "1"}
         for var, database in DATABASES.items():
             # The tag keeps checkouts testing at once on one server out of each other's suite databases.
