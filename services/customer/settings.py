@@ -13,6 +13,8 @@ class CustomerSettings(Settings):
     customer_grpc: str = "127.0.0.1:50051"
     demo_households: int = 3000
     legacy_sync_seconds: float = 10.0
+    # The SMS package an analog home converted by a campaign gets (a clerk's order names its own).
+    conversion_product: str = "BASIC"
 
 
 def customer_settings() -> CustomerSettings:

@@ -79,11 +79,11 @@ class CustomerWorker:
 
     @subscribed(DISPATCH, "work_order_created")
     def on_work_order_created(self, event):
-        work_orders.handle(self.use_cases.orders(event), event)
+        work_orders.handle(self.use_cases.orders(event), event, customer_settings().conversion_product)
 
     @subscribed(DISPATCH, "work_order_completed")
     def on_work_order_completed(self, event):
-        work_orders.handle(self.use_cases.orders(event), event)
+        work_orders.handle(self.use_cases.orders(event), event, customer_settings().conversion_product)
 
     @timer(interval=customer_settings().legacy_sync_seconds)
     def follow_legacy_changes(self):

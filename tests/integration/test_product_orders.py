@@ -256,3 +256,20 @@ def test_a_conversion_cuts_the_line_and_the_sync_duplicates_nothing(settings):
         # The same order done again (the event redelivered without its inbox) finds it no longer open.
         with pytest.raises(IllegalTransition, match="completed"):
             orders.work_order_completed(placed["order_no"], "W1", devices, [])
+
+
+def test_a_campaign_conversion_is_ordered_and_carried_out_when_its_visit_completes(settings):
+    with imported(settings) as (env, customer_handlers):
+        orders = OrderHandlers(customer_handlers.db, customer_handlers.cms, customer_handlers.sms)
+        (customer_no, analog_no, user_no), = execute(
+            env.service_db_url("customer"), "SELECT c.customer_no, s.service_no, s.legacy_ref FROM service s "
+            "JOIN customer c ON c.id = s.customer_id WHERE s.origin = 'cms'", schema="customer")
+        devices = [{"kind": "smart_card", "serial": "CAMP-CARD"}, {"kind": "stb", "serial": "CAMP-STB"}]
+        done = orders.campaign_conversion_completed(customer_no.lower(), analog_no, "W77", devices, [], "BASIC")
+        assert (done["state"], done["order_type"], done["work_order_no"]) == ("completed", "digital_conversion", "W77")
+        assert execute(env.legacy_cms_url, "SELECT xlzt FROM yhxx WHERE yhbh = %s", (user_no,)) == [("3",)]
+        assert sms_rows(env, "CAMP-CARD")[0][1:3] == ("BASIC", "A")
+        assert execute(env.service_db_url("customer"), "SELECT count(*) FROM outbox WHERE event_type = "
+                       "'service_ordered'", schema="customer") == [(0,)], "dispatch already has the visit"
+        with pytest.raises(IllegalTransition, match="completed"):  # the same visit again changes nothing
+            orders.campaign_conversion_completed(customer_no, analog_no, "W77", devices, [], "BASIC")

@@ -2,8 +2,10 @@
 work order on the order (inProgress), `work_order_completed` carries the order out (handlers.py).
 
 Payload contract: services/dispatch/events.py (dispatch -> everyone). This service reads productOrderNo
-and workOrderNo of both, and devicesInstalled and devicesRemoved of a completion. A work order of no
-product order (a repair, a campaign's conversion) is none of its business.
+and workOrderNo of both, and devicesInstalled and devicesRemoved of a completion. A completed conversion
+of no product order is a conversion campaign's visit: the order is placed then, on the operator's
+conversion package (CustomerSettings.conversion_product), and carried out. Any other work order of no
+product order (a repair) is none of its business.
 
 Every outcome is final and the event acknowledged: done; already handled (the inbox has it, nothing
 happens again); the legacy system refused (the order failed, with the detail); the order unknown, no
@@ -35,20 +37,34 @@ def _numbers(event: dict) -> tuple[str, str] | None:
     return order_no, work_order_no
 
 
-def handle(handlers: OrderHandlers, event: dict) -> None:
+def _campaign_conversion(event: dict) -> tuple[str, str, str] | None:
+    """(customer, service, work order) of a campaign's completed conversion, else None."""
+    data = event["data"]
+    if event.get("type") != "work_order_completed" or data.get("type") != "digital_conversion":
+        return None
+    fields = tuple(data.get(k) for k in ("customerNo", "serviceNo", "workOrderNo"))
+    if not all(isinstance(v, str) and v for v in fields):
+        raise InvalidArgument("customerNo, serviceNo and workOrderNo are required text", reason="invalid-event")
+    return fields
+
+
+def handle(handlers: OrderHandlers, event: dict, conversion_product: str) -> None:
     where = {"eventId": event.get("eventId"), "eventType": event.get("type"), "data": event.get("data")}
     try:
-        numbers = _numbers(event)
-        if numbers is None:
-            return
-        if event.get("type") == "work_order_created":
+        numbers, data = _numbers(event), event["data"]
+        if numbers is not None and event.get("type") == "work_order_created":
             handlers.work_order_created(*numbers)
-        else:
-            data = event["data"]
+            order = None
+        elif numbers is not None:
             order = handlers.work_order_completed(*numbers, data.get("devicesInstalled"), data.get("devicesRemoved"))
-            if order["state"] == "failed":
-                log.warning("product order failed", extra={**where, "detail": order["state_detail"]})
-                return
+        elif (campaign := _campaign_conversion(event)) is not None:
+            order = handlers.campaign_conversion_completed(*campaign, data.get("devicesInstalled"),
+                                                           data.get("devicesRemoved"), conversion_product)
+        else:
+            return
+        if order is not None and order["state"] == "failed":
+            log.warning("product order failed", extra={**where, "detail": order["state_detail"]})
+            return
     except AlreadyDelivered:
         log.info("work order event already handled", extra=where)
     except Unavailable:

@@ -115,43 +115,49 @@ class OrderHandlers:
             raise InvalidArgument("give the premises' address or its premisesId, not both", reason="invalid-premises")
         if address and not cmd.area_code:
             raise InvalidArgument("a new address needs its area code (it decides the station)", reason="unknown-area")
-        actor = cmd.actor.username
         with self.db.transaction() as cur:
-            if (placed := store.id_by_request(cur, cmd.request_id)) is not None:
-                return store.order(cur, placed)
-            c = customers.customer_by_no(cur, cmd.customer_no)
-            if c["status"] == "merged":
-                raise IllegalTransition(f"customer {cmd.customer_no} was merged; order for the surviving record",
-                                        reason="customer-merged")
-            svc = None
-            if cmd.service_no:
-                svc = customers.service_for_update(cur, c["id"], cmd.service_no)
-                domain.check_service(cmd.order_type, svc)
-                if (open_no := store.open_order_of(cur, svc["id"])) is not None:
-                    raise domain.open_order_exists(svc["service_no"], open_no)
-            where = self._premises(cur, c["id"], cmd, address, svc)
-            account_no = cmd.account_no or (svc["account_no"] if svc else "")
-            account_id = (store.account(cur, c["id"], account_no) if account_no
-                          else customers.account_for_premises(cur, c["id"], where["premises_id"]))
-            service_id = (self._pending_service(cur, c["id"], cmd, account_id, where["premises_id"])
-                          if cmd.order_type in domain.CREATES else svc["id"])
-            order_no = store.insert_order(
-                cur, request_id=cmd.request_id, customer_id=c["id"], order_type=cmd.order_type,
-                service_id=service_id, from_service_id=svc["id"] if cmd.order_type == "digital_conversion" else None,
-                premises_id=where["premises_id"], account_id=account_id, note=cmd.note.strip() or None,
-                appointment_day=day, appointment_slot=cmd.appointment_slot or None, ordered_by=actor,
-                updated_by=actor)
-            if order_no is None:  # a clerk at another gateway placed it, or ordered on the service, meanwhile
-                raise AlreadyExists("another order for this request or service was placed at the same time; "
-                                    "look it up", reason="open-order-exists")
-            o = store.order(cur, order_no)
-            audit(cur, "product_order", order_no, "place",
-                  {"orderType": o["order_type"], "serviceNo": o["service_no"], "productCode": o["product_code"],
-                   "premisesId": o["premises_id"]}, actor)
-            customers.add_contact(cur, c["id"], "counter", "product_order",
-                                  f"order {order_no}: {o['order_type']} {o['product_name']} {o['service_no']}", actor)
+            return self._place(cur, cmd, day, address)
+
+    def _place(self, cur, cmd: PlaceOrder, day: date | None, address: str | None, announce: bool = True) -> dict:
+        """The order placed in the caller's transaction; with `announce`, `service_ordered` asks dispatch
+        for its work order (a campaign's conversion already had one)."""
+        actor = cmd.actor.username
+        if (placed := store.id_by_request(cur, cmd.request_id)) is not None:
+            return store.order(cur, placed)
+        c = customers.customer_by_no(cur, cmd.customer_no)
+        if c["status"] == "merged":
+            raise IllegalTransition(f"customer {cmd.customer_no} was merged; order for the surviving record",
+                                    reason="customer-merged")
+        svc = None
+        if cmd.service_no:
+            svc = customers.service_for_update(cur, c["id"], cmd.service_no)
+            domain.check_service(cmd.order_type, svc)
+            if (open_no := store.open_order_of(cur, svc["id"])) is not None:
+                raise domain.open_order_exists(svc["service_no"], open_no)
+        where = self._premises(cur, c["id"], cmd, address, svc)
+        account_no = cmd.account_no or (svc["account_no"] if svc else "")
+        account_id = (store.account(cur, c["id"], account_no) if account_no
+                      else customers.account_for_premises(cur, c["id"], where["premises_id"]))
+        service_id = (self._pending_service(cur, c["id"], cmd, account_id, where["premises_id"])
+                      if cmd.order_type in domain.CREATES else svc["id"])
+        order_no = store.insert_order(
+            cur, request_id=cmd.request_id, customer_id=c["id"], order_type=cmd.order_type,
+            service_id=service_id, from_service_id=svc["id"] if cmd.order_type == "digital_conversion" else None,
+            premises_id=where["premises_id"], account_id=account_id, note=cmd.note.strip() or None,
+            appointment_day=day, appointment_slot=cmd.appointment_slot or None, ordered_by=actor,
+            updated_by=actor)
+        if order_no is None:  # a clerk at another gateway placed it, or ordered on the service, meanwhile
+            raise AlreadyExists("another order for this request or service was placed at the same time; "
+                                "look it up", reason="open-order-exists")
+        o = store.order(cur, order_no)
+        audit(cur, "product_order", order_no, "place",
+              {"orderType": o["order_type"], "serviceNo": o["service_no"], "productCode": o["product_code"],
+               "premisesId": o["premises_id"]}, actor)
+        customers.add_contact(cur, c["id"], "counter", "product_order",
+                              f"order {order_no}: {o['order_type']} {o['product_name']} {o['service_no']}", actor)
+        if announce:
             emit(cur, SOURCE, "service_ordered", ordered_event(o, store.primary_phone(cur, c["id"])))
-            return o
+        return o
 
     @staticmethod
     def _premises(cur, customer_id: int, cmd: PlaceOrder, address: str | None, svc: dict | None) -> dict:
@@ -199,21 +205,38 @@ class OrderHandlers:
         not raised: the event has had its effect). A legacy system out of reach raises Unavailable and
         nothing is kept, so the event comes again."""
         equipment = domain.devices(installed, removed)
-        actor = DISPATCH.username
         with self.db.transaction() as cur:
-            o = store.order(cur, key("order_no", order_no), lock=True)
-            done = domain.next_state(o["state"], "complete")
-            if o["work_order_no"] is None:
-                store.set_work_order(cur, o["id"], work_order_no, actor)
-            failure = completion.carry_out(cur, self.cms, self.sms, o, equipment, actor)
-            if failure is None:
-                store.set_state(cur, o["id"], done, actor)
-                summary = f"order {o['order_no']} completed by work order {work_order_no}"
-            else:
-                store.set_state(cur, o["id"], domain.next_state(o["state"], "fail"), actor, failure)
-                completion.drop_pending(cur, o, actor, f"order {o['order_no']} failed")
-                summary = f"order {o['order_no']} failed: {failure}"
-            audit(cur, "product_order", o["order_no"], "complete" if failure is None else "fail",
-                  {"workOrderNo": work_order_no, "detail": failure}, actor)
-            customers.add_contact(cur, o["customer_id"], "field", "product_order", summary[:TEXT_MAX], actor)
-            return store.order(cur, o["order_no"])
+            return self._complete(cur, store.order(cur, key("order_no", order_no), lock=True), work_order_no,
+                                  equipment)
+
+    def campaign_conversion_completed(self, customer_no: str, service_no: str, work_order_no: str,
+                                      installed: object, removed: object, product_code: str) -> dict:
+        """A conversion campaign's visit converted an analog home without a clerk's order: the order is
+        placed now, on the operator's conversion package, and carried out like any other, in one
+        transaction (so a retried event finds it placed by the work order's number and nothing twice)."""
+        equipment = domain.devices(installed, removed)
+        cmd = PlaceOrder(customer_no=key("customerNo", customer_no).upper(), order_type="digital_conversion",
+                         kind="digital_tv", product_code=product_code, service_no=key("serviceNo", service_no).upper(),
+                         request_id=f"campaign:{work_order_no}", actor=DISPATCH)
+        with self.db.transaction() as cur:
+            o = self._place(cur, cmd, None, None, announce=False)
+            store.set_work_order(cur, o["id"], work_order_no, DISPATCH.username)
+            return self._complete(cur, store.order(cur, o["order_no"], lock=True), work_order_no, equipment)
+
+    def _complete(self, cur, o: dict, work_order_no: str, equipment) -> dict:
+        actor = DISPATCH.username
+        done = domain.next_state(o["state"], "complete")
+        if o["work_order_no"] is None:
+            store.set_work_order(cur, o["id"], work_order_no, actor)
+        failure = completion.carry_out(cur, self.cms, self.sms, o, equipment, actor)
+        if failure is None:
+            store.set_state(cur, o["id"], done, actor)
+            summary = f"order {o['order_no']} completed by work order {work_order_no}"
+        else:
+            store.set_state(cur, o["id"], domain.next_state(o["state"], "fail"), actor, failure)
+            completion.drop_pending(cur, o, actor, f"order {o['order_no']} failed")
+            summary = f"order {o['order_no']} failed: {failure}"
+        audit(cur, "product_order", o["order_no"], "complete" if failure is None else "fail",
+              {"workOrderNo": work_order_no, "detail": failure}, actor)
+        customers.add_contact(cur, o["customer_id"], "field", "product_order", summary[:TEXT_MAX], actor)
+        return store.order(cur, o["order_no"])
