@@ -1,17 +1,20 @@
--- wrk script of view_bench.py: each request is the 360 view of a customer drawn at random from the
--- sample file (one path per line); BENCH_TOKEN is the clerk's access token. `done` prints one JSON line.
-local paths = {}
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN")
+-- wrk script of the benches through the gateway (view_bench.py, technician_bench.py): each request is a
+-- GET of a line drawn at random from the sample file: "path" with BENCH_TOKEN as the access token, or
+-- "token path" for a request as that token's user. `done` prints one JSON line.
+local requests = {}
+local default = "Bearer " .. (os.getenv("BENCH_TOKEN") or "")
 
 function init(args)
   for line in io.lines(args[1]) do
-    paths[#paths + 1] = line
+    local token, path = line:match("^(%S+) (%S+)$")
+    requests[#requests + 1] = {path or line, {Authorization = token and ("Bearer " .. token) or default}}
   end
   math.randomseed(tonumber(args[2] or "1"))
 end
 
 function request()
-  return wrk.format("GET", paths[math.random(#paths)])
+  local r = requests[math.random(#requests)]
+  return wrk.format("GET", r[1], r[2])
 end
 
 function done(summary, latency, requests)

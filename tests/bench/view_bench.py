@@ -47,7 +47,7 @@ LEVELS = (1, 4, 16)
 SECONDS = 10.0
 ROUNDS = 3
 SAMPLES = 2000
-POOLS = ("bss-customer", "bss-billing", "bss-gateway")
+POOLS = tuple(f"bss-{spec.name}" for spec in SERVICES) + ("bss-gateway",)
 CLERK = "counter"  # a demo user of development mode, password "demo"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 T = TypeVar("T")
@@ -197,7 +197,9 @@ def _python_load(base: str, token: str, paths: list[str], clients: int, seconds:
                  results) -> None:
     """The fallback load generator, in a process of its own: one keep-alive connection per client."""
     host, port = urllib.parse.urlsplit(base).netloc.split(":")
-    headers = {"Authorization": f"Bearer {token}"}
+    # A line is a path (asked with `token`) or "token path" (asked as that token's user), as in the Lua script.
+    asks = [(line.split(" ")[-1], {"Authorization": f"Bearer {line.split(' ')[0] if ' ' in line else token}"})
+            for line in paths]
     latencies: list[float] = []
     failed = [0]
     deadline = time.perf_counter() + seconds
@@ -207,7 +209,8 @@ def _python_load(base: str, token: str, paths: list[str], clients: int, seconds:
         i = offset
         while time.perf_counter() < deadline:
             started = time.perf_counter()
-            conn.request("GET", paths[i % len(paths)], headers=headers)
+            path, headers = asks[i % len(asks)]
+            conn.request("GET", path, headers=headers)
             reply = conn.getresponse()
             reply.read()
             latencies.append(time.perf_counter() - started)
@@ -234,7 +237,7 @@ def _python_load(base: str, token: str, paths: list[str], clients: int, seconds:
 def drive_python(base: str, token: str, paths: Path, clients: int, seconds: float, seed: int) -> dict:
     ctx = get_context("spawn")
     results = ctx.Queue()
-    proc = ctx.Process(target=_python_load, args=(base, token, paths.read_text().split(), clients, seconds,
+    proc = ctx.Process(target=_python_load, args=(base, token, paths.read_text().splitlines(), clients, seconds,
                                                   seed, results))
     proc.start()
     figures = results.get(timeout=seconds + 60)
