@@ -76,6 +76,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
                                   Role.ADMIN}),
     "workOrders:create": frozenset({Role.COUNTER, Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}),
     "workOrders:change": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    # Scheduling: whoever talks to the customer books the visit; dispatchers (their station's) and
+    # supervisors give orders to technicians, a technician claims an unassigned order of their station;
+    # supervisors and admins keep the rosters.
+    "appointments:book": frozenset({Role.COUNTER, Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}),
+    "workOrders:assign": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    "workOrders:claim": frozenset({Role.TECHNICIAN}),
+    "technicians:read": frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
+    "technicians:write": frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 
