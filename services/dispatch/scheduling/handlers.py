@@ -11,7 +11,7 @@ from services.common import workcalendar_store
 from services.common.audit import audit
 from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument, NotFound
-from services.common.inputrules import STATION_CODE_PATTERN, key
+from services.common.inputrules import LABEL_MAX, STATION_CODE_PATTERN, key, wording
 from services.common.outbox import emit_many
 from services.common.paging import page_bounds
 
@@ -82,7 +82,7 @@ class SchedulingHandlers:
     def assign(self, work_order_no: str, username: str, actor: Actor) -> dict:
         """A dispatcher's (or supervisor's) choice of technician: any active one of the order's station;
         the dispatcher knows what the roster's skills and capacity do not."""
-        username = key("technician", username)
+        username = _username("technician", username)
         with self.db.transaction() as cur:
             tech = store.technician(cur, username, lock=True)
             order = visible_order(cur, work_order_no, actor, lock=True)
@@ -170,12 +170,13 @@ class SchedulingHandlers:
     def put_technician(self, username: str, station_code: str, skills: list[str], daily_capacity: int,
                        active: bool, actor: Actor) -> dict:
         """Create or replace a technician's roster entry (audited)."""
-        values = {"username": key("username", username), "station_code": _station_code(station_code),
+        values = {"username": _username("username", username), "station_code": _station_code(station_code),
                   "skills": _skills(skills), "daily_capacity": daily_capacity, "active": active}
         if not 0 <= daily_capacity <= MAX_CAPACITY:
             raise InvalidArgument(f"dailyCapacity must be 0 to {MAX_CAPACITY}", reason="invalid-capacity")
         with self.db.transaction() as cur:
-            _station(cur, values["station_code"])
+            if store.station(cur, values["station_code"]) is None:
+                raise InvalidArgument(f"dispatch knows no station {values['station_code']}", reason="unknown-station")
             before, after = store.put_technician(cur, values, actor.username)
             audit(cur, "technician", values["username"], "put",
                   {**{k: v for k, v in values.items() if k != "username"},
@@ -210,6 +211,14 @@ def _station_code(value: str) -> str:
     if not re.fullmatch(STATION_CODE_PATTERN, code):
         raise InvalidArgument("a station code is 1 to 16 letters, digits, _ or -", reason="invalid-station")
     return code
+
+
+def _username(field: str, value: str) -> str:
+    """A user name as the gateway signs it in: case kept."""
+    name = wording(field, value or "", LABEL_MAX).strip()
+    if not name:
+        raise InvalidArgument(f"{field} is required", reason="invalid-username")
+    return name
 
 
 def _skills(skills: list[str]) -> list[str]:
