@@ -14,7 +14,9 @@ import pytest
 
 from services.common import workcalendar_store
 from services.common.db import Database
+from services.common.demo_staff import demo_technicians
 from services.common.errors import IllegalTransition
+from services.dispatch.demo import demo
 from services.dispatch.domain.access import Actor
 from services.dispatch.handlers import DispatchHandlers
 from services.dispatch.scheduling.handlers import SchedulingHandlers
@@ -118,7 +120,7 @@ def test_free_slots_of_the_station_covering_an_area(gw, db):
     assert first_am["startsAt"].endswith("09:00:00+08:00") and first_am["endsAt"].endswith("12:00:00+08:00")
     by_order = gw.get("/api/v1/appointmentSlots", params={"workOrderNo": no, "from": first.isoformat(), "days": 10},
                       headers=counter).json()
-    by_station = gw.get("/api/v1/appointmentSlots", params={"stationCode": station, "from": first.isoformat(),
+    by_station = gw.get("/api/v1/appointmentSlots", params={"stationCode": station.lower(), "from": first.isoformat(),
                                                             "days": 10}, headers=counter).json()
     assert by_order == by_station == found
     # Bad searches are refused clearly.
@@ -133,7 +135,8 @@ def test_free_slots_of_the_station_covering_an_area(gw, db):
     for bad in ({"area": area, "days": 0}, {"area": area, "days": 99}, {"area": area, "from": "tomorrow"},
                 {"area": "01 01"}):
         assert gw.get("/api/v1/appointmentSlots", params=bad, headers=counter).status_code == 422, bad
-    assert gw.get("/api/v1/appointmentSlots", params={"area": area}, headers=bearer(gw, "technician")).status_code == 403
+    technician = bearer(gw, "technician")
+    assert gw.get("/api/v1/appointmentSlots", params={"area": area}, headers=technician).status_code == 403
 
 
 def test_booking_a_full_slot_is_refused_and_rescheduling_frees_the_old_place(gw, db):
@@ -170,6 +173,7 @@ def test_booking_a_full_slot_is_refused_and_rescheduling_frees_the_old_place(gw,
                         headers=bearer(gw, "supervisor"))
     assert cancelled.status_code == 200 and booked(db, station, day, "AM") == 0
     assert_problem(book(gw, second, later, "AM"), 409, "illegal-transition")
+    assert_problem(book(gw, second, day, "AM"), 409, "illegal-transition")
     assert booked(db, station, later, "AM") == 0
 
 
@@ -363,14 +367,33 @@ def test_a_claim_stays_within_the_days_capacity(gw, db):
     first, second = new_order(db, station), new_order(db, station)
     for no in (first, second):
         assert book(gw, no, day, "AM").status_code == 201
-    put_technician(gw, "tech-st03-2", station, ["install"], 1)
+    # Room for one more (an earlier run on this database may have left them orders that day).
+    roster = gw.get(f"/api/v1/stations/{station}/technicians", params={"day": day.isoformat()},
+                    headers=bearer(gw, "dispatcher-st03")).json()["data"]
+    load = next((t["load"] for t in roster if t["username"] == "tech-st03-2"), 0)
+    put_technician(gw, "tech-st03-2", station, ["install"], load + 1)
     tech = bearer(gw, "tech-st03-2")
     taken = gw.post(f"/api/v1/workOrders/{first}/claim", headers=tech)
     assert taken.status_code == 200 and taken.json()["technician"] == "tech-st03-2"
     assert_problem(gw.post(f"/api/v1/workOrders/{second}/claim", headers=tech), 409, "daily-capacity-reached")
     assert order_row(db, second)["state"] == "scheduled"
-    put_technician(gw, "tech-st03-2", station, ["install"], 2)
+    put_technician(gw, "tech-st03-2", station, ["install"], load + 2)
     assert gw.post(f"/api/v1/workOrders/{second}/claim", headers=tech).status_code == 200
     put_technician(gw, "tech-st03-3", station, ["install"], 2, active=False)
     assert_problem(gw.post(f"/api/v1/workOrders/{second}/claim", headers=bearer(gw, "tech-st03-3")), 409,
                    "not-on-roster")
+
+
+
+def test_the_demo_roster_is_put_once_and_keeps_what_an_admin_changed(settings, gw, db):
+    new_order(db, "ST05")
+    put_technician(gw, "tech-st05-1", "ST05", ["repair"], 3)
+    demo(settings)
+    demo(settings)
+    with db.transaction() as cur:
+        cur.execute("""SELECT username, skills, daily_capacity FROM technician
+                        WHERE username = ANY(%s)""", ([username for username, _ in demo_technicians()],))
+        rows = {r["username"]: r for r in cur.fetchall()}
+    assert set(rows) == {username for username, _ in demo_technicians()}
+    assert len({tuple(r["skills"]) for r in rows.values()}) >= 3, "varied skills"
+    assert (rows["tech-st05-1"]["skills"], rows["tech-st05-1"]["daily_capacity"]) == (["repair"], 3)

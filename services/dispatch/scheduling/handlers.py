@@ -26,6 +26,7 @@ from ..service import NAME
 from . import booking, store
 
 MAX_CAPACITY = 100
+ROSTER_FIELDS = ("station_code", "skills", "daily_capacity", "active")
 
 
 class SchedulingHandlers:
@@ -53,6 +54,8 @@ class SchedulingHandlers:
                 if station_code is None:
                     raise NotFound(f"no station is known for area {area_code}; search by stationCode",
                                    reason="unknown-area")
+            else:
+                station_code = _station_code(station_code)
             station = _station(cur, station_code)
             slots = free_slots(first, last, station["slot_capacity"],
                                store.booked(cur, station["station_code"], first, last),
@@ -65,9 +68,9 @@ class SchedulingHandlers:
         the_day = parse_day("day", day)
         with self.db.transaction() as cur:
             order = visible_order(cur, work_order_no, actor, lock=True)
+            next_state(order["state"], "schedule")  # a closed order is refused before any slot is looked at
             if (order["slot_day"], order["slot"]) == (the_day, slot):
                 return order
-            next_state(order["state"], "schedule")  # a closed order is refused before any slot is looked at
             fields = booking.take_place(cur, order, the_day, slot, self.now())
             booking.release_place(cur, order)
             rescheduled = order["slot_day"] is not None
@@ -135,7 +138,7 @@ class SchedulingHandlers:
             tech = store.technician(cur, actor.username, lock=True)
             if tech is None or not tech["active"]:
                 raise IllegalTransition(f"{actor.username} is not on an active station roster", reason="not-on-roster")
-            order = core_store.work_order(cur, key("workOrderNo", work_order_no).upper(), lock=True)
+            order = core_store.work_order(cur, key("workOrderNo", work_order_no), lock=True)
             if order["station_code"] != tech["station_code"]:
                 raise NotFound(f"work order {work_order_no} does not exist", reason="work-order-not-found")
             if order["technician"] is not None:
@@ -178,10 +181,10 @@ class SchedulingHandlers:
             if store.station(cur, values["station_code"]) is None:
                 raise InvalidArgument(f"dispatch knows no station {values['station_code']}", reason="unknown-station")
             before, after = store.put_technician(cur, values, actor.username)
-            audit(cur, "technician", values["username"], "put",
-                  {**{k: v for k, v in values.items() if k != "username"},
-                   **({"before": {k: before[k] for k in ("station_code", "skills", "daily_capacity", "active")}}
-                      if before else {})}, actor.username)
+            changes = {k: values[k] for k in ROSTER_FIELDS}
+            if before:
+                changes["before"] = {k: before[k] for k in ROSTER_FIELDS}
+            audit(cur, "technician", values["username"], "put", changes, actor.username)
             today = self.now().date()
             return {**after, "day": today, "load": store.load(cur, after["username"], today, today, str(self.tz))}
 
