@@ -79,6 +79,14 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Ordering a service (install, relocation, conversion, swap, disconnect) is front-line work.
     "productOrders:write": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
     "productOrders:read": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    # Scheduling: whoever talks to the customer books the visit; dispatchers (their station's) and
+    # supervisors give orders to technicians, a technician claims an unassigned order of their station;
+    # supervisors and admins keep the rosters.
+    "appointments:book": frozenset({Role.COUNTER, Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}),
+    "workOrders:assign": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    "workOrders:claim": frozenset({Role.TECHNICIAN}),
+    "technicians:read": frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
+    "technicians:write": frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

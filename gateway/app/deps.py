@@ -12,6 +12,7 @@ from bss.billing.v1.dunning_pb2_grpc import DunningServiceStub
 from bss.billing.v1.collection_pb2_grpc import CollectionServiceStub
 from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
 from bss.customer.v1.orders_pb2_grpc import ProductOrderServiceStub
+from bss.dispatch.v1.scheduling_pb2_grpc import SchedulingServiceStub
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -112,6 +113,11 @@ WorkOrderCreator = Annotated[User, Depends(require("workOrders:create"))]
 WorkOrderChanger = Annotated[User, Depends(require("workOrders:change"))]
 OrderWriter = Annotated[User, Depends(require("productOrders:write"))]
 OrderReader = Annotated[User, Depends(require("productOrders:read"))]
+AppointmentBooker = Annotated[User, Depends(require("appointments:book"))]
+WorkOrderAssigner = Annotated[User, Depends(require("workOrders:assign"))]
+WorkOrderClaimer = Annotated[User, Depends(require("workOrders:claim"))]
+TechnicianReader = Annotated[User, Depends(require("technicians:read"))]
+TechnicianWriter = Annotated[User, Depends(require("technicians:write"))]
 
 
 def client_of(peer: str, stub: type | None = None) -> Any:
@@ -131,6 +137,7 @@ BillDocumentClient = client_of("billing", bill_document_pb2_grpc.BillDocumentSer
 DunningClient = client_of("billing", DunningServiceStub)
 CollectionClient = client_of("billing", CollectionServiceStub)
 WorkOrderClient = client_of("dispatch")
+SchedulingClient = client_of("dispatch", SchedulingServiceStub)
 
 
 async def _order_client(request: Request) -> Client:

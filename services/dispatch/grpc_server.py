@@ -13,6 +13,7 @@ from services.common.inputrules import TEXT_MAX, key, prose
 from .customer_lookup import CustomerLookup
 from .handlers import DispatchHandlers
 from .messages import actor, work_order_pb
+from .scheduling.servicer import register as register_scheduling
 from .settings import DispatchSettings
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["WorkOrderService"].full_name
@@ -55,4 +56,4 @@ def register(server, settings: DispatchSettings, db: Database) -> list[str]:
     handlers = DispatchHandlers(db, settings.timezone)
     pb_grpc.add_WorkOrderServiceServicer_to_server(
         WorkOrderServicer(handlers, CustomerLookup(settings.customer_grpc)), server)
-    return [SERVICE_NAME]
+    return [SERVICE_NAME, *register_scheduling(server, settings, db)]

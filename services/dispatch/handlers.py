@@ -5,12 +5,13 @@ A command in, one transaction, rows out; the gRPC servicer only translates.
 """
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Callable
 from zoneinfo import ZoneInfo
 
 from services.common.db import Database
-from services.common.errors import InvalidArgument, NotFound, PermissionDenied
+from services.common.errors import DomainError, InvalidArgument, NotFound, PermissionDenied
 from services.common.inputrules import REASON_MAX, key, prose
 from services.common.outbox import emit
 from services.common.paging import page_bounds
@@ -19,9 +20,12 @@ from . import events, store
 from .domain import sla
 from .domain.access import Actor, list_scope, sees
 from .domain.states import EVENTS, STATES, may_take, next_state, validate_type
+from .domain.timeslots import parse_day
+from .scheduling import booking
 from .service import NAME
 
 SYSTEM = Actor("dispatch", "system")
+log = logging.getLogger(__name__)
 
 
 def transition(cur, order: dict, action: str, actor: Actor, detail: dict | None = None,
@@ -59,7 +63,27 @@ class DispatchHandlers:
         when that product order already has one."""
         order = _ordered(data)
         with self.db.transaction() as cur:
-            return self._create(cur, order, data["premises"].get("stationName") or "")
+            created = self._create(cur, order, data["premises"].get("stationName") or "")
+            if created is not None and data.get("appointment") is not None:
+                created = self._book_on_arrival(cur, created, data["appointment"])
+            return created
+
+    def _book_on_arrival(self, cur, order: dict, appointment: object) -> dict:
+        """Book the slot the customer chose at the counter; a slot that is full or cannot be booked leaves
+        the order open for the dispatcher to arrange with the customer."""
+        try:
+            if not (isinstance(appointment, dict)
+                    and all(isinstance(appointment.get(k), str) for k in ("day", "slot"))):
+                raise InvalidArgument("appointment must be {day, slot}", reason="invalid-appointment")
+            day, slot = parse_day("appointment.day", appointment["day"]), appointment["slot"]
+            fields = booking.take_place(cur, order, day, slot, datetime.now(self.tz))
+        except DomainError as exc:
+            log.warning("appointment not booked; the order stays open",
+                        extra={"workOrderNo": order["work_order_no"], "appointment": appointment,
+                               "detail": exc.message})
+            return order
+        return transition(cur, order, "schedule", SYSTEM, {"day": day.isoformat(), "slot": slot}, fields,
+                          event=lambda o: events.scheduled(o, False))
 
     def create(self, values: dict, station_name: str, actor: Actor) -> dict:
         """A fault call's or a complaint's order; the same request id again answers the first order."""
@@ -112,9 +136,12 @@ class DispatchHandlers:
         with self.db.transaction() as cur:
             order = visible_order(cur, work_order_no, actor, lock=True)
             # Cancelling or reopening takes the order off its technician's list; reopening re-dispatches it.
-            return transition(cur, order, action, actor, {"reason": reason},
-                              {"technician": None, "slot_day": None, "slot": None} if action == "reopen"
-                              else {"technician": None})
+            after = transition(cur, order, action, actor, {"reason": reason},
+                               {"technician": None, "slot_day": None, "slot": None} if action == "reopen"
+                               else {"technician": None})
+            if action == "cancel":  # a completed order's visit used its place; a cancelled one's is free again
+                booking.release_place(cur, order)
+            return after
 
 
 def _ordered(data: object) -> dict:

@@ -16,4 +16,5 @@ SPEC = ServiceSpec(
     grpc="services.dispatch.grpc_server:register",
     workers=("services.dispatch.worker:DispatchWorker",),
     subscriptions="services.dispatch.subscriptions:SUBSCRIPTIONS",
+    demo="services.dispatch.demo:demo",
 )
