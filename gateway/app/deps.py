@@ -11,6 +11,8 @@ from bss.billing.v1 import bill_document_pb2_grpc, catalog_pb2_grpc, runs_pb2_gr
 from bss.billing.v1.dunning_pb2_grpc import DunningServiceStub
 from bss.billing.v1.collection_pb2_grpc import CollectionServiceStub
 from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
+from bss.dispatch.v1.field_pb2_grpc import FieldServiceStub
+from bss.dispatch.v1.stock_pb2_grpc import StockServiceStub
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -109,6 +111,11 @@ ReportReader = Annotated[User, Depends(require("collectionReports:read"))]
 WorkOrderReader = Annotated[User, Depends(require("workOrders:read"))]
 WorkOrderCreator = Annotated[User, Depends(require("workOrders:create"))]
 WorkOrderChanger = Annotated[User, Depends(require("workOrders:change"))]
+FieldWorker = Annotated[User, Depends(require("workOrders:field"))]
+ConfirmationCodeReader = Annotated[User, Depends(require("workOrders:confirmationCode"))]
+StockReader = Annotated[User, Depends(require("stock:read"))]
+StockWriter = Annotated[User, Depends(require("stock:write"))]
+StockReturner = Annotated[User, Depends(require("stock:return"))]
 
 
 def client_of(peer: str, stub: type | None = None) -> Any:
@@ -128,6 +135,8 @@ BillDocumentClient = client_of("billing", bill_document_pb2_grpc.BillDocumentSer
 DunningClient = client_of("billing", DunningServiceStub)
 CollectionClient = client_of("billing", CollectionServiceStub)
 WorkOrderClient = client_of("dispatch")
+FieldClient = client_of("dispatch", FieldServiceStub)
+StockClient = client_of("dispatch", StockServiceStub)
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]
