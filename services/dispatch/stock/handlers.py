@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.common.db import Database
 from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
-from services.common.inputrules import key
+from services.common.inputrules import key, number
 from services.common.paging import page_bounds
 
 from .. import store as core_store
@@ -34,7 +34,7 @@ class StockHandlers:
 
     def issue(self, technician: str, serials: list[str], actor: Actor) -> list[dict]:
         """Devices from station stock into a technician's hands; a dispatcher issues from their own station."""
-        technician, serials = key("technician", technician), stock.serials(serials)
+        technician, serials = _username(technician), stock.serials(serials)
         with self.db.transaction() as cur:
             _held(cur, serials, "issue", lambda d: stock.may_move(actor, d),
                   ("in your station's stock", "device-not-in-stock"))
@@ -61,7 +61,7 @@ class StockHandlers:
             return store.counts(cur, station_code)
 
     def carried(self, technician: str, offset: int, limit: int, actor: Actor) -> tuple[list[dict], int]:
-        technician = stock.carried_by(actor, key("technician", technician))
+        technician = stock.carried_by(actor, _username(technician))
         offset, limit = page_bounds(offset, limit)
         with self.db.transaction() as cur:
             return store.carried(cur, technician, actor.scope if actor.role == "dispatcher" else None, offset, limit)
@@ -120,3 +120,11 @@ def _held(cur, serials: list[str], action: str, allowed, refusal: tuple[str, str
     if wrong:
         raise IllegalTransition(f"not {what}: {stock.named(wrong)}", reason=reason)
     return found
+
+
+def _username(value: str) -> str:
+    """A technician's user name as they sign in with it (case counts)."""
+    username = number("technician", value).strip()
+    if not username:
+        raise InvalidArgument("technician: a user name is required", reason="invalid-technician")
+    return username
