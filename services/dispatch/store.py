@@ -95,7 +95,8 @@ def history(cur, work_order_id: int) -> list[dict]:
 EARLIER_VISITS = """SELECT v.work_order_no, v.type, v.state, v.technician, v.completed_at, v.unfinished_reason,
                            v.result->>'resultCode' AS result_code, v.result->>'notes' AS notes
                       FROM work_order v
-                     WHERE (v.customer_no = w.customer_no OR (w.premises_id IS NOT NULL AND v.premises_id = w.premises_id))
+                     WHERE (v.customer_no = w.customer_no
+                            OR (w.premises_id IS NOT NULL AND v.premises_id = w.premises_id))
                        AND v.id <> w.id AND v.created_at <= w.created_at
                      ORDER BY v.created_at DESC LIMIT 10"""
 

@@ -12,8 +12,8 @@ import pytest
 from services.dispatch import events, store
 from services.dispatch.domain.access import Actor
 from services.dispatch.handlers import DispatchHandlers, transition
-from tests.integration.dispatch_env import (bearer, customer, customer_db, customer_with_line, db, dispatch,  # noqa: F401
-                                            gateway_db, gw, service_ordered)
+from tests.integration.dispatch_env import (bearer, customer, customer_db, customer_with_line, db,  # noqa: F401
+                                            dispatch, gateway_db, gw, service_ordered)
 from tests.integration.test_gateway import assert_problem
 
 pytestmark = pytest.mark.integration
@@ -168,7 +168,8 @@ def test_completing_with_a_device_not_held_changes_nothing_and_with_held_ones_in
     carried = gw.get("/api/v1/technicians/me/stock", headers=bearer(gw, tech))
     assert carried.status_code == 200, carried.text
     carried = carried.json()
-    assert {d["serial"]: d["state"] for d in carried["data"] if d["serial"] in boxes + cards + elsewhere + [legacy_box]} \
+    ours = set(boxes + cards + elsewhere + [legacy_box])
+    assert {d["serial"]: d["state"] for d in carried["data"] if d["serial"] in ours} \
         == dict.fromkeys(boxes + cards, "issued")
     # The digital install needs both a card and a box, and the customer's code.
     only_card = {**body, "devicesInstalled": [{"kind": "smart_card", "serial": cards[0]}]}

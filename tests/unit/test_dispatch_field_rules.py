@@ -127,7 +127,8 @@ def test_serials_in_one_request_are_well_formed_and_unique_and_named_when_not():
 
 
 def test_a_station_s_staff_move_and_count_their_own_station_s_stock_only():
-    dispatcher, tech, boss = Actor("d", "dispatcher", "ST01"), Actor("t", "technician", "ST01"), Actor("s", "supervisor")
+    dispatcher, tech = Actor("d", "dispatcher", "ST01"), Actor("t", "technician", "ST01")
+    boss = Actor("s", "supervisor")
     assert stock.station_of(dispatcher, "ST01") == "ST01" and stock.station_of(boss, "ST02") == "ST02"
     with pytest.raises(PermissionDenied):
         stock.station_of(dispatcher, "ST02")

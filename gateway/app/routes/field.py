@@ -4,7 +4,7 @@ another's order does not exist for them (404), a step out of order is 409 illega
 carry `Idempotency-Key`: a retried request answers the first result instead of a 409."""
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Awaitable, Callable
 
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
@@ -38,9 +38,10 @@ async def pull_work_orders(user: FieldWorker, client: FieldClient,
     return page(WorkOrderFeed.from_proto(await client.PullWorkOrders(request)))
 
 
-async def _step(once, call) -> JSONResponse:
+async def _step(once, call: Callable[[], Awaitable]) -> JSONResponse:
+    """A step's answer, made only when `once` has no earlier answer to its Idempotency-Key."""
     async def run() -> JSONResponse:
-        return selected(WorkOrderPublic.from_proto(await call))
+        return selected(WorkOrderPublic.from_proto(await call()))
     return await once(run)
 
 
@@ -48,16 +49,16 @@ async def _step(once, call) -> JSONResponse:
 async def accept_work_order(work_order_no: WorkOrderNo, user: FieldWorker, client: FieldClient,
                             once: Idempotent) -> JSONResponse:
     """The technician takes on an order assigned to them."""
-    return await _step(once, client.AcceptWorkOrder(pb.FieldStepRequest(work_order_no=work_order_no,
-                                                                        actor=actor(user))))
+    step = pb.FieldStepRequest(work_order_no=work_order_no, actor=actor(user))
+    return await _step(once, lambda: client.AcceptWorkOrder(step))
 
 
 @router.post("/workOrders/{workOrderNo}/arrive", response_model=WorkOrderPublic)
 async def arrive_at_work_order(work_order_no: WorkOrderNo, user: FieldWorker, client: FieldClient,
                                once: Idempotent) -> JSONResponse:
     """On site: records the arrival, and whether it was within the order's due time (`onTime`)."""
-    return await _step(once, client.ArriveAtWorkOrder(pb.FieldStepRequest(work_order_no=work_order_no,
-                                                                          actor=actor(user))))
+    step = pb.FieldStepRequest(work_order_no=work_order_no, actor=actor(user))
+    return await _step(once, lambda: client.ArriveAtWorkOrder(step))
 
 
 @router.post("/workOrders/{workOrderNo}/complete", response_model=WorkOrderPublic)
@@ -67,7 +68,7 @@ async def complete_work_order(work_order_no: WorkOrderNo, body: WorkOrderComplet
     naming it, and nothing changes); it becomes installed at the customer's, and removed devices go into
     the technician's hands to carry back. A digital TV install or conversion installs one smart card and
     one set-top box (422 otherwise). Completing twice is 409 illegal-transition."""
-    return await _step(once, client.CompleteWorkOrder(body.to_proto(work_order_no, user)))
+    return await _step(once, lambda: client.CompleteWorkOrder(body.to_proto(work_order_no, user)))
 
 
 @router.post("/workOrders/{workOrderNo}/returnUnfinished", response_model=WorkOrderPublic)
@@ -75,7 +76,7 @@ async def return_work_order_unfinished(work_order_no: WorkOrderNo, body: WorkOrd
                                        client: FieldClient, once: Idempotent) -> JSONResponse:
     """The visit could not finish: the order goes back to its station to be dispatched again (off the
     technician's list, its slot given back)."""
-    return await _step(once, client.ReturnUnfinished(pb.ReturnUnfinishedRequest(
+    return await _step(once, lambda: client.ReturnUnfinished(pb.ReturnUnfinishedRequest(
         work_order_no=work_order_no, reason=body.reason, notes=body.notes, actor=actor(user))))
 
 

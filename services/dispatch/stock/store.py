@@ -1,7 +1,8 @@
 """The SQL of device stock: devices by serial and every move of one, set-based for receipts of thousands."""
 from __future__ import annotations
 
-DEVICE_COLUMNS = "serial, kind, model, state, station_code, technician, work_order_no, customer_no, updated_at, updated_by"
+DEVICE_COLUMNS = ("serial, kind, model, state, station_code, technician, work_order_no, customer_no, updated_at, "
+                  "updated_by")
 
 # Records the moves of the devices a statement changed (CTE `moved`: serial, from_state and the new row).
 _RECORD = """INSERT INTO device_movement (serial, action, from_state, to_state, station_code, technician,
