@@ -4,6 +4,7 @@ against the technician's stock (all or nothing) with work_order_completed in the
 unfinished that re-dispatches, and device stock received, issued, handed back, counted and listed."""
 from __future__ import annotations
 
+import threading
 import uuid
 from datetime import date, datetime, timedelta
 
@@ -11,6 +12,7 @@ import pytest
 
 from services.dispatch import events, store
 from services.dispatch.domain.access import Actor
+from services.dispatch.field.handlers import FieldHandlers
 from services.dispatch.handlers import DispatchHandlers, transition
 from tests.integration.dispatch_env import (bearer, customer, customer_db, customer_with_line, db,  # noqa: F401
                                             dispatch, gateway_db, gw, service_ordered)
@@ -275,3 +277,35 @@ def test_stock_is_received_whole_issued_handed_back_counted_and_listed(gw):
     counts = gw.get("/api/v1/stock", headers=bearer(gw, "supervisor")).json()["data"]
     mine = {(c["state"]): c["count"] for c in counts if c["stationCode"] == "ST05" and c["model"] == model}
     assert mine == {"in_stock": 2997, "issued": 2, "faulty": 1}
+
+
+def test_a_pull_waits_for_a_change_in_flight_so_a_later_number_never_hides_an_earlier_one(db):
+    """Numbers are taken in one order and committed in another: the pull waits for the technician's
+    changes still in flight instead of reading past them (migration 0020)."""
+    tech = "tech-st02-3"
+    first, second = product_order(db, station="ST02"), product_order(db, station="ST02")
+    for no in (first, second):
+        act(db, no, "assign", technician=tech)
+    field = FieldHandlers(db, "Asia/Shanghai")
+    cursor = field.pull(Actor(tech, "technician", "ST02"), None, 100)["cursor"]
+    taken, release, pulled = threading.Event(), threading.Event(), {}
+
+    def slow_change():  # takes its number first, commits last
+        with db.transaction() as cur:
+            transition(cur, store.work_order(cur, first, lock=True), "assign", BOSS, fields={"technician": tech})
+            taken.set()
+            release.wait(10)
+
+    writer = threading.Thread(target=slow_change)
+    writer.start()
+    assert taken.wait(10)
+    act(db, second, "assign", technician=tech)  # a higher number, committed at once
+    reader = threading.Thread(target=lambda: pulled.update(field.pull(Actor(tech, "technician", "ST02"), cursor, 100)))
+    reader.start()
+    reader.join(0.5)
+    assert reader.is_alive(), "the pull waits for the change in flight"
+    release.set()
+    writer.join(10)
+    reader.join(10)
+    assert [o["work_order_no"] for o in pulled["orders"]] == [first, second], "in the order they were numbered"
+    assert pulled["cursor"] >= max(o["change_seq"] for o in pulled["orders"])
