@@ -22,7 +22,7 @@ class StockHandlers:
     def receive(self, station_code: str, kind: str, model: str, serials: list[str], actor: Actor) -> dict:
         """Devices into a station's stock, all or none: a serial already known refuses the whole receipt,
         naming the serials, so a pallet scanned twice is not half received."""
-        station_code = stock.station_of(actor, key("stationCode", station_code).upper())
+        station_code = stock.station_of(actor, key("stationCode", station_code))
         kind, model, serials = stock.kind(kind), stock.model(model), stock.serials(serials)
         with self.db.transaction() as cur:
             core_store.ensure_station(cur, station_code, station_code)
@@ -54,7 +54,7 @@ class StockHandlers:
 
     def counts(self, station_code: str | None, actor: Actor) -> list[dict]:
         """Devices per station, kind, model and state: a station's staff see their own station's."""
-        station_code = key("stationCode", station_code).upper() if station_code else None
+        station_code = key("stationCode", station_code) if station_code else None
         if actor.scope and actor.role in stock.STATION_ROLES:
             station_code = stock.station_of(actor, station_code or actor.scope)
         with self.db.transaction() as cur:
