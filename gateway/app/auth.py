@@ -87,6 +87,16 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "workOrders:claim": frozenset({Role.TECHNICIAN}),
     "technicians:read": frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
     "technicians:write": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    # The steps of a visit are the order's own technician's; the customer's confirmation code is told to the
+    # customer by the front line and never shown to the technician who must hear it from the customer.
+    "workOrders:field": frozenset({Role.TECHNICIAN}),
+    "workOrders:confirmationCode": frozenset({Role.COUNTER, Role.AGENT, Role.SUPERVISOR, Role.ADMIN}),
+    # Device stock: a station's staff see its stock (a technician what they carry); dispatchers receive and
+    # issue their station's, supervisors any; devices come back from the technician who carries them or
+    # through their station's dispatcher.
+    "stock:read": frozenset({Role.DISPATCHER, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
+    "stock:write": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    "stock:return": frozenset({Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR}),
 }
 
 

@@ -13,6 +13,8 @@ from bss.billing.v1.collection_pb2_grpc import CollectionServiceStub
 from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
 from bss.customer.v1.orders_pb2_grpc import ProductOrderServiceStub
 from bss.dispatch.v1.scheduling_pb2_grpc import SchedulingServiceStub
+from bss.dispatch.v1.field_pb2_grpc import FieldServiceStub
+from bss.dispatch.v1.stock_pb2_grpc import StockServiceStub
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -118,6 +120,11 @@ WorkOrderAssigner = Annotated[User, Depends(require("workOrders:assign"))]
 WorkOrderClaimer = Annotated[User, Depends(require("workOrders:claim"))]
 TechnicianReader = Annotated[User, Depends(require("technicians:read"))]
 TechnicianWriter = Annotated[User, Depends(require("technicians:write"))]
+FieldWorker = Annotated[User, Depends(require("workOrders:field"))]
+ConfirmationCodeReader = Annotated[User, Depends(require("workOrders:confirmationCode"))]
+StockReader = Annotated[User, Depends(require("stock:read"))]
+StockWriter = Annotated[User, Depends(require("stock:write"))]
+StockReturner = Annotated[User, Depends(require("stock:return"))]
 
 
 def client_of(peer: str, stub: type | None = None) -> Any:
@@ -139,12 +146,9 @@ CollectionClient = client_of("billing", CollectionServiceStub)
 WorkOrderClient = client_of("dispatch")
 SchedulingClient = client_of("dispatch", SchedulingServiceStub)
 
-
-async def _order_client(request: Request) -> Client:
-    return request.app.state.channels.client("customer", request.state.correlation_id, ProductOrderServiceStub)
-
-
-OrderClient = Annotated[Client, Depends(_order_client)]
+OrderClient = client_of("customer", ProductOrderServiceStub)
+FieldClient = client_of("dispatch", FieldServiceStub)
+StockClient = client_of("dispatch", StockServiceStub)
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

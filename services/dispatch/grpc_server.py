@@ -11,10 +11,12 @@ from services.common.db import Database
 from services.common.inputrules import TEXT_MAX, key, prose
 
 from .customer_lookup import CustomerLookup
+from .field.servicer import register as register_field
 from .handlers import DispatchHandlers
 from .messages import actor, work_order_pb
 from .scheduling.servicer import register as register_scheduling
 from .settings import DispatchSettings
+from .stock.servicer import register as register_stock
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["WorkOrderService"].full_name
 
@@ -56,4 +58,5 @@ def register(server, settings: DispatchSettings, db: Database) -> list[str]:
     handlers = DispatchHandlers(db, settings.timezone)
     pb_grpc.add_WorkOrderServiceServicer_to_server(
         WorkOrderServicer(handlers, CustomerLookup(settings.customer_grpc)), server)
-    return [SERVICE_NAME, *register_scheduling(server, settings, db)]
+    return [SERVICE_NAME, *register_scheduling(server, settings, db), *register_field(server, settings, db),
+            *register_stock(server, settings, db)]
