@@ -12,11 +12,11 @@ from services.common.errors import InvalidArgument
 from services.common.inputrules import TEXT_MAX, prose
 
 from .. import events
-from .. import store as core_store
 from ..domain import completion, feed, sla
 from ..domain.access import Actor
 from ..domain.states import next_state
 from ..handlers import transition, visible_order
+from ..scheduling.booking import release_place
 from ..stock import handlers as stock
 from . import store
 
@@ -75,8 +75,7 @@ class FieldHandlers:
         notes = prose("notes", notes, TEXT_MAX)
         with self.db.transaction() as cur:
             order = visible_order(cur, work_order_no, actor, lock=True)
-            if order["slot_day"] is not None:  # a refused return rolls this back with the rest
-                core_store.release_slot(cur, order["station_code"], order["slot_day"], order["slot"])
+            release_place(cur, order)  # a refused return rolls this back with the rest
             # Without its slot an order is due again only if its clock does not run from a booking (a repair).
             due = sla.due_at(order["type"], order["created_at"], None, None, self.tz)
             return transition(cur, order, "return_unfinished", actor, {"reason": reason, "notes": notes},
