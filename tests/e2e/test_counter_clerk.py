@@ -124,3 +124,75 @@ def test_legacy_change_is_followed(suite):
             return
         time.sleep(1)
     raise AssertionError("the CMS phone change did not reach the customer record")
+
+
+def wait_until(what: str, probe, timeout: float = 60.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if (answer := probe()) is not None:
+            return answer
+        time.sleep(0.5)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_digital_tv_order_is_installed_by_a_technician_and_shows_in_the_360_view(suite):
+    """A counter clerk orders digital TV for a customer and books the visit; the station's dispatcher
+    receives a set-top box and a smart card into stock, issues them to an installer and assigns the order;
+    the technician's phone pulls it, and the technician accepts, arrives and completes it with the devices
+    and the customer's confirmation code. The customer service then activates the service, records the
+    devices and entitles the card in the legacy SMS."""
+    customer_no, _, _, _ = both_systems_customer(suite)
+    clerk = login(suite, "counter")
+    ordered = clerk.post("/productOrders", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
+        "customerNo": customer_no, "orderType": "install", "kind": "digital_tv", "productCode": "BASIC"})
+    assert ordered.status_code == 201, ordered.text
+    order = ordered.json()
+    station = order["premises"]["station"]["code"]
+    work_order_no = wait_until("the work order of the product order", lambda: clerk.get(
+        f"/productOrders/{order['id']}").json()["workOrderNo"])
+
+    slots = clerk.get("/appointmentSlots", params={"workOrderNo": work_order_no}).json()["data"]
+    booked = clerk.post("/appointments", json={"workOrderNo": work_order_no, "day": slots[0]["day"],
+                                               "slot": slots[0]["slot"]})
+    assert booked.status_code == 201, booked.text
+    code = clerk.get(f"/workOrders/{work_order_no}/confirmationCode").json()["confirmationCode"]
+
+    dispatcher = login(suite, "dispatcher" if station == "ST01" else f"dispatcher-{station.lower()}")
+    technician_name = f"tech-{station.lower()}-2"  # the station's installer (services/dispatch/demo.py)
+    card, stb = f"8{uuid.uuid4().int % 10**15:015d}", f"STB{uuid.uuid4().int % 10**12:012d}"
+    for kind, serial, model in (("smart_card", card, "CA-2026"), ("stb", stb, "HD-S1")):
+        received = dispatcher.post("/stock/receipts", json={"stationCode": station, "kind": kind, "model": model,
+                                                            "serials": [serial]})
+        assert received.status_code == 201, received.text
+    assert dispatcher.post("/stock/issues", json={"technician": technician_name,
+                                                  "serials": [card, stb]}).status_code == 200
+    assigned = dispatcher.post(f"/workOrders/{work_order_no}/assign", json={"technician": technician_name})
+    assert assigned.status_code == 200, assigned.text
+
+    technician = login(suite, technician_name)
+    pulled = technician.get("/technicians/me/workOrders").json()
+    mine = next(o for o in pulled["data"] if o["id"] == work_order_no)
+    assert mine["customerNo"] == customer_no and mine["slot"]["day"] == slots[0]["day"]
+    assert technician.get(f"/workOrders/{work_order_no}/confirmationCode").status_code == 403
+    for step in ("accept", "arrive"):
+        assert technician.post(f"/workOrders/{work_order_no}/{step}").status_code == 200
+    done = technician.post(f"/workOrders/{work_order_no}/complete", json={
+        "resultCode": "installed", "devicesInstalled": [{"kind": "smart_card", "serial": card},
+                                                        {"kind": "stb", "serial": stb}],
+        "signalReadings": {"rxLevelDbuv": 62.5, "mer": 34.1}, "notes": "客厅安装", "confirmationCode": code})
+    assert done.status_code == 200, done.text
+    assert done.json()["state"] == "completed"
+    synced = technician.get("/technicians/me/workOrders", params={"since": pulled["cursor"]}).json()
+    assert [o["state"] for o in synced["data"] if o["id"] == work_order_no] == ["completed"]
+
+    wait_until("the product order completed", lambda: clerk.get(f"/productOrders/{order['id']}").json()["state"]
+               == "completed" or None)
+    view = clerk.get(f"/customers/{customer_no}").json()
+    service = next(s for s in view["services"] if s["serviceNo"] == order["serviceNo"])
+    assert service["state"] == "active" and service["origin"] == "sms"
+    assert {card, stb} <= {d["serial"] for d in view["devices"]}
+    assert work_order_no not in {w["id"] for w in view["openWorkOrders"]}
+    with suite.db("BSS_LEGACY_SMS_URL") as conn, conn.cursor() as cur:
+        cur.execute("SELECT e.product_id, e.status, t.serial_no FROM entitlement e JOIN smartcard c USING (card_no) "
+                    "LEFT JOIN stb t ON t.card_no = c.card_no WHERE c.card_no = %s", (card,))
+        assert cur.fetchall() == [("BASIC", "A", stb)]
