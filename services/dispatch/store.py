@@ -28,8 +28,11 @@ FILTERS = {
 
 
 def ensure_station(cur, station_code: str, station_name: str) -> None:
-    cur.execute("""INSERT INTO station (station_code, station_name) VALUES (%s, %s)
-                   ON CONFLICT (station_code) DO NOTHING""", (station_code, station_name or station_code))
+    # A station first seen without its name (a stock receipt) is named by the first order that brings it.
+    cur.execute("""INSERT INTO station AS s (station_code, station_name) VALUES (%s, %s)
+                   ON CONFLICT (station_code) DO UPDATE SET station_name = EXCLUDED.station_name
+                   WHERE s.station_name = s.station_code AND EXCLUDED.station_name <> EXCLUDED.station_code""",
+                (station_code, station_name or station_code))
 
 
 def insert_work_order(cur, values: dict) -> dict | None:

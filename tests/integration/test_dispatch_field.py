@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.dispatch import events, store
+from services.dispatch.demo import demo
 from services.dispatch.domain.access import Actor
 from services.dispatch.field.handlers import FieldHandlers
 from services.dispatch.handlers import DispatchHandlers, transition
@@ -19,6 +20,12 @@ from tests.integration.dispatch_env import (bearer, customer, customer_db, custo
 from tests.integration.test_gateway import assert_problem
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module", autouse=True)
+def roster(settings, dispatch):  # noqa: F811
+    """The demo stations' technicians on the roster (devices are issued only to a technician on it)."""
+    demo(settings)
 
 BOSS = Actor("sup-test", "supervisor")
 
@@ -264,6 +271,11 @@ def test_stock_is_received_whole_issued_handed_back_counted_and_listed(gw):
                            headers=st05), 409, "device-not-in-stock")
     assert_problem(gw.post("/api/v1/stock/issues", json={"technician": "tech-st05-2", "serials": boxes[5:6]},
                            headers=bearer(gw, "dispatcher")), 409, "device-not-in-stock")
+    # Only to a technician on the roster, of the station whose stock it is.
+    assert_problem(gw.post("/api/v1/stock/issues", json={"technician": "tech-nobody", "serials": boxes[5:6]},
+                           headers=st05), 404, "unknown-technician")
+    assert_problem(gw.post("/api/v1/stock/issues", json={"technician": "tech-st01-1", "serials": boxes[5:6]},
+                           headers=bearer(gw, "supervisor")), 409, "device-not-in-stock")
     mine = gw.get("/api/v1/technicians/me/stock", params={"limit": 100}, headers=bearer(gw, "tech-st05-1")).json()
     assert set(boxes[:3]) <= {d["serial"] for d in mine["data"]}
     listed = gw.get("/api/v1/technicians/tech-st05-1/stock", params={"limit": 100}, headers=st05).json()["data"]

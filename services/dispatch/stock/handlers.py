@@ -4,7 +4,7 @@ the completion's transaction."""
 from __future__ import annotations
 
 from services.common.db import Database
-from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
+from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument, NotFound
 from services.common.inputrules import key, number
 from services.common.paging import page_bounds
 
@@ -12,6 +12,7 @@ from .. import store as core_store
 from ..domain import stock
 from ..domain.access import Actor
 from ..domain.completion import Device
+from ..scheduling import store as roster
 from . import store
 
 
@@ -36,8 +37,11 @@ class StockHandlers:
         """Devices from station stock into a technician's hands; a dispatcher issues from their own station."""
         technician, serials = _username(technician), stock.serials(serials)
         with self.db.transaction() as cur:
-            _held(cur, serials, "issue", lambda d: stock.may_move(actor, d),
-                  ("in your station's stock", "device-not-in-stock"))
+            who = roster.technician(cur, technician)
+            if who is None or not who["active"]:
+                raise NotFound(f"{technician} is not an active technician on the roster", reason="unknown-technician")
+            _held(cur, serials, "issue", lambda d: stock.may_move(actor, d) and d["station_code"] == who["station_code"],
+                  (f"in the stock of {technician}'s station", "device-not-in-stock"))
             store.move(cur, "issue", serials, {"state": "issued", "technician": technician}, actor.username)
             return list(store.devices(cur, serials).values())
 
