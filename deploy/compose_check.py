@@ -15,11 +15,13 @@ engine), so it meets neither the local PostgreSQL and RabbitMQ nor another check
    published), waits until the 360 view shows it suspended and the CMS line has status 2, and a
    `restoration_requested` brings it back; publishes both again with the same event ids, waits until the
    customer worker logs them as already handled, and checks nothing changed: each request written back
-   and audited once (rows in the customer schema) and its service event published once; finally checks a
-   change in the CMS reaches search (the worker's sync);
+   and audited once (rows in the customer schema) and its service event published once; checks a
+   change in the CMS reaches search (the worker's sync); billing and a bank's return file; finally a
+   broadband install ordered at the counter, dispatched as one work order, completed by the station's
+   technician with a card from their stock, and activated by the customer service;
 3. runs every process that publishes no port (scalable_services) as two replicas, waits for health and
    tours again: two relays must not publish an event twice, two workers must carry out each billing
-   request once and still follow changes;
+   request once, make one work order of each product order, and still follow changes;
 4. always `down -v`, and removes its image tag.
 
 Not part of `make test`: it needs a Docker engine, and exits non-zero saying so when there is none.
@@ -315,6 +317,46 @@ class Tour:
         posted = [e for e in ledger["data"] if e["paymentNo"] == first["id"] and e["kind"] == "payment"]
         expect(len(posted) == 1, f"payment {first['id']} is in the ledger {len(posted)} times")
 
+    def field_work_is_dispatched(self, gateway: str, clerk: httpx.Client, customer_no: str) -> str:
+        """A broadband install ordered at the counter becomes one work order (dispatch's worker, however
+        many replicas); the station's dispatcher assigns it to its generalist, who completes it with a
+        smart card from their demo stock; the customer service then activates the ordered service."""
+        ordered = expect_status(clerk.post("/productOrders", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
+            "customerNo": customer_no, "orderType": "install", "kind": "broadband", "productCode": "BB50"}),
+            201, "a product order")
+        station = ordered["premises"]["station"]["code"]
+        deadline, work_order_no = time.monotonic() + FOLLOW_TIMEOUT_S, None
+        while work_order_no is None and time.monotonic() < deadline:
+            work_order_no = clerk.get(f"/productOrders/{ordered['id']}").json()["workOrderNo"] or time.sleep(1)
+        expect(work_order_no is not None, f"product order {ordered['id']} got no work order (dispatch's worker?)")
+        made = clerk.get("/workOrders", params={"customerNo": customer_no, "open": "true", "limit": 100}).json()
+        expect([w["productOrderNo"] for w in made["data"]].count(ordered["id"]) == 1,
+               f"product order {ordered['id']} made other than one work order")
+        dispatcher = sign_in(gateway, "dispatcher" if station == "ST01" else f"dispatcher-{station.lower()}")
+        technician_name = f"tech-{station.lower()}-1"
+        expect_status(dispatcher.post(f"/workOrders/{work_order_no}/assign", json={"technician": technician_name}),
+                      200, f"assigning {work_order_no}")
+        technician = sign_in(gateway, technician_name)
+        carried = expect_status(technician.get("/technicians/me/stock", params={"limit": 100}), 200, "their stock")
+        card = next(d["serial"] for d in carried["data"] if d["kind"] == "smart_card" and d["state"] == "issued")
+        expect(work_order_no in {w["id"] for w in technician.get("/technicians/me/workOrders").json()["data"]},
+               f"{technician_name}'s phone does not get {work_order_no}")
+        for step in ("accept", "arrive"):
+            expect_status(technician.post(f"/workOrders/{work_order_no}/{step}"), 200, f"{step} {work_order_no}")
+        code = clerk.get(f"/workOrders/{work_order_no}/confirmationCode").json()["confirmationCode"]
+        expect_status(technician.post(f"/workOrders/{work_order_no}/complete", json={
+            "resultCode": "installed", "devicesInstalled": [{"kind": "smart_card", "serial": card}],
+            "confirmationCode": code}), 200, f"completing {work_order_no}")
+        deadline, state = time.monotonic() + FOLLOW_TIMEOUT_S, None
+        while state != "completed" and time.monotonic() < deadline:
+            state = clerk.get(f"/productOrders/{ordered['id']}").json()["state"]
+            time.sleep(1)
+        expect(state == "completed", f"product order {ordered['id']} is {state} after its work order completed")
+        view = clerk.get(f"/customers/{customer_no}").json()
+        expect(any(s["serviceNo"] == ordered["serviceNo"] and s["state"] == "active" for s in view["services"]),
+               f"the ordered service {ordered['serviceNo']} is not active in the 360 view")
+        return f"product order {ordered['id']} installed by {technician_name} through work order {work_order_no}"
+
     def a_bank_answers_its_batch(self, gateway: str) -> str | None:
         """A bank, as its own user, downloads a batch of the demo's collection run that no file answered
         yet, reads it as the bank does, and uploads its return file (every debit paid): the import report
@@ -374,6 +416,7 @@ class Tour:
         answered = self.a_bank_answers_its_batch(gateway)
         expect(answered is not None, "the demo's collection run left no debit batch for any bank")
         say(answered)
+        say(self.field_work_is_dispatched(gateway, clerk, customer_no))
 
 
 def project_env(name: str) -> dict[str, str]:
