@@ -5,9 +5,9 @@ import pytest
 from services.common.errors import IllegalTransition, InvalidArgument
 from services.billing.domain.states import INITIAL, MACHINES, events, states, transition
 
-LEGAL = [(m, s, e, to) for m, table in MACHINES.items() for (s, e), to in table.items()]
+LEGAL = [(m, s, e, to) for m, machine in MACHINES.items() for (s, e), to in machine.transitions.items()]
 ILLEGAL = [(m, s, e) for m in MACHINES for s, e in itertools.product(sorted(states(m)), sorted(events(m)))
-           if (s, e) not in MACHINES[m]]
+           if (s, e) not in MACHINES[m].transitions]
 
 
 @pytest.mark.parametrize("machine,state,event,expected", LEGAL)
@@ -27,7 +27,7 @@ def test_every_other_pair_is_illegal(machine, state, event):
     ("write_off", "approved"), ("write_off", "rejected"), ("write_off", "withdrawn"),
 ])
 def test_terminal_states_have_no_way_out(machine, terminal):
-    assert not [k for k in MACHINES[machine] if k[0] == terminal]
+    assert not [k for k in MACHINES[machine].transitions if k[0] == terminal]
 
 
 @pytest.mark.parametrize("machine", sorted(MACHINES))
@@ -35,7 +35,7 @@ def test_every_state_is_reachable_from_the_initial_one(machine):
     seen, todo = {INITIAL[machine]}, [INITIAL[machine]]
     while todo:
         s = todo.pop()
-        for (frm, _), to in MACHINES[machine].items():
+        for (frm, _), to in MACHINES[machine].transitions.items():
             if frm == s and to not in seen:
                 seen.add(to)
                 todo.append(to)

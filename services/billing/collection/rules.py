@@ -82,7 +82,7 @@ def note(text: str) -> str | None:
 
 def leaving(machine: str, event: str) -> list[str]:
     """The states `event` may move a `machine` out of: what a set-based UPDATE's WHERE allows."""
-    return sorted(s for s, e in states.MACHINES[machine] if e == event)
+    return sorted(s for s, e in states.MACHINES[machine].transitions if e == event)
 
 
 @dataclass(frozen=True)

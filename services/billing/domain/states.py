@@ -6,7 +6,8 @@ partial payment, a bank downloading its file again).
 """
 from __future__ import annotations
 
-from services.common.errors import IllegalTransition, InvalidArgument
+from services.common.errors import InvalidArgument
+from services.common.statemachine import StateMachine
 
 # A bill's collection state. Being on hold (a complaint disputes it) stops collection and dunning; the
 # hold is released into the state the bill's payments and due date put it in, which the caller knows.
@@ -76,38 +77,28 @@ WRITE_OFF: dict[tuple[str, str], str] = {
     ("proposed", "withdraw"): "withdrawn",
 }
 
-MACHINES: dict[str, dict[tuple[str, str], str]] = {
-    "bill": BILL, "debit": DEBIT, "mandate": MANDATE, "debit_batch": DEBIT_BATCH, "write_off": WRITE_OFF,
-}
+MACHINES: dict[str, StateMachine] = {
+    name: StateMachine(name.replace("_", " "), table) for name, table in
+    (("bill", BILL), ("debit", DEBIT), ("mandate", MANDATE), ("debit_batch", DEBIT_BATCH), ("write_off", WRITE_OFF))}
 INITIAL = {"bill": "issued", "debit": "pending", "mandate": "pending", "debit_batch": "created",
            "write_off": "proposed"}
 
 
 def states(machine: str) -> set[str]:
-    table = _table(machine)
-    return {s for s, _ in table} | set(table.values())
+    return set(_machine(machine).states)
 
 
 def events(machine: str) -> set[str]:
-    return {e for _, e in _table(machine)}
+    return set(_machine(machine).actions)
 
 
 def transition(machine: str, state: str, event: str) -> str:
     """The state `event` moves a `machine` in `state` to; IllegalTransition when it may not happen now,
     InvalidArgument for a machine, state or event that does not exist."""
-    table = _table(machine)
-    if event not in events(machine):
-        expected = ", ".join(sorted(events(machine)))
-        raise InvalidArgument(f"unknown {machine} event {event!r}; expected one of {expected}", reason="unknown-event")
-    if state not in states(machine):
-        raise InvalidArgument(f"unknown {machine} state {state!r}", reason="unknown-state")
-    try:
-        return table[(state, event)]
-    except KeyError:
-        raise IllegalTransition(f"cannot {event} a {machine.replace('_', ' ')} that is {state}") from None
+    return _machine(machine).next_state(state, event)
 
 
-def _table(machine: str) -> dict[tuple[str, str], str]:
+def _machine(machine: str) -> StateMachine:
     try:
         return MACHINES[machine]
     except KeyError:

@@ -4,7 +4,7 @@ An action not in the table for the current state is an IllegalTransition, never 
 """
 from __future__ import annotations
 
-from services.common.errors import IllegalTransition, InvalidArgument
+from services.common.statemachine import StateMachine
 
 ACTIONS = ("suspend", "restore", "disconnect")
 
@@ -20,12 +20,5 @@ TRANSITIONS: dict[tuple[str, str], str] = {
 # The event each transition publishes.
 EVENTS = {"suspended": "service_suspended", "active": "service_restored", "disconnected": "service_disconnected"}
 
-
-def next_state(state: str, action: str) -> str:
-    if action not in ACTIONS:
-        raise InvalidArgument(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}",
-                              reason="unknown-action")
-    try:
-        return TRANSITIONS[(state, action)]
-    except KeyError:
-        raise IllegalTransition(f"cannot {action} a service that is {state}") from None
+SERVICE = StateMachine("service", TRANSITIONS)
+next_state = SERVICE.next_state

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from services.common import inputrules
 from services.common.errors import AlreadyExists, IllegalTransition, InvalidArgument
+from services.common.statemachine import StateMachine
 
 from ..legacy.ports import Equipment
 
@@ -41,11 +42,8 @@ CREATES = {"install": None, "digital_conversion": "digital_tv"}
 ORIGIN_OF_KIND = {"analog_tv": "cms", "digital_tv": "sms", "broadband": "sms"}
 
 
-def next_state(state: str, action: str) -> str:
-    try:
-        return TRANSITIONS[(state, action)]
-    except KeyError:
-        raise IllegalTransition(f"cannot {action} an order that is {state}", reason="order-not-open") from None
+ORDER = StateMachine("product order", TRANSITIONS, refusal="order-not-open")
+next_state = ORDER.next_state
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ An action not in the table for the current state is an IllegalTransition (HTTP 4
 """
 from __future__ import annotations
 
-from services.common.errors import IllegalTransition, InvalidArgument
+from services.common.errors import InvalidArgument
+from services.common.statemachine import StateMachine
 
 TYPES = ("install", "repair", "relocation", "digital_conversion", "equipment_swap", "disconnect", "reconnect")
 STATES = ("open", "scheduled", "assigned", "accepted", "on_site", "completed", "cancelled")
@@ -37,7 +38,9 @@ TRANSITIONS: dict[tuple[str, str], str] = {
     ("accepted", "cancel"): "cancelled",
     ("completed", "reopen"): "open",
 }
-ACTIONS = tuple(sorted({action for _, action in TRANSITIONS}))
+WORK_ORDER = StateMachine("work order", TRANSITIONS)
+next_state = WORK_ORDER.next_state
+ACTIONS = tuple(sorted(WORK_ORDER.actions))
 
 # The event each action publishes (decision support follows them; the customer service and billing
 # act on work_order_completed).
@@ -48,17 +51,6 @@ EVENTS = {"schedule": "work_order_scheduled", "assign": "work_order_assigned", "
 TECHNICIAN_ACTIONS = ("accept", "arrive", "complete", "return_unfinished")
 # A completed order changes only by a supervisor's decision.
 SUPERVISOR_ACTIONS = ("reopen",)
-
-
-def next_state(state: str, action: str) -> str:
-    if action not in ACTIONS:
-        raise InvalidArgument(f"unknown action {action!r}; expected one of {', '.join(ACTIONS)}",
-                              reason="unknown-action")
-    try:
-        return TRANSITIONS[(state, action)]
-    except KeyError:
-        raise IllegalTransition(f"cannot {action.replace('_', ' ')} a work order that is "
-                                f"{state.replace('_', ' ')}", reason="illegal-transition") from None
 
 
 def may_take(action: str, role: str, username: str, technician: str | None) -> bool:
