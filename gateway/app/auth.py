@@ -76,6 +76,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
                                   Role.ADMIN}),
     "workOrders:create": frozenset({Role.COUNTER, Role.AGENT, Role.DISPATCHER, Role.SUPERVISOR}),
     "workOrders:change": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
+    # A conversion campaign books stations' slots for months: oversight starts it; dispatchers follow it
+    # (and list its orders of their station).
+    "campaigns:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "campaigns:read": frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -11,6 +11,7 @@ from bss.billing.v1 import bill_document_pb2_grpc, catalog_pb2_grpc, runs_pb2_gr
 from bss.billing.v1.dunning_pb2_grpc import DunningServiceStub
 from bss.billing.v1.collection_pb2_grpc import CollectionServiceStub
 from bss.billing.v1.payments_pb2_grpc import PaymentServiceStub
+from bss.dispatch.v1 import campaigns_pb2_grpc
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -109,6 +110,8 @@ ReportReader = Annotated[User, Depends(require("collectionReports:read"))]
 WorkOrderReader = Annotated[User, Depends(require("workOrders:read"))]
 WorkOrderCreator = Annotated[User, Depends(require("workOrders:create"))]
 WorkOrderChanger = Annotated[User, Depends(require("workOrders:change"))]
+CampaignRunner = Annotated[User, Depends(require("campaigns:run"))]
+CampaignReader = Annotated[User, Depends(require("campaigns:read"))]
 
 
 def client_of(peer: str, stub: type | None = None) -> Any:
@@ -128,6 +131,7 @@ BillDocumentClient = client_of("billing", bill_document_pb2_grpc.BillDocumentSer
 DunningClient = client_of("billing", DunningServiceStub)
 CollectionClient = client_of("billing", CollectionServiceStub)
 WorkOrderClient = client_of("dispatch")
+CampaignClient = client_of("dispatch", campaigns_pb2_grpc.CampaignServiceStub)
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]
