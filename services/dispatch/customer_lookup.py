@@ -1,5 +1,6 @@
 """What dispatch asks the customer service when an order does not come with it: who the customer is,
-where the service is and which station covers it (a fault call names only the customer and service)."""
+where the service is and which station covers it (a fault call names only the customer and service), and
+which homes of some areas have a service of a kind (a conversion campaign's analog homes)."""
 from __future__ import annotations
 
 from typing import Iterator

@@ -19,12 +19,13 @@ import psycopg2.extras
 from services.common import workcalendar_store
 from services.common.background import awaited
 from services.common.bulkjob import Run, analyze, bulk_job, job_connection
-from services.common.copy import CopyWriter, InBackground, copy_line
+from services.common.copy import CopyWriter, InBackground, column_lines
 from services.common.db import Database
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
 from services.common.inputrules import key, prose
 from services.common.outbox import emit
 
+from .. import events
 from ..customer_lookup import CustomerLookup
 from ..domain import campaign as rules
 from ..domain.access import Actor
@@ -132,18 +133,14 @@ class CampaignHandlers:
         self._progress(run)
         with run.phase("orders"):
             run.counts["orders"] = store.insert_orders(
-                cur, run.id, campaign_no, f"数字化改造 {campaign_no}：{record['name']}", record["requested_by"],
-                self.settings.timezone)
+                cur, run.id, f"数字化改造 {campaign_no}：{record['name']}", record["requested_by"], self.settings.timezone)
             stations = store.schedule_summary(cur)
             run.counts.update(stations=stations, firstDay=min((s["firstDay"] for s in stations), default=None),
                               lastDay=max((s["lastDay"] for s in stations), default=None))
             # One event for the whole campaign, not a work_order_created per order: 600,000 events would
             # flood every consumer for nothing; decision support reads a campaign's orders by its number.
-            emit(cur, NAME, "conversion_campaign_scheduled", {
-                "campaignNo": campaign_no, "name": record["name"], "areaCodes": record["area_codes"],
-                "orders": run.counts["orders"], "skipped": run.counts["skipped"],
-                "unrouted": run.counts["unrouted"], "stations": stations,
-                "firstDay": run.counts["firstDay"], "lastDay": run.counts["lastDay"]})
+            emit(cur, NAME, "conversion_campaign_scheduled",
+                 events.campaign_scheduled(campaign_no, record["name"], record["area_codes"], run.counts))
             analyze(cur, "work_order")
 
     def _stream_homes(self, conn, area_codes: list[str]) -> int:
@@ -153,7 +150,7 @@ class CampaignHandlers:
         writer = CopyWriter(sender, "campaign_home", store.HOME_COLUMNS, batch=20000)
         try:
             for page in self.customers.services_in_areas(area_codes, "analog_tv", "active"):
-                writer.add_lines(map(copy_line, zip(*(getattr(page, c) for c in PAGE_COLUMNS))))
+                writer.add_block(column_lines([getattr(page, c) for c in PAGE_COLUMNS]), len(page.service_no))
             writer.flush()
         finally:
             sender.close()

@@ -29,3 +29,14 @@ CREATE UNIQUE INDEX campaign_request ON campaign (request_id) WHERE status <> 'f
 -- A campaign's orders (GET /workOrders?campaignNo=), in the list's order. No foreign key to campaign: its
 -- check is a trigger per row, and a campaign inserts 600,000 rows that come from the campaign itself.
 CREATE INDEX work_order_campaign ON work_order (campaign_id, due_at, created_at, id) WHERE campaign_id IS NOT NULL;
+
+-- A campaign's 600,000 orders have no product order, request id or technician (yet): the indexes on those
+-- hold only the orders that have one, instead of an entry per campaign order for nothing. Uniqueness and
+-- every lookup (by product order, by request id, a technician's feed) are as before; an INSERT ... ON
+-- CONFLICT DO NOTHING without a target still checks every unique index.
+ALTER TABLE work_order DROP CONSTRAINT work_order_product_order_no_key;
+CREATE UNIQUE INDEX work_order_product_order_no_key ON work_order (product_order_no) WHERE product_order_no IS NOT NULL;
+ALTER TABLE work_order DROP CONSTRAINT work_order_request_id_key;
+CREATE UNIQUE INDEX work_order_request_id_key ON work_order (request_id) WHERE request_id IS NOT NULL;
+DROP INDEX work_order_technician_feed;
+CREATE INDEX work_order_technician_feed ON work_order (technician, change_seq) WHERE technician IS NOT NULL;
