@@ -17,6 +17,7 @@ import logging
 import os
 import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -37,7 +38,7 @@ from services.dispatch.service import SPEC
 from services.dispatch.settings import DispatchSettings
 from services.dispatch.sla_clock.handlers import tick
 from tests.bench.import_bench import bench_settings as customer_bench_settings
-from tests.bench.view_bench import free_port
+from tests.bench.view_bench import cpu_seconds, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 AREAS = ["0101", "0102", "0201", "0202", "0301", "0302", "0401"]
@@ -87,8 +88,40 @@ def prepare(settings: DispatchSettings, start: date) -> float:
 
 
 @contextmanager
-def customer_server(log_dir: Path) -> Iterator[str]:
-    """The customer gRPC server as a process on the bench database; yields its address."""
+def backend_cpu(settings: DispatchSettings, names: tuple[str, ...]) -> Iterator[dict]:
+    """CPU seconds of the PostgreSQL sessions named `names` (application_name) over the block, per name:
+    sampled twice a second, since a session that closes takes its figures with it. On a shared machine
+    CPU time says what the work costs better than the wall clock, which other work stretches."""
+    conn = connect(settings.db_url)
+    conn.autocommit = True
+    seen: dict[int, tuple[str, float]] = {}
+    stop = threading.Event()
+
+    def sample() -> None:
+        with conn.cursor() as cur:
+            while not stop.wait(0.5):
+                cur.execute("SELECT pid, application_name FROM pg_stat_activity WHERE application_name = ANY(%s)",
+                            (list(names),))
+                for pid, name in cur.fetchall():
+                    if cpu := cpu_seconds(pid):
+                        seen[pid] = (name, cpu)
+
+    thread = threading.Thread(target=sample, daemon=True)
+    thread.start()
+    figures: dict = {}
+    try:
+        yield figures
+    finally:
+        stop.set()
+        thread.join()
+        conn.close()
+        for name, cpu in seen.values():
+            figures[name] = round(figures.get(name, 0.0) + cpu, 1)
+
+
+@contextmanager
+def customer_server(log_dir: Path) -> Iterator[tuple[str, int]]:
+    """The customer gRPC server as a process on the bench database; yields its address and pid."""
     customer = customer_bench_settings()
     address = f"127.0.0.1:{free_port()}"
     env = {**os.environ, "BSS_DB_URL": customer.db_url, "BSS_LEGACY_CMS_URL": customer.legacy_cms_url,
@@ -99,7 +132,7 @@ def customer_server(log_dir: Path) -> Iterator[str]:
     try:
         with grpc.insecure_channel(address) as channel:
             grpc.channel_ready_future(channel).result(timeout=60)
-        yield address
+        yield address, proc.pid
     finally:
         proc.terminate()
         proc.wait(15)
@@ -111,15 +144,21 @@ def run(settings: DispatchSettings | None = None, log_dir: Path = Path("/tmp")) 
     prepared_s = prepare(settings, start)
     db = Database(settings.service_db_url(SPEC.name), schema=SPEC.name, maxconn=2)
     try:
-        with customer_server(log_dir) as address:
+        with customer_server(log_dir) as (address, server_pid):
             customers = CustomerLookup(address)
             campaigns = CampaignHandlers(db, settings.model_copy(update={"customer_grpc": address}), customers)
             record = {"name": "全市数字化整转（基准）", "area_codes": AREAS, "start_day": start,
                       "visits_per_slot": VISITS_PER_SLOT, "request_id": None, "requested_by": "bench"}
             load_before = os.getloadavg()[0]
-            started = time.perf_counter()
-            report = campaigns.execute(record)
-            campaign_s = time.perf_counter() - started
+            server_before, own_before = cpu_seconds(server_pid), sum(os.times()[:2])
+            with backend_cpu(settings, ("bss-conversion-campaign", "bss-customer")) as postgres_cpu:
+                started = time.perf_counter()
+                report = campaigns.execute(record)
+                campaign_s = time.perf_counter() - started
+            cpu = {"campaign_process": round(sum(os.times()[:2]) - own_before, 1),
+                   "customer_grpc_process": round(cpu_seconds(server_pid) - server_before, 1),
+                   "postgres_campaign_session": postgres_cpu.get("bss-conversion-campaign"),
+                   "postgres_customer_sessions": postgres_cpu.get("bss-customer")}
             load_after = os.getloadavg()[0]
             customers.close()
         c = report.campaign
@@ -137,7 +176,7 @@ def run(settings: DispatchSettings | None = None, log_dir: Path = Path("/tmp")) 
             "orders": counts["orders"], "skipped": counts["skipped"], "unrouted": counts["unrouted"],
             "stations": counts["stations"], "first_day": counts["firstDay"], "last_day": counts["lastDay"],
             "prepare_s": prepared_s, "campaign_s": round(campaign_s, 1), "phases": counts["phases"],
-            "us_per_home": round(campaign_s * 1e6 / max(counts["homes"], 1), 1),
+            "us_per_home": round(campaign_s * 1e6 / max(counts["homes"], 1), 1), "cpu_s": cpu,
             "target": f"{TARGET_HOMES:,} homes in {TARGET_S} s",
             "met": campaign_s < TARGET_S and counts["homes"] >= TARGET_HOMES,
             "sla_tick_ms": round(tick_ms, 1), "sla_tick": ticked, "campaign_list_page_ms": round(list_ms, 1),
@@ -153,7 +192,7 @@ def main() -> None:
     print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     print(f"conversion campaign: {report['homes_streamed']:,} homes -> {report['orders']:,} orders "
           f"({report['skipped']:,} skipped) in {report['campaign_s']} s = {report['us_per_home']} µs a home "
-          f"(phases {report['phases']}); target {report['target']}: {'met' if report['met'] else 'MISSED'}; "
+          f"(phases {report['phases']}; CPU s {report['cpu_s']}); target {report['target']}: {'met' if report['met'] else 'MISSED'}; "
           f"load {report['load_1min']} on {report['cores']} cores")
 
 
