@@ -178,7 +178,6 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
         for position, page in self.h.export(request.page_size):
             yield pb.CustomerExportPage(position=position, customers=[exported_pb(c) for c in page])
 
-
     def StreamServices(self, request, context):
         for rows in self.h.services_in_areas(list(request.area_codes), request.kind, request.state, request.page_size):
             columns = list(zip(*rows)) or [()] * len(SERVICE_PAGE_COLUMNS)

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.dispatch.domain.sla import WAITING, clock_tick, due_at, on_time
+from services.dispatch.domain.sla import clock_tick, due_at, on_time
 
 TZ = ZoneInfo("Asia/Shanghai")
 NOW = datetime(2027, 3, 1, 10, 0, tzinfo=TZ)
@@ -31,10 +31,6 @@ def test_an_order_is_breached_once_its_due_time_has_passed():
     assert tick.breached(NOW - timedelta(seconds=1))
     assert not tick.breached(NOW)                                # due now: still in time
     assert not tick.breached(None)
-
-
-def test_the_clock_watches_only_orders_whose_technician_is_not_on_site():
-    assert WAITING == ("open", "scheduled", "assigned", "accepted")
 
 
 def test_an_escalation_window_after_the_due_time_is_a_mistake():
