@@ -97,6 +97,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "stock:read": frozenset({Role.DISPATCHER, Role.TECHNICIAN, Role.SUPERVISOR, Role.ADMIN}),
     "stock:write": frozenset({Role.DISPATCHER, Role.SUPERVISOR}),
     "stock:return": frozenset({Role.TECHNICIAN, Role.DISPATCHER, Role.SUPERVISOR}),
+    # A conversion campaign books stations' slots for months: oversight starts it; dispatchers follow it
+    # (and list its orders of their station).
+    "campaigns:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
+    "campaigns:read": frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

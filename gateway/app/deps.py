@@ -15,6 +15,7 @@ from bss.customer.v1.orders_pb2_grpc import ProductOrderServiceStub
 from bss.dispatch.v1.scheduling_pb2_grpc import SchedulingServiceStub
 from bss.dispatch.v1.field_pb2_grpc import FieldServiceStub
 from bss.dispatch.v1.stock_pb2_grpc import StockServiceStub
+from bss.dispatch.v1 import campaigns_pb2_grpc
 from services.common.db import Database
 
 from .auth import User, decode_token
@@ -125,6 +126,8 @@ ConfirmationCodeReader = Annotated[User, Depends(require("workOrders:confirmatio
 StockReader = Annotated[User, Depends(require("stock:read"))]
 StockWriter = Annotated[User, Depends(require("stock:write"))]
 StockReturner = Annotated[User, Depends(require("stock:return"))]
+CampaignRunner = Annotated[User, Depends(require("campaigns:run"))]
+CampaignReader = Annotated[User, Depends(require("campaigns:read"))]
 
 
 def client_of(peer: str, stub: type | None = None) -> Any:
@@ -149,6 +152,7 @@ SchedulingClient = client_of("dispatch", SchedulingServiceStub)
 OrderClient = client_of("customer", ProductOrderServiceStub)
 FieldClient = client_of("dispatch", FieldServiceStub)
 StockClient = client_of("dispatch", StockServiceStub)
+CampaignClient = client_of("dispatch", campaigns_pb2_grpc.CampaignServiceStub)
 
 Offset = Annotated[int, Query(ge=0, le=INT32_MAX, description="How many items to skip")]
 Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page, at most {MAX_PAGE}")]

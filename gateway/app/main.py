@@ -18,8 +18,8 @@ from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
 from .headers import SecurityHeadersMiddleware
-from .routes import (auth, bill_runs, bills, calendar, catalog, collection, console, customers, dunning, field,
-                     health, import_runs, matches, payments, product_orders, scheduling, stock, work_orders)
+from .routes import (auth, bill_runs, bills, calendar, campaigns, catalog, collection, console, customers, dunning,
+                     field, health, import_runs, matches, payments, product_orders, scheduling, stock, work_orders)
 from .settings import GatewaySettings, gateway_settings
 from .users import AccountCheck, ensure_demo_users, still_current
 
@@ -52,7 +52,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)  # outermost, so every answer carries the request's id
     for router in (auth.router, customers.router, matches.router, import_runs.router, calendar.router, bills.router,
                    bill_runs.router, catalog.router, payments.router, dunning.router, collection.router,
-                   product_orders.router, work_orders.router, scheduling.router, field.router, stock.router):
+                   product_orders.router, work_orders.router, scheduling.router, field.router, stock.router,
+                   campaigns.router):
         app.include_router(router, prefix=API_PREFIX, responses=problems.documented())
     app.include_router(health.router)
     app.include_router(console.router)

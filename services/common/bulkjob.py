@@ -80,8 +80,9 @@ class Run:
 
 
 @contextlib.contextmanager
-def bulk_job(conn, name: str, run_table: str, kind: str) -> Iterator[Run]:
-    """Run job `name` of `kind` on `conn`, recorded in `run_table`.
+def bulk_job(conn, name: str, run_table: str, kind: str, record: dict | None = None) -> Iterator[Run]:
+    """Run job `name` of `kind` on `conn`, recorded in `run_table` (with the columns of `record` too, when
+    the run row is also what the job made, as a campaign is).
 
     Refuses with AlreadyExists (reason "<name>-running") while another session holds the job's
     lock. The body works in the connection's open transaction: on a normal exit the run is marked
@@ -99,7 +100,9 @@ def bulk_job(conn, name: str, run_table: str, kind: str) -> Iterator[Run]:
             # process (killed, or the machine went down), and its transaction was rolled back.
             cur.execute(f"UPDATE {run_table} SET status = 'failed', finished_at = now(), error = %s"
                         " WHERE status = 'running'", (ABANDONED,))
-            cur.execute(f"INSERT INTO {run_table} (kind) VALUES (%s) RETURNING id", (kind,))
+            values = {**(record or {}), "kind": kind}
+            cur.execute(f"INSERT INTO {run_table} ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))})"
+                        " RETURNING id", list(values.values()))
             run = Run(cur.fetchone()[0], name)
             conn.commit()
             try:

@@ -22,6 +22,8 @@ from .service import SPEC
 from .settings import CustomerSettings
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["CustomerService"].full_name
+# store.services_in_areas's row tuples, column by column.
+SERVICE_PAGE_COLUMNS = tuple(f.name for f in pb.ServicePage.DESCRIPTOR.fields)
 
 
 def ts(value) -> str:
@@ -176,6 +178,11 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
     def ExportCustomers(self, request, context):
         for position, page in self.h.export(request.page_size):
             yield pb.CustomerExportPage(position=position, customers=[exported_pb(c) for c in page])
+
+    def StreamServices(self, request, context):
+        for rows in self.h.services_in_areas(list(request.area_codes), request.kind, request.state, request.page_size):
+            columns = list(zip(*rows)) or [()] * len(SERVICE_PAGE_COLUMNS)
+            yield pb.ServicePage(**dict(zip(SERVICE_PAGE_COLUMNS, columns)))
 
 
 def register(server, settings: CustomerSettings, db: Database) -> list[str]:

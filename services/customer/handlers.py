@@ -30,6 +30,11 @@ SOURCE = NAME
 CONTACT_CHANNELS = (*inputrules.CONTACT_CHANNELS, "system")  # "system": the service's own notes
 Clean = Callable[[str, str, int], str]
 EXPORT_PAGE, MAX_EXPORT_PAGE = 500, 2000
+# A bulk reader's page: 5,000 services are about 1 MB of proto, well inside gRPC's 4 MB message limit.
+SERVICE_PAGE, MAX_SERVICE_PAGE, MAX_AREAS = 5000, 10000, 100
+SERVICE_KINDS = ("analog_tv", "digital_tv", "broadband")
+SERVICE_STATES = ("pending", "active", "suspended", "disconnected")
+AREA_CODE = re.compile(r"^[0-9A-Za-z]{1,16}$")
 # A browse or search counts at most this many matches past its offset (two full pages), so a page at a
 # million customers costs the rows walked to find them, never an exact count of all (store.browse).
 BROWSE_COUNT_AHEAD = 200
@@ -270,6 +275,27 @@ class CustomerHandlers:
                 yield position, page
             if empty:
                 yield position, []
+
+    def services_in_areas(self, area_codes: list[str], kind: str, state: str,
+                          page_size: int = 0) -> Iterator[list[tuple]]:
+        """The services of `kind` in `state` at premises in the areas, a page of rows (ServicePage's columns)
+        at a time, from one snapshot; at least one page."""
+        areas = sorted({code.strip() for code in area_codes})
+        if not 1 <= len(areas) <= MAX_AREAS or not all(AREA_CODE.match(code) for code in areas):
+            raise InvalidArgument(f"give 1 to {MAX_AREAS} area codes of letters and digits", reason="invalid-area-codes")
+        if kind not in SERVICE_KINDS:
+            raise InvalidArgument(f"kind must be one of {', '.join(SERVICE_KINDS)}", reason="invalid-kind")
+        if state not in SERVICE_STATES:
+            raise InvalidArgument(f"state must be one of {', '.join(SERVICE_STATES)}", reason="invalid-state")
+        if not 0 <= page_size <= MAX_SERVICE_PAGE:
+            raise InvalidArgument(f"page_size is between 1 and {MAX_SERVICE_PAGE}", reason="invalid-page")
+        with self.db.connection() as conn:
+            empty = True
+            for page in store.services_in_areas(conn, areas, kind, state, page_size or SERVICE_PAGE):
+                empty = False
+                yield page
+            if empty:
+                yield []
 
     # -- commands -------------------------------------------------------------------------------
     def create(self, cmd: CreateCustomer) -> dict:

@@ -1,6 +1,9 @@
 """What dispatch asks the customer service when an order does not come with it: who the customer is,
-where the service is and which station covers it (a fault call names only the customer and service)."""
+where the service is and which station covers it (a fault call names only the customer and service), and
+which homes of some areas have a service of a kind (a conversion campaign's analog homes)."""
 from __future__ import annotations
+
+from typing import Iterator
 
 import grpc
 
@@ -10,6 +13,8 @@ from bss.customer.v1 import customer_pb2_grpc as cpb_grpc
 from services.common.errors import InvalidArgument, NotFound, Unavailable
 
 TIMEOUT_S = 3.0
+# A bulk read of hundreds of thousands of services (a campaign's homes) streams for seconds, not minutes.
+STREAM_TIMEOUT_S = 300.0
 
 
 class CustomerLookup:
@@ -38,6 +43,17 @@ class CustomerLookup:
                 "product_code": service.product_code, "product_name": service.product_name,
                 "premises_id": premises.premises_id, "address": premises.address, "area_code": premises.area_code,
                 "station_code": premises.station_code, "station_name": premises.station_name}
+
+    def services_in_areas(self, area_codes: list[str], kind: str, state: str) -> Iterator[cpb.ServicePage]:
+        """The customer service's services of a kind and state in the areas, page by page (columns)."""
+        try:
+            yield from self._stub.StreamServices(
+                cpb.StreamServicesRequest(area_codes=area_codes, kind=kind, state=state), timeout=STREAM_TIMEOUT_S)
+        except grpc.RpcError as exc:
+            if exc.code() == grpc.StatusCode.INVALID_ARGUMENT:
+                raise InvalidArgument(f"the customer service refused the areas: {exc.details()}",
+                                      reason="invalid-area-codes") from None
+            raise Unavailable(f"the customer service did not answer: {exc.code().name}") from None
 
     def close(self) -> None:
         self._channel.close()

@@ -10,6 +10,12 @@ billing, complaints and decision support; README "Events").
                           model}], devicesRemoved: [{kind, serial}], notes}
     work_order_returned_unfinished {workOrderNo, customerNo, productOrderNo, technician, reason, stationCode}
     work_order_breached  {workOrderNo, type, stationCode, dueAt, technician}
+    conversion_campaign_scheduled {campaignNo, name, areaCodes, orders, skipped, unrouted, firstDay, lastDay,
+                          stations: [{stationCode, stationName, orders, firstDay, lastDay}]}
+
+A campaign's orders publish no work_order_created each: one conversion_campaign_scheduled stands for them
+all (600,000 events would flood every consumer for nothing); decision support reads a campaign's orders by
+its number (GET /workOrders?campaignNo=).
 """
 from __future__ import annotations
 
@@ -56,3 +62,9 @@ def returned_unfinished(o: dict, technician: str) -> dict:
 def breached(o: dict) -> dict:
     return {"workOrderNo": o["work_order_no"], "type": o["type"], "stationCode": o["station_code"],
             "dueAt": _time(o["due_at"]), "technician": o["technician"]}
+
+
+def campaign_scheduled(campaign_no: str, name: str, area_codes: list[str], counts: dict) -> dict:
+    return {"campaignNo": campaign_no, "name": name, "areaCodes": area_codes, "orders": counts["orders"],
+            "skipped": counts["skipped"], "unrouted": counts["unrouted"], "stations": counts["stations"],
+            "firstDay": counts["firstDay"], "lastDay": counts["lastDay"]}

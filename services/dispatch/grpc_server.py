@@ -10,6 +10,7 @@ from bss.dispatch.v1 import dispatch_pb2_grpc as pb_grpc
 from services.common.db import Database
 from services.common.inputrules import TEXT_MAX, key, prose
 
+from .campaigns import servicer as campaigns
 from .customer_lookup import CustomerLookup
 from .field.servicer import register as register_field
 from .handlers import DispatchHandlers
@@ -43,7 +44,8 @@ class WorkOrderServicer(pb_grpc.WorkOrderServiceServicer):
     def ListWorkOrders(self, request, context):
         filters = {"station_code": request.station_code, "state": request.state, "type": request.type,
                    "technician": request.technician, "customer_no": request.customer_no,
-                   "escalated_only": request.escalated_only, "open_only": request.open_only}
+                   "escalated_only": request.escalated_only, "open_only": request.open_only,
+                   "campaign_no": request.campaign_no}
         rows, total = self.h.list(filters, request.offset, request.limit, actor(request.actor))
         return pb.ListWorkOrdersResponse(work_orders=[work_order_pb(o, self.h.tz) for o in rows], count=total)
 
@@ -56,7 +58,7 @@ def register(server, settings: DispatchSettings, db: Database) -> list[str]:
     """Dispatch's services on the server: its core, and each part's (a part's servicer module has a
     `register` of its own)."""
     handlers = DispatchHandlers(db, settings.timezone)
-    pb_grpc.add_WorkOrderServiceServicer_to_server(
-        WorkOrderServicer(handlers, CustomerLookup(settings.customer_grpc)), server)
+    customers = CustomerLookup(settings.customer_grpc)
+    pb_grpc.add_WorkOrderServiceServicer_to_server(WorkOrderServicer(handlers, customers), server)
     return [SERVICE_NAME, *register_scheduling(server, settings, db), *register_field(server, settings, db),
-            *register_stock(server, settings, db)]
+            *register_stock(server, settings, db), *campaigns.register(server, settings, db, customers)]

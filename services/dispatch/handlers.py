@@ -17,6 +17,7 @@ from services.common.outbox import emit
 from services.common.paging import page_bounds
 
 from . import events, store
+from .campaigns import store as campaigns
 from .domain import sla
 from .domain.access import Actor, list_scope, sees
 from .domain.states import EVENTS, STATES, may_take, next_state, validate_type
@@ -124,6 +125,9 @@ class DispatchHandlers:
         if filters.get("customer_no"):
             filters["customer_no"] = key("customerNo", filters["customer_no"]).upper()
         with self.db.transaction() as cur:
+            if campaign_no := filters.pop("campaign_no", ""):
+                # An unknown campaign has no orders: the filter matches nothing (no id is negative).
+                filters["campaign_id"] = campaigns.campaign_id(cur, key("campaignNo", campaign_no)) or -1
             return store.work_orders(cur, {**filters, **list_scope(actor)}, offset, limit)
 
     def change(self, work_order_no: str, action: str, reason: str, actor: Actor) -> dict:

@@ -11,7 +11,8 @@ ORDER_COLUMNS = """w.id, w.work_order_no, w.type, w.state, w.source, w.product_o
     w.kind, w.product_code, w.product_name, w.premises_id, w.address, w.area_code, w.station_code, s.station_name,
     w.description, w.slot_day, w.slot, w.technician, w.due_at, w.on_time, w.escalated_at, w.breached_at,
     w.accepted_at, w.arrived_at, w.completed_at, w.result, w.unfinished_count, w.unfinished_reason,
-    w.created_at, w.created_by, w.updated_at, w.updated_by, w.change_seq"""
+    w.created_at, w.created_by, w.updated_at, w.updated_by, w.change_seq,
+    (SELECT c.campaign_no FROM campaign c WHERE c.id = w.campaign_id) AS campaign_no"""
 _FROM = "work_order w JOIN station s ON s.station_code = w.station_code"
 
 # List filters: name -> condition.

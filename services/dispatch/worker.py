@@ -1,10 +1,13 @@
-"""Nameko worker of the dispatch service: turns the customer service's product orders into work orders.
+"""Nameko worker of the dispatch service: turns the customer service's product orders into work orders, and
+runs the SLA clock.
 
 Run: python -m services.common.worker dispatch
 """
 from __future__ import annotations
 
 import logging
+
+from nameko.timer import timer
 
 from services.common.consumer import subscribed
 from services.common.dependencies import ServiceDatabase
@@ -14,6 +17,7 @@ from services.common.inbox import AlreadyDelivered, InboxRecording
 from .handlers import DispatchHandlers
 from .service import NAME
 from .settings import dispatch_settings
+from .sla_clock.handlers import tick
 from .subscriptions import CUSTOMER
 
 log = logging.getLogger(__name__)
@@ -38,3 +42,9 @@ class DispatchWorker:
             log.info("product order already dispatched", extra=where)
         else:
             log.info("work order created", extra={**where, "workOrderNo": order["work_order_no"]})
+
+    @timer(interval=dispatch_settings().sla_seconds)
+    def sla_clock(self):
+        counts = tick(self.db, dispatch_settings())
+        if any(counts.values()):
+            log.info("SLA clock", extra=counts)

@@ -1,13 +1,14 @@
 """`make bench`: the legacy import at full scale, then search by phone over the million customers it
 leaves, the 360 view through the gateway at 1, 4 and 16 concurrent clients, the billing run over a million
-subscriptions, and bank collection over a million due bills (the run with every bank's offer file, then
-a million result lines imported and reconciled). Figures only, never pass/fail: the machine is shared
+subscriptions, bank collection over a million due bills (the run with every bank's offer file, then
+a million result lines imported and reconciled), and a conversion campaign over the analog homes of seven
+areas (about 600,000 work orders). Figures only, never pass/fail: the machine is shared
 and noisy, so compare ratios."""
 from __future__ import annotations
 
 import json
 
-from tests.bench import billing_bench, collection_bench, import_bench, search_bench, view_bench
+from tests.bench import billing_bench, collection_bench, dispatch_bench, import_bench, search_bench, view_bench
 
 
 def main() -> None:
@@ -17,6 +18,7 @@ def main() -> None:
     print(view_bench.report(view_bench.run(import_bench.bench_settings())))
     print("billing run:", json.dumps(billing_bench.run(), indent=2, default=str))
     print("bank collection:", json.dumps(collection_bench.run(), indent=2, default=str))
+    print("conversion campaign:", json.dumps(dispatch_bench.run(), ensure_ascii=False, indent=2, default=str))
 
 
 if __name__ == "__main__":

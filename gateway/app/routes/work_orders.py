@@ -41,12 +41,14 @@ async def list_work_orders(user: WorkOrderReader, client: WorkOrderClient, stati
                            technician: Annotated[str | None, Query(max_length=50)] = None,
                            customer_no: Annotated[Key, Query(alias="customerNo")] = None,
                            escalated: bool = False, open_only: Annotated[bool, Query(alias="open")] = False,
+                           campaign_no: Annotated[Key, Query(alias="campaignNo")] = None,
                            offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
     """Orders, the most urgent first. A dispatcher's list is their station's and a technician's their own,
     whatever the filters say."""
     reply = await client.ListWorkOrders(pb.ListWorkOrdersRequest(
         station_code=station_code or "", state=state or "", type=type or "", technician=technician or "",
-        customer_no=customer_no or "", escalated_only=escalated, open_only=open_only, offset=offset, limit=limit,
+        customer_no=customer_no or "", escalated_only=escalated, open_only=open_only, campaign_no=campaign_no or "",
+        offset=offset, limit=limit,
         actor=actor(user)))
     return page(WorkOrdersPublic.from_proto(reply))
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import psycopg2.extras
 
+from services.common.background import awaited
 from services.common.db import Database
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common import workcalendar_store
@@ -71,26 +72,11 @@ class BillRunHandlers:
                                   reason="invalid-period")
         if cmd.dry_run:
             return self.dry_run(key, cmd.account_no.strip().upper())
-        claimed, finished = threading.Event(), threading.Event()
-        outcome: dict = {}
-
-        def work() -> None:
-            try:
-                outcome["report"] = self.execute(key, cmd.actor.username, claimed)
-            except BaseException as exc:  # noqa: BLE001 -- handed to the caller, or logged when it left
-                outcome["error"] = exc
-                log.exception("bill run %s cycle %s failed", key.period, key.cycle)
-            finally:
-                claimed.set()
-                finished.set()
-
-        threading.Thread(target=work, name=f"bill-run-{key.period}-{key.cycle}", daemon=True).start()
-        claimed.wait()
-        finished.wait(self.settings.bill_run_wait_seconds if wait_seconds is None else wait_seconds)
-        if "error" in outcome:
-            raise outcome["error"]
-        if "report" in outcome:
-            return outcome["report"]
+        report = awaited(lambda claimed: self.execute(key, cmd.actor.username, claimed),
+                         self.settings.bill_run_wait_seconds if wait_seconds is None else wait_seconds,
+                         f"bill run {key.period} cycle {key.cycle}")
+        if report is not None:
+            return report
         return RunReport(self.get_run_row(key), "running")
 
     def execute(self, key: RunKey, actor: str, claimed: threading.Event | None = None) -> RunReport:
