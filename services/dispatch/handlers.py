@@ -98,7 +98,7 @@ class DispatchHandlers:
                                 station_name)
 
     def _create(self, cur, values: dict, station_name: str) -> dict | None:
-        store.ensure_station(cur, values["station_code"], station_name)
+        store.ensure_station(cur, values["station_code"], station_name, values.get("area_code"))
         due = sla.due_at(values["type"], datetime.now(self.tz), None, None, self.tz)
         order = store.insert_work_order(cur, {**values, "due_at": due})
         if order is None:

@@ -28,12 +28,17 @@ FILTERS = {
 }
 
 
-def ensure_station(cur, station_code: str, station_name: str) -> None:
+def ensure_station(cur, station_code: str, station_name: str, area_code: str | None = None) -> None:
+    """The station known (created on first sight), and, with `area_code`, known to cover that area."""
     # A station first seen without its name (a stock receipt) is named by the first order that brings it.
     cur.execute("""INSERT INTO station AS s (station_code, station_name) VALUES (%s, %s)
                    ON CONFLICT (station_code) DO UPDATE SET station_name = EXCLUDED.station_name
                    WHERE s.station_name = s.station_code AND EXCLUDED.station_name <> EXCLUDED.station_code""",
                 (station_code, station_name or station_code))
+    if area_code:
+        cur.execute("""INSERT INTO area_station AS a (area_code, station_code) VALUES (%s, %s)
+                       ON CONFLICT (area_code) DO UPDATE SET station_code = EXCLUDED.station_code, updated_at = now()
+                       WHERE a.station_code <> EXCLUDED.station_code""", (area_code, station_code))
 
 
 def insert_work_order(cur, values: dict) -> dict | None:

@@ -80,9 +80,14 @@ def drop_open(cur) -> int:
 
 
 def ensure_stations(cur) -> None:
+    """The homes' stations known, and the areas they cover (core store.ensure_station, for all at once)."""
     cur.execute("""INSERT INTO station (station_code, station_name)
                    SELECT station_code, min(station_name) FROM campaign_home GROUP BY station_code
                    ON CONFLICT (station_code) DO NOTHING""")
+    cur.execute("""INSERT INTO area_station AS a (area_code, station_code)
+                   SELECT area_code, min(station_code) FROM campaign_home WHERE area_code <> '' GROUP BY area_code
+                   ON CONFLICT (area_code) DO UPDATE SET station_code = EXCLUDED.station_code, updated_at = now()
+                   WHERE a.station_code <> EXCLUDED.station_code""")
 
 
 def station_loads(cur) -> dict[str, tuple[int, int]]:

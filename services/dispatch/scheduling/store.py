@@ -22,9 +22,8 @@ def station(cur, station_code: str) -> dict | None:
 
 
 def station_of_area(cur, area_code: str) -> str | None:
-    """The station the latest order from this area went to (the customer service routes areas)."""
-    cur.execute("""SELECT station_code FROM work_order WHERE area_code = %s ORDER BY id DESC LIMIT 1""",
-                (area_code,))
+    """The station covering this area, as the orders from it were routed (the customer service routes areas)."""
+    cur.execute("SELECT station_code FROM area_station WHERE area_code = %s", (area_code,))
     row = cur.fetchone()
     return row["station_code"] if row else None
 
