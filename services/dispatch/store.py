@@ -98,14 +98,14 @@ def history(cur, work_order_id: int) -> list[dict]:
     return cur.fetchall()
 
 
-# The earlier visits of the order `w`: orders at the same premises or for the same customer made before it,
+# The earlier visits of the order `w`: orders for the same customer or service made before it,
 # newest first: what a technician should know before knocking (the last fault, what was installed, why a
 # visit failed). A fragment on `w`, so a page of orders gets theirs in the same query (LATERAL).
 EARLIER_VISITS = """SELECT v.work_order_no, v.type, v.state, v.technician, v.completed_at, v.unfinished_reason,
                            v.result->>'resultCode' AS result_code, v.result->>'notes' AS notes
                       FROM work_order v
                      WHERE (v.customer_no = w.customer_no
-                            OR (w.premises_id IS NOT NULL AND v.premises_id = w.premises_id))
+                            OR (w.service_no IS NOT NULL AND v.service_no = w.service_no))
                        AND v.id <> w.id AND v.created_at <= w.created_at
                      ORDER BY v.created_at DESC LIMIT 10"""
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import uuid
 
+import psycopg2
 import pytest
 
 from services.common.outbox import envelope
+from services.dispatch import store
 from tests.harness import publish_as_relay
 from tests.integration.dispatch_env import (bearer, customer, customer_db, customer_with_line, db, dispatch,  # noqa: F401
                                             gateway_db,
@@ -110,3 +112,21 @@ def test_each_role_sees_what_it_may(settings, gw, customer_db):
                            headers=bearer(gw, "supervisor")), 409, "illegal-transition")
     assert gw.post(f"/api/v1/workOrders/{order['id']}/cancel", json={"reason": "x"},
                    headers=bearer(gw, "technician")).status_code == 403
+
+
+def test_an_order_of_an_unknown_station_is_refused_and_a_used_station_kept(db):
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="unknown station ST99"):
+        with db.transaction() as cur:
+            cur.execute("INSERT INTO work_order (type, source, customer_no, station_code, created_by, updated_by) "
+                        "VALUES ('repair', 'fault', 'C1', 'ST99', 't', 't')")
+    with db.transaction() as cur:
+        store.ensure_station(cur, "ST98", "测试站")
+        cur.execute("INSERT INTO work_order (type, source, customer_no, station_code, created_by, updated_by) "
+                    "VALUES ('repair', 'fault', 'C1', 'ST98', 't', 't') RETURNING work_order_no")
+        no = cur.fetchone()["work_order_no"]
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="moved to unknown station"):
+        with db.transaction() as cur:
+            cur.execute("UPDATE work_order SET station_code = 'ST99' WHERE work_order_no = %s", (no,))
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="still has work orders"):
+        with db.transaction() as cur:
+            cur.execute("DELETE FROM station WHERE station_code = 'ST98'")

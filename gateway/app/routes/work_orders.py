@@ -55,7 +55,7 @@ async def list_work_orders(user: WorkOrderReader, client: WorkOrderClient, stati
 
 @router.get("/workOrders/{workOrderNo}", response_model=WorkOrderPublic)
 async def get_work_order(work_order_no: WorkOrderNo, user: WorkOrderReader, client: WorkOrderClient) -> JSONResponse:
-    """One order with its history and the earlier visits to the same customer or premises."""
+    """One order with its history and the earlier visits for the same customer or service."""
     return selected(WorkOrderPublic.from_proto(
         await client.GetWorkOrder(pb.GetWorkOrderRequest(work_order_no=work_order_no, actor=actor(user)))))
 
