@@ -155,7 +155,6 @@ def _failure_steps(cur, today: date, calendar: WorkingCalendar, policy: retry.Re
 
 
 def _post_debit_payments(cur, actor: str) -> None:
-    ledger.lock_accounts_of(cur, "applied", "ok")
     cur.execute("""
         INSERT INTO payment (id, account_no, amount_minor, currency, method, reference, request_id, received_by)
         SELECT payment_id, account_no, amount_minor, currency, 'bank_debit', debit_no, 'debit:' || debit_no, %s
