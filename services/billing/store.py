@@ -125,21 +125,13 @@ def settle(cur, account_nos: list[str]) -> None:
 
     The accounts are locked first (in one order, so two settlements never deadlock): a posting that
     committed meanwhile is then in the ledger this settlement reads, where two payments settling one
-    account at once would each have missed the other's. NO KEY UPDATE leaves the key-share locks of the
-    ledger's foreign keys free, so a posting that is not settling waits for nothing."""
+    account at once would each have missed the other's. A posting that is not settling waits for nothing
+    (its account is checked without a lock, migration 0042)."""
     if account_nos:
         accounts = sorted(set(account_nos))
         cur.execute("SELECT 1 FROM account WHERE account_no = ANY(%s) ORDER BY account_no FOR NO KEY UPDATE",
                     (accounts,))
         cur.execute(SETTLE, {"accounts": accounts})
-
-
-def lock_accounts_of(cur, payments: str, where: str = "true") -> None:
-    """settle()'s lock of the accounts of the payments in table `payments` (rows picked by `where`). Taken
-    before the payments are posted, it spares their foreign-key checks a lock of each account row."""
-    cur.execute(sql.SQL("""
-        SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
-        ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
 
 
 def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
@@ -152,7 +144,9 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
     changes nothing else: such a bill (of an account with no other payment here) is closed directly,
     without recomputing the account's history; every other account is settled in full. The accounts are
     locked first, as settle() locks them, so a settlement committed meanwhile is in what is read here."""
-    lock_accounts_of(cur, payments, where)
+    cur.execute(sql.SQL("""
+        SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
+        ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
     cur.execute(sql.SQL("""
         CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
         WITH closed AS (
