@@ -273,3 +273,42 @@ def test_a_campaign_conversion_is_ordered_and_carried_out_when_its_visit_complet
                        "'service_ordered'", schema="customer") == [(0,)], "dispatch already has the visit"
         with pytest.raises(IllegalTransition, match="completed"):  # the same visit again changes nothing
             orders.campaign_conversion_completed(customer_no, analog_no, "W77", devices, [], "BASIC")
+
+
+def test_a_swap_a_relocation_and_a_disconnect_are_carried_out_in_the_sms_and_the_cms(settings):
+    """张伟's smart card C1 is swapped for a new card (his entitlement follows the card), then his
+    service moves house; 王芳's analog line is cut by a disconnect order."""
+    clerk = Actor("clerk-t", "counter")
+    with imported(settings) as (env, customer_handlers):
+        orders = OrderHandlers(customer_handlers.db, customer_handlers.cms, customer_handlers.sms)
+        rows = execute(env.service_db_url("customer"), "SELECT c.customer_no, s.service_no, s.origin FROM service s "
+                       "JOIN customer c ON c.id = s.customer_id ORDER BY s.origin", schema="customer")
+        (analog_customer, analog_no, _), (digital_customer, digital_no, _) = rows
+
+        swap = orders.place(PlaceOrder(customer_no=digital_customer, order_type="equipment_swap",
+                                       service_no=digital_no, request_id="swap", actor=clerk))
+        done = orders.work_order_completed(swap["order_no"], "W-SWAP", [{"kind": "smart_card", "serial": "SWAP-CARD"}],
+                                           [{"kind": "smart_card", "serial": "C1"}])  # like for like
+        assert done["state"] == "completed", done["state_detail"]
+        assert [r[1:3] for r in sms_rows(env, "SWAP-CARD")] == [("BASIC", "A")], "the entitlement follows the card"
+        assert all(r[2] != "A" for r in sms_rows(env, "C1"))
+
+        moved = orders.place(PlaceOrder(customer_no=digital_customer, order_type="relocation", service_no=digital_no,
+                                        address="西湖区天目山路 88 号 1 单元 502", area_code="0201", request_id="move",
+                                        actor=clerk))
+        done = orders.work_order_completed(moved["order_no"], "W-MOVE", [], [])
+        assert done["state"] == "completed", done["state_detail"]
+        (address,), = execute(env.legacy_sms_url, "SELECT addr FROM subscriber WHERE subscriber_id = 1001")
+        assert "天目山路" in address
+        (area,), = execute(env.service_db_url("customer"), "SELECT p.area_code FROM service s JOIN premises p "
+                           "ON p.id = s.premises_id WHERE s.service_no = %s", (digital_no,), schema="customer")
+        assert area == "0201"
+
+        cut = orders.place(PlaceOrder(customer_no=analog_customer, order_type="disconnect", service_no=analog_no,
+                                      request_id="cut", actor=clerk))
+        done = orders.work_order_completed(cut["order_no"], "W-CUT", [], [])
+        assert done["state"] == "completed", done["state_detail"]
+        assert execute(env.legacy_cms_url, "SELECT xlzt FROM yhxx WHERE yhbh = 'U04'") == [("3",)]
+        (state,), = execute(env.service_db_url("customer"), "SELECT state FROM service WHERE service_no = %s",
+                            (analog_no,), schema="customer")
+        assert state == "disconnected"
