@@ -4,6 +4,8 @@ each logging in as themselves (tech-st01-1, ...). Development and demo mode only
 from __future__ import annotations
 
 DEMO_STATIONS = ("ST01", "ST02", "ST03", "ST04", "ST05")
+# An area each of them covers (the customer service's area_station): where the demo finds homes to visit.
+DEMO_AREAS = ("0101", "0201", "0301", "0401", "0501")
 TECHNICIANS_PER_STATION = 3
 
 

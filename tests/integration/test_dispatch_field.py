@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.dispatch import events, store
-from services.dispatch.demo import demo
+from services.dispatch.demo import roster as demo_roster
+from services.dispatch.scheduling import store as roster_store
 from services.dispatch.domain.access import Actor
 from services.dispatch.field.handlers import FieldHandlers
 from services.dispatch.handlers import DispatchHandlers, transition
@@ -23,9 +24,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module", autouse=True)
-def roster(settings, dispatch):  # noqa: F811
+def roster(db):  # noqa: F811
     """The demo stations' technicians on the roster (devices are issued only to a technician on it)."""
-    demo(settings)
+    with db.transaction() as cur:
+        roster_store.add_technicians(cur, demo_roster(), "test")
 
 BOSS = Actor("sup-test", "supervisor")
 
