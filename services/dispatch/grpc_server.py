@@ -14,7 +14,7 @@ from .campaigns import servicer as campaigns
 from .customer_lookup import CustomerLookup
 from .field.servicer import register as register_field
 from .handlers import DispatchHandlers
-from .messages import actor, work_order_pb
+from .messages import actor, slot_pb, text, work_order_pb
 from .scheduling.servicer import register as register_scheduling
 from .settings import DispatchSettings
 from .stock.servicer import register as register_stock
@@ -48,6 +48,12 @@ class WorkOrderServicer(pb_grpc.WorkOrderServiceServicer):
                    "campaign_no": request.campaign_no}
         rows, total = self.h.list(filters, request.offset, request.limit, actor(request.actor))
         return pb.ListWorkOrdersResponse(work_orders=[work_order_pb(o, self.h.tz) for o in rows], count=total)
+
+    def ListOpenWorkOrders(self, request, context):
+        return pb.ListOpenWorkOrdersResponse(work_orders=[pb.OpenWorkOrder(
+            work_order_no=o["work_order_no"], type=o["type"], state=o["state"], slot=slot_pb(o, self.h.tz),
+            technician=o["technician"] or "", due_at=text(o["due_at"]), escalated=o["escalated_at"] is not None)
+            for o in self.h.open_orders(request.customer_no, request.limit, actor(request.actor))])
 
     def ChangeWorkOrder(self, request, context):
         return work_order_pb(self.h.change(request.work_order_no, request.action, request.reason,

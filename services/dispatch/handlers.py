@@ -130,6 +130,12 @@ class DispatchHandlers:
                 filters["campaign_id"] = campaigns.campaign_id(cur, key("campaignNo", campaign_no)) or -1
             return store.work_orders(cur, {**filters, **list_scope(actor)}, offset, limit)
 
+    def open_orders(self, customer_no: str, limit: int, actor: Actor) -> list[dict]:
+        _, limit = page_bounds(0, limit)
+        with self.db.statement() as cur:  # one read: no BEGIN and COMMIT round trips
+            return store.open_work_orders(cur, {"customer_no": key("customerNo", customer_no).upper(),
+                                                **list_scope(actor)}, limit)
+
     def change(self, work_order_no: str, action: str, reason: str, actor: Actor) -> dict:
         """A dispatcher's or supervisor's cancel, or a supervisor's reopening of a completed order."""
         if action not in ("cancel", "reopen"):

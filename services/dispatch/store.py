@@ -78,6 +78,15 @@ def work_orders(cur, filters: dict, offset: int, limit: int) -> tuple[list[dict]
     return cur.fetchall(), total
 
 
+def open_work_orders(cur, filters: dict, limit: int) -> list[dict]:
+    """A customer's open orders, the most urgent first, with what a summary shows (no count, no join)."""
+    where = " AND ".join(FILTERS[k] for k, v in filters.items() if v)
+    cur.execute(f"""SELECT w.work_order_no, w.type, w.state, w.slot_day, w.slot, w.technician, w.due_at,
+                           w.escalated_at FROM work_order w WHERE {where} AND {FILTERS["open_only"]}
+                     ORDER BY w.due_at NULLS LAST, w.created_at, w.id LIMIT %(limit)s""", {**filters, "limit": limit})
+    return cur.fetchall()
+
+
 def update_work_order(cur, work_order_id: int, fields: dict, actor: str) -> None:
     assignments = "".join(f"{col} = %({col})s, " for col in fields)
     cur.execute(f"UPDATE work_order SET {assignments}updated_at = now(), updated_by = %(_actor)s WHERE id = %(_id)s",

@@ -70,6 +70,12 @@ def test_a_fault_call_opens_a_repair_visit_once(settings, gw, customer_db):
     listed = gw.get("/api/v1/workOrders", params={"customerNo": customer_no, "open": "true"},
                     headers=bearer(gw, "supervisor"))
     assert [o["id"] for o in listed.json()["data"]] == [order["id"]] and listed.headers["X-Total-Count"] == "1"
+    # The 360 view lists it among the customer's open orders, for the roles that see it.
+    view = gw.get(f"/api/v1/customers/{customer_no}", headers=bearer(gw, "counter")).json()
+    assert [(w["id"], w["type"], w["state"]) for w in view["openWorkOrders"]] == [(order["id"], "repair", "open")]
+    assert "workOrders" not in view["unavailable"]
+    other_station = gw.get(f"/api/v1/customers/{customer_no}", headers=bearer(gw, "dispatcher")).json()
+    assert other_station["openWorkOrders"] == [], "a dispatcher sees their own station's orders only"
 
 
 def test_bad_fault_calls_are_refused_clearly(settings, gw, customer_db):

@@ -64,7 +64,7 @@ class TransitionPublic(ApiModel):
     detail: dict[str, Any]
 
 
-def slot(w: pb.WorkOrder) -> SlotPublic | None:
+def slot(w: pb.WorkOrder | pb.OpenWorkOrder) -> SlotPublic | None:
     return SlotPublic(day=w.slot.day, slot=w.slot.slot, starts_at=w.slot.starts_at, ends_at=w.slot.ends_at) \
         if w.HasField("slot") else None
 
@@ -151,7 +151,7 @@ class WorkOrderSummary(ApiModel):
     escalated: bool
 
     @classmethod
-    def from_proto(cls, w: pb.WorkOrder) -> "WorkOrderSummary":
+    def from_proto(cls, w: pb.OpenWorkOrder) -> "WorkOrderSummary":
         return cls(id=w.work_order_no, type=w.type, state=w.state, slot=slot(w), technician=opt(w.technician),
                    due_at=opt(w.due_at), escalated=w.escalated)
 
