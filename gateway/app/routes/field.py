@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from bss.dispatch.v1 import field_pb2 as pb
 
+from ..auth import User
 from ..deps import ConfirmationCodeReader, FieldClient, FieldWorker
 from ..fields import page, selected
 from ..idempotency import Idempotent
@@ -35,13 +36,13 @@ async def pull_work_orders(user: FieldWorker, client: FieldClient,
     request = pb.PullWorkOrdersRequest(actor=actor(user), limit=limit)
     if since is not None:
         request.since = since
-    return page(WorkOrderFeed.from_proto(await client.PullWorkOrders(request)))
+    return page(WorkOrderFeed.from_proto(await client.PullWorkOrders(request), user.role))
 
 
-async def _step(once, call: Callable[[], Awaitable]) -> JSONResponse:
+async def _step(once, user: User, call: Callable[[], Awaitable]) -> JSONResponse:
     """A step's answer, made only when `once` has no earlier answer to its Idempotency-Key."""
     async def run() -> JSONResponse:
-        return selected(WorkOrderPublic.from_proto(await call()))
+        return selected(WorkOrderPublic.from_proto(await call(), user.role))
     return await once(run)
 
 
@@ -50,7 +51,7 @@ async def accept_work_order(work_order_no: WorkOrderNo, user: FieldWorker, clien
                             once: Idempotent) -> JSONResponse:
     """The technician takes on an order assigned to them."""
     step = pb.FieldStepRequest(work_order_no=work_order_no, actor=actor(user))
-    return await _step(once, lambda: client.AcceptWorkOrder(step))
+    return await _step(once, user, lambda: client.AcceptWorkOrder(step))
 
 
 @router.post("/workOrders/{workOrderNo}/arrive", response_model=WorkOrderPublic)
@@ -58,7 +59,7 @@ async def arrive_at_work_order(work_order_no: WorkOrderNo, user: FieldWorker, cl
                                once: Idempotent) -> JSONResponse:
     """On site: records the arrival, and whether it was within the order's due time (`onTime`)."""
     step = pb.FieldStepRequest(work_order_no=work_order_no, actor=actor(user))
-    return await _step(once, lambda: client.ArriveAtWorkOrder(step))
+    return await _step(once, user, lambda: client.ArriveAtWorkOrder(step))
 
 
 @router.post("/workOrders/{workOrderNo}/complete", response_model=WorkOrderPublic)
@@ -68,7 +69,7 @@ async def complete_work_order(work_order_no: WorkOrderNo, body: WorkOrderComplet
     naming it, and nothing changes); it becomes installed at the customer's, and removed devices go into
     the technician's hands to carry back. A digital TV install or conversion installs one smart card and
     one set-top box (422 otherwise). Completing twice is 409 illegal-transition."""
-    return await _step(once, lambda: client.CompleteWorkOrder(body.to_proto(work_order_no, user)))
+    return await _step(once, user, lambda: client.CompleteWorkOrder(body.to_proto(work_order_no, user)))
 
 
 @router.post("/workOrders/{workOrderNo}/returnUnfinished", response_model=WorkOrderPublic)
@@ -76,7 +77,7 @@ async def return_work_order_unfinished(work_order_no: WorkOrderNo, body: WorkOrd
                                        client: FieldClient, once: Idempotent) -> JSONResponse:
     """The visit could not finish: the order goes back to its station to be dispatched again (off the
     technician's list, its slot given back)."""
-    return await _step(once, lambda: client.ReturnUnfinished(pb.ReturnUnfinishedRequest(
+    return await _step(once, user, lambda: client.ReturnUnfinished(pb.ReturnUnfinishedRequest(
         work_order_no=work_order_no, reason=body.reason, notes=body.notes, actor=actor(user))))
 
 

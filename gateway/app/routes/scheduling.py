@@ -59,7 +59,7 @@ async def assign_work_order(work_order_no: WorkOrderNo, body: AssignmentCreate, 
                             client: SchedulingClient) -> JSONResponse:
     """Give an order of the dispatcher's station to one of its active technicians (or to another one)."""
     return selected(WorkOrderPublic.from_proto(await client.AssignWorkOrder(pb.AssignWorkOrderRequest(
-        work_order_no=work_order_no, technician=body.technician, actor=actor(user)))))
+        work_order_no=work_order_no, technician=body.technician, actor=actor(user))), user.role))
 
 
 @router.post("/workOrders/{workOrderNo}/autoAssign", response_model=WorkOrderPublic)
@@ -68,7 +68,7 @@ async def auto_assign_work_order(work_order_no: WorkOrderNo, user: WorkOrderAssi
     """Give the order to the least loaded technician of its station trained for its type with a place left
     on its day; 409 no-technician-available when there is none."""
     return selected(WorkOrderPublic.from_proto(await client.AutoAssignWorkOrder(pb.AutoAssignWorkOrderRequest(
-        work_order_no=work_order_no, actor=actor(user)))))
+        work_order_no=work_order_no, actor=actor(user))), user.role))
 
 
 @router.post("/stations/{stationCode}/autoAssign", response_model=StationAssignmentsPublic)
@@ -86,7 +86,7 @@ async def claim_work_order(work_order_no: WorkOrderNo, user: WorkOrderClaimer,
     """A technician takes an unassigned order of their station, within their daily capacity. Of two claims
     of one order, one wins; the other is 409 already-assigned."""
     return selected(WorkOrderPublic.from_proto(await client.ClaimWorkOrder(pb.ClaimWorkOrderRequest(
-        work_order_no=work_order_no, actor=actor(user)))))
+        work_order_no=work_order_no, actor=actor(user))), user.role))
 
 
 @router.get("/technicians/me/claimable", response_model=WorkOrdersPublic)
@@ -94,7 +94,7 @@ async def claimable_work_orders(user: WorkOrderClaimer, client: SchedulingClient
                                 limit: Limit = 20) -> JSONResponse:
     """The unassigned orders of the technician's station, the soonest visit first."""
     return page(WorkOrdersPublic.from_proto(await client.ListClaimable(pb.ListClaimableRequest(
-        offset=offset, limit=limit, actor=actor(user)))))
+        offset=offset, limit=limit, actor=actor(user))), user.role))
 
 
 @router.get("/stations/{stationCode}/technicians", response_model=TechniciansPublic)

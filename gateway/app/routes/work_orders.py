@@ -30,7 +30,7 @@ async def create_work_order(body: WorkOrderCreate, user: WorkOrderCreator, clien
 
     async def create() -> JSONResponse:
         reply = await client.CreateWorkOrder(body.to_proto(user, f"{user.username}:{key}"))
-        return created(WorkOrderPublic.from_proto(reply),
+        return created(WorkOrderPublic.from_proto(reply, user.role),
                        request.app.url_path_for("get_work_order", workOrderNo=reply.work_order_no))
     return await once(create)
 
@@ -50,19 +50,19 @@ async def list_work_orders(user: WorkOrderReader, client: WorkOrderClient, stati
         customer_no=customer_no or "", escalated_only=escalated, open_only=open_only, campaign_no=campaign_no or "",
         offset=offset, limit=limit,
         actor=actor(user)))
-    return page(WorkOrdersPublic.from_proto(reply))
+    return page(WorkOrdersPublic.from_proto(reply, user.role))
 
 
 @router.get("/workOrders/{workOrderNo}", response_model=WorkOrderPublic)
 async def get_work_order(work_order_no: WorkOrderNo, user: WorkOrderReader, client: WorkOrderClient) -> JSONResponse:
     """One order with its history and the earlier visits for the same customer or service."""
     return selected(WorkOrderPublic.from_proto(
-        await client.GetWorkOrder(pb.GetWorkOrderRequest(work_order_no=work_order_no, actor=actor(user)))))
+        await client.GetWorkOrder(pb.GetWorkOrderRequest(work_order_no=work_order_no, actor=actor(user))), user.role))
 
 
 async def _change(work_order_no: str, action: str, body: WorkOrderChange, user, client) -> JSONResponse:
     return selected(WorkOrderPublic.from_proto(await client.ChangeWorkOrder(pb.ChangeWorkOrderRequest(
-        work_order_no=work_order_no, action=action, reason=body.reason, actor=actor(user)))))
+        work_order_no=work_order_no, action=action, reason=body.reason, actor=actor(user))), user.role))
 
 
 @router.post("/workOrders/{workOrderNo}/cancel", response_model=WorkOrderPublic)

@@ -24,8 +24,8 @@ class WorkOrderFeed(Page[WorkOrderPublic]):
     more: bool
 
     @classmethod
-    def from_proto(cls, reply: pb.PullWorkOrdersResponse) -> "WorkOrderFeed":
-        return cls(data=[WorkOrderPublic.from_proto(w) for w in reply.work_orders], count=len(reply.work_orders),
+    def from_proto(cls, reply: pb.PullWorkOrdersResponse, role: str) -> "WorkOrderFeed":
+        return cls(data=[WorkOrderPublic.from_proto(w, role) for w in reply.work_orders], count=len(reply.work_orders),
                    removed=list(reply.removed), cursor=reply.cursor, more=reply.more)
 
 

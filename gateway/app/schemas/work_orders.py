@@ -10,6 +10,7 @@ from bss.dispatch.v1 import dispatch_pb2 as pb
 from services.common.inputrules import REASON_MAX, TEXT_MAX
 
 from ..auth import User
+from ..masking import mask
 from .base import ApiModel, InputModel, Page, opt
 
 WorkOrderType = Literal["install", "repair", "relocation", "digital_conversion", "equipment_swap", "disconnect",
@@ -113,12 +114,13 @@ class WorkOrderPublic(ApiModel):
     change_seq: int
 
     @classmethod
-    def from_proto(cls, w: pb.WorkOrder) -> "WorkOrderPublic":
+    def from_proto(cls, w: pb.WorkOrder, role: str) -> "WorkOrderPublic":
+        """As `role` may see it: the contact phone masked for a role that does not need it (masking.py)."""
         p = w.premises
         return cls(
             id=w.work_order_no, type=w.type, state=w.state, source=w.source, product_order_no=opt(w.product_order_no),
             campaign_no=opt(w.campaign_no), customer_no=w.customer_no, customer_name=w.customer_name,
-            contact_phone=w.contact_phone, account_no=opt(w.account_no), service_no=opt(w.service_no),
+            contact_phone=mask("phone", w.contact_phone, role), account_no=opt(w.account_no), service_no=opt(w.service_no),
             from_service_no=opt(w.from_service_no), kind=opt(w.kind), product_code=opt(w.product_code),
             product_name=opt(w.product_name),
             premises=PremisesPublic(id=opt(p.premises_id), address=p.address, area_code=opt(p.area_code),
@@ -158,8 +160,8 @@ class WorkOrderSummary(ApiModel):
 
 class WorkOrdersPublic(Page[WorkOrderPublic]):
     @classmethod
-    def from_proto(cls, reply: pb.ListWorkOrdersResponse) -> "WorkOrdersPublic":
-        return cls(data=[WorkOrderPublic.from_proto(w) for w in reply.work_orders], count=reply.count)
+    def from_proto(cls, reply: pb.ListWorkOrdersResponse, role: str) -> "WorkOrdersPublic":
+        return cls(data=[WorkOrderPublic.from_proto(w, role) for w in reply.work_orders], count=reply.count)
 
 
 class WorkOrderCreate(InputModel):
