@@ -9,6 +9,7 @@ from pathlib import Path
 
 import grpc
 import psycopg2
+import pytest
 from bss.customer.v1 import customer_pb2_grpc as pb_grpc
 
 from services.common.db import Database
@@ -60,6 +61,13 @@ def customer_database(settings, maxconn: int = 2):
         yield db
     finally:
         db.close()
+
+
+@pytest.fixture(scope="module")
+def customer_db(settings):
+    """customer_database as a module's fixture."""
+    with customer_database(settings) as db:
+        yield db
 
 
 def customer_server(settings):

@@ -17,15 +17,9 @@ from services.customer.legacy.cms import CmsAdapter
 from services.customer.legacy.sms import SmsAdapter
 from services.dispatch.service import SPEC
 from tests.harness import service_server
-from tests.integration.customer_env import (ROOT, attach_cms_line, autocommit, customer_database, customer_server,
+from tests.integration.customer_env import (ROOT, attach_cms_line, autocommit, customer_db, customer_server,  # noqa: F401
                                             unique_mobile, valid_id_no)
 from tests.integration.test_gateway import bearer, client_for, gateway_db  # noqa: F401 -- gw needs it, tests import both
-
-
-@pytest.fixture(scope="module")
-def customer_db(settings):
-    with customer_database(settings) as db:
-        yield db
 
 
 @pytest.fixture(scope="module")

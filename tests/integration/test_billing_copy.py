@@ -19,16 +19,10 @@ from services.customer.handlers import Actor, ChangeServiceState, CustomerHandle
 from services.customer.legacy.cms import CmsAdapter
 from services.customer.legacy.sms import SmsAdapter
 from tests.integration.billing_env import billing_database, customer_with_paying_line
-from tests.integration.customer_env import ROOT, customer_database, customer_server
+from tests.integration.customer_env import ROOT, customer_db, customer_server  # noqa: F401 -- a fixture
 from tests.integration.test_outbox_inbox import wait_for
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def customer_db(settings):
-    with customer_database(settings) as db:
-        yield db
 
 
 @pytest.fixture(scope="module")
