@@ -20,6 +20,7 @@ from grpc_reflection.v1alpha import reflection
 from . import calendar_grpc
 from .db import Database
 from .errors import REASON_METADATA_KEY, DomainError
+from .gc_tuning import tune_for_serving
 from .logs import correlation_id, setup_logging
 from .service import ServiceSpec, load
 from .settings import Settings, get_settings
@@ -179,6 +180,7 @@ def serve_forever(service: ServiceServer, grace: float = 5.0) -> None:
     done = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
+    tune_for_serving()
     service.start()
     done.wait()
     service.stop(grace)

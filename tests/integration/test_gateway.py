@@ -14,9 +14,12 @@ from fastapi.testclient import TestClient
 
 from bss.customer.v1 import customer_pb2 as pb
 from bss.customer.v1 import customer_pb2_grpc as pb_grpc
+from bss.dispatch.v1 import dispatch_pb2 as dpb
+from bss.dispatch.v1 import dispatch_pb2_grpc as dpb_grpc
 from gateway.app.auth import Role, User, issue_token
 from gateway.app.main import MIGRATIONS, create_app
 from gateway.app.problems import PROBLEM_BASE
+from gateway.app.sections import SECTION_TIMEOUT_SECONDS
 from gateway.app.users import ensure_demo_users, hash_password
 from services.common.db import Database
 from services.common.errors import IllegalTransition, NotFound
@@ -393,6 +396,38 @@ def test_360_view_masks_by_role_and_selects_fields(api):
         assert masked["idNo"] == "110101********1234" and masked["phones"][0]["number"] == "13812345678"
     some = api.get("/api/v1/customers/C10000001?fields=name,tier", headers=bearer(api, "counter"))
     assert some.json() == {"name": "王小明", "tier": "regular"}
+
+
+class SlowWorkOrders(dpb_grpc.WorkOrderServiceServicer):
+    """A dispatch service that answers the 360 view's question after the section's deadline."""
+
+    def ListOpenWorkOrders(self, request, context):
+        time.sleep(SECTION_TIMEOUT_SECONDS + 1)
+        return dpb.ListOpenWorkOrdersResponse()
+
+
+def test_360_view_leaves_out_a_section_whose_service_is_down_or_slow(settings, gateway_db, stand_in):
+    def register(server):
+        dpb_grpc.add_WorkOrderServiceServicer_to_server(SlowWorkOrders(), server)
+        return ["bss.dispatch.v1.WorkOrderService"]
+
+    slow, port, _ = create_server(register, check=lambda: True)
+    slow.start()
+    try:
+        with client_for(settings, customer_grpc=f"127.0.0.1:{stand_in[1]}", billing_grpc=f"127.0.0.1:{free_port()}",
+                        dispatch_grpc=f"127.0.0.1:{port}") as client:
+            started = time.monotonic()
+            response = client.get("/api/v1/customers/C10000001", headers=bearer(client, "counter"))
+            waited = time.monotonic() - started
+    finally:
+        slow.stop(0)
+    assert response.status_code == 200, response.text
+    view = response.json()
+    assert view["customerNo"] == "C10000001" and view["services"]
+    assert sorted(view["unavailable"]) == ["billing", "workOrders"]
+    assert view["billing"] is None and view["openWorkOrders"] is None
+    # The slow section is cut at its deadline, not waited for.
+    assert waited < SECTION_TIMEOUT_SECONDS + 1
 
 
 def test_peer_errors_keep_their_reason(api):

@@ -84,11 +84,11 @@ async def get_customer(customer_no: CustomerNo, user: CustomerReader, client: Cu
     `unavailable` names a section whose service did not answer in time."""
     sections = {}
     if user.may("bills:read"):
-        sections["billing"] = section("billing", lambda: billing.GetCustomerBilling(
-            bpb.GetCustomerBillingRequest(customer_no=customer_no)))
+        sections["billing"] = section("billing", billing.GetCustomerBilling,
+                                      bpb.GetCustomerBillingRequest(customer_no=customer_no))
     if user.may("workOrders:read"):
-        sections["workOrders"] = section("workOrders", lambda: dispatch.ListOpenWorkOrders(
-            dpb.ListOpenWorkOrdersRequest(customer_no=customer_no, limit=OPEN_WORK_ORDERS, actor=work_order_actor(user))))
+        sections["workOrders"] = section("workOrders", dispatch.ListOpenWorkOrders, dpb.ListOpenWorkOrdersRequest(
+            customer_no=customer_no, limit=OPEN_WORK_ORDERS, actor=work_order_actor(user)))
     view, *answers = await asyncio.gather(client.GetCustomer(pb.GetCustomerRequest(customer_no=customer_no)),
                                           *sections.values())
     public = CustomerPublic.from_proto(view, user.role)
