@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from services.dispatch import events, store
+from services.dispatch.domain.completion import MAX_WRONG_CODES
 from services.dispatch.demo import roster as demo_roster
 from services.dispatch.scheduling import store as roster_store
 from services.dispatch.domain.access import Actor
@@ -323,3 +324,36 @@ def test_a_pull_waits_for_a_change_in_flight_so_a_later_number_never_hides_an_ea
     reader.join(10)
     assert [o["work_order_no"] for o in pulled["orders"]] == [first, second], "in the order they were numbered"
     assert pulled["cursor"] >= max(o["change_seq"] for o in pulled["orders"])
+
+
+def test_wrong_confirmation_codes_lock_the_order_until_the_front_line_gives_a_new_code(db, gw):
+    tech = "tech-st01-2"
+    no = product_order(db, "install", kind="analog_tv")
+    act(db, no, "assign", technician=tech)
+    for name in ("accept", "arrive"):
+        assert step(gw, tech, no, name).status_code == 200
+    counter = bearer(gw, "counter")
+    path = f"/api/v1/workOrders/{no}/confirmationCode"
+    code = gw.get(path, headers=counter).json()["confirmationCode"]
+    body = {"resultCode": "connected", "confirmationCode": next(c for c in ("000000", "111111") if c != code)}
+    for left in range(MAX_WRONG_CODES - 1, -1, -1):
+        refused = assert_problem(step(gw, tech, no, "complete", body), 422, "confirmation-code-mismatch")
+        assert f": {left} more" in refused["detail"]
+    # Counted in spite of the refusals, and then even the right code is refused until a new one is given.
+    assert_problem(step(gw, tech, no, "complete", {**body, "confirmationCode": code}), 409,
+                   "confirmation-code-locked")
+    shown = gw.get(path, headers=counter).json()
+    assert (shown["wrongTries"], shown["locked"]) == (MAX_WRONG_CODES, True)
+    assert gw.get(f"/api/v1/workOrders/{no}", headers=bearer(gw, tech)).json()["state"] == "on_site"
+    # Only the front line gives a new code; the old one stops working and the tries start again.
+    assert gw.post(path, headers=bearer(gw, tech)).status_code == 403
+    fresh = gw.post(path, headers=counter)
+    assert fresh.status_code == 200, fresh.text
+    fresh = fresh.json()
+    assert (fresh["wrongTries"], fresh["locked"]) == (0, False)
+    if fresh["confirmationCode"] != code:
+        assert_problem(step(gw, tech, no, "complete", {**body, "confirmationCode": code}), 422,
+                       "confirmation-code-mismatch")
+    done = step(gw, tech, no, "complete", {**body, "confirmationCode": fresh["confirmationCode"]})
+    assert done.status_code == 200, done.text
+    assert_problem(gw.post(path, headers=counter), 409, "illegal-transition")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.common.errors import InvalidArgument, PermissionDenied
+from services.common.errors import DomainError, InvalidArgument, PermissionDenied
 from services.dispatch.domain import completion, feed, stock
 from services.dispatch.domain.access import Actor
 from services.dispatch.domain.completion import Device, Report
@@ -14,7 +14,7 @@ CODE = "123456"
 
 
 def reason(call) -> str:
-    with pytest.raises(InvalidArgument) as e:
+    with pytest.raises(DomainError) as e:
         call()
     return e.value.reason
 
@@ -137,3 +137,17 @@ def test_a_station_s_staff_move_and_count_their_own_station_s_stock_only():
     assert stock.may_move(tech, {**shelf, "technician": "t"}) and not stock.may_move(tech, shelf)
     with pytest.raises(PermissionDenied):
         stock.carried_by(tech, "someone-else")
+
+
+def test_too_many_wrong_codes_lock_only_completions_that_need_or_give_a_code():
+    locked = completion.MAX_WRONG_CODES
+    completion.check_codes_left(Report("done", confirmation_code=CODE), "install", locked - 1)
+    assert reason(lambda: completion.check_codes_left(Report("done", confirmation_code=CODE), "install", locked)) \
+        == "confirmation-code-locked"
+    assert reason(lambda: completion.check_codes_left(Report("done"), "digital_conversion", locked)) \
+        == "confirmation-code-locked"
+    assert reason(lambda: completion.check_codes_left(Report("fixed", confirmation_code=CODE), "repair", locked)) \
+        == "confirmation-code-locked"
+    completion.check_codes_left(Report("fixed"), "repair", locked)  # a repair needs no code: nothing to guess
+    assert "1 more try before" in completion.wrong_code(locked - 1).message
+    assert "0 more tries" in completion.wrong_code(locked).message

@@ -87,4 +87,14 @@ async def get_confirmation_code(work_order_no: WorkOrderNo, user: ConfirmationCo
     """The code the customer reads out to the technician when the work is done, for the front line to give
     the customer (it is made with the order; the technician never sees it)."""
     c = await client.GetConfirmationCode(pb.FieldStepRequest(work_order_no=work_order_no, actor=actor(user)))
-    return selected(ConfirmationCodePublic(id=c.work_order_no, customer_no=c.customer_no, confirmation_code=c.code))
+    return selected(ConfirmationCodePublic.from_proto(c))
+
+
+@router.post("/workOrders/{workOrderNo}/confirmationCode", response_model=ConfirmationCodePublic)
+async def new_confirmation_code(work_order_no: WorkOrderNo, user: ConfirmationCodeReader,
+                                client: FieldClient) -> JSONResponse:
+    """A new code for the customer, when the old one reached the wrong person or too many wrong codes were
+    typed (the order then refuses every code, 409 confirmation-code-locked): the old code stops working.
+    409 once the order is completed or cancelled."""
+    c = await client.NewConfirmationCode(pb.FieldStepRequest(work_order_no=work_order_no, actor=actor(user)))
+    return selected(ConfirmationCodePublic.from_proto(c))

@@ -72,3 +72,11 @@ class ConfirmationCodePublic(ApiModel):
     id: str
     customer_no: str
     confirmation_code: str
+    wrong_tries: int = Field(description="wrong codes typed against this one")
+    locked: bool = Field(description="too many wrong codes: the order takes none until the customer is given "
+                                     "a new one (POST to this path)")
+
+    @classmethod
+    def from_proto(cls, c) -> "ConfirmationCodePublic":
+        return cls(id=c.work_order_no, customer_no=c.customer_no, confirmation_code=c.code,
+                   wrong_tries=c.wrong_tries, locked=c.locked)

@@ -6,7 +6,9 @@ customer's confirmation code.
 The code is made with the order (migration 0020) and told to the customer by the front line (counter,
 call centre: GET /workOrders/{id}/confirmationCode); the technician never sees it and types what the
 customer reads out. It is required where the customer takes on something (an install, a conversion, a
-swap) and checked whenever it is given.
+swap) and checked whenever it is given. Six digits are a million codes: after MAX_WRONG_CODES wrong ones in
+a row the order takes no code at all until the front line gives the customer a new one, so a guess has
+about one chance in 200,000.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import math
 import re
 from dataclasses import dataclass, field
 
-from services.common.errors import InvalidArgument
+from services.common.errors import IllegalTransition, InvalidArgument
 
 DEVICE_KINDS = ("stb", "smart_card")
 RESULT_CODE = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
@@ -23,9 +25,14 @@ READING_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,39}$")
 MAX_READINGS = 20
 NOTES_MAX = 2000
 CONFIRMED_TYPES = ("install", "digital_conversion", "equipment_swap")
+MAX_WRONG_CODES = 5
 # Service kinds whose network (the SMS) entitles a smart card, and those that also need a set-top box.
 CARD_KINDS = ("digital_tv", "broadband")
 BOX_KINDS = ("digital_tv",)
+
+
+class WrongCode(InvalidArgument):
+    reason = "confirmation-code-mismatch"
 
 
 @dataclass(frozen=True)
@@ -69,7 +76,23 @@ def check(report: Report, order_type: str, service_kind: str | None, confirmatio
         raise InvalidArgument(f"a {order_type.replace('_', ' ')} is confirmed by the customer: ask them for "
                               "their confirmationCode", reason="confirmation-code-required")
     if report.confirmation_code and report.confirmation_code != confirmation_code:
-        raise InvalidArgument("the confirmationCode is not the customer's", reason="confirmation-code-mismatch")
+        raise WrongCode("the confirmationCode is not the customer's")
+
+
+def check_codes_left(report: Report, order_type: str, wrong_tries: int) -> None:
+    """Refuses (409) a completion that needs or gives a code, on an order on which too many wrong codes were
+    typed, whatever code comes now."""
+    if wrong_tries >= MAX_WRONG_CODES and (report.confirmation_code or order_type in CONFIRMED_TYPES):
+        raise IllegalTransition(f"{wrong_tries} wrong confirmation codes were typed on this order: the front line "
+                                "gives the customer a new code (POST .../confirmationCode) before it can be completed",
+                                reason="confirmation-code-locked")
+
+
+def wrong_code(wrong_tries: int) -> WrongCode:
+    """The refusal of a wrong code, saying how many tries are left."""
+    left = max(MAX_WRONG_CODES - wrong_tries, 0)
+    return WrongCode(f"the confirmationCode is not the customer's: {left} more "
+                     f"{'try' if left == 1 else 'tries'} before the order needs a new code")
 
 
 def _devices(devices: tuple[Device, ...], what: str) -> None:

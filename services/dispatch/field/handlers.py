@@ -8,15 +8,16 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.common.db import Database
-from services.common.errors import InvalidArgument
+from services.common.errors import IllegalTransition, InvalidArgument
 from services.common.inputrules import TEXT_MAX, prose
 
 from .. import events
 from ..domain import completion, feed, sla
 from ..domain.access import Actor
-from ..domain.states import next_state
+from ..domain.states import OPEN_STATES, next_state
 from ..handlers import transition, visible_order
 from ..scheduling.booking import release_place
+from ..store import record_transition
 from ..stock import handlers as stock
 from . import store
 
@@ -59,12 +60,20 @@ class FieldHandlers:
             order = visible_order(cur, work_order_no, actor, lock=True)
             # The state first: a second completion is an illegal transition, whatever its report says.
             next_state(order["state"], "complete")
-            completion.check(report, order["type"], order["kind"], store.confirmation_code(cur, order["id"]))
-            installed = stock.install(cur, order, report.installed, actor)
-            stock.take_out(cur, order, report.removed, actor)
-            result = completion.result(report, installed)
-            return transition(cur, order, "complete", actor, {"resultCode": report.result_code},
-                              {"completed_at": self._now(), "result": result}, event=events.completed)
+            code = store.confirmation_code(cur, order["id"])
+            completion.check_codes_left(report, order["type"], code["wrong_tries"])
+            try:
+                completion.check(report, order["type"], order["kind"], code["code"])
+            except completion.WrongCode:
+                # The try is counted and committed; only then is the completion refused.
+                refusal = completion.wrong_code(store.count_wrong_code(cur, order["id"], actor.username))
+            else:
+                installed = stock.install(cur, order, report.installed, actor)
+                stock.take_out(cur, order, report.removed, actor)
+                result = completion.result(report, installed)
+                return transition(cur, order, "complete", actor, {"resultCode": report.result_code},
+                                  {"completed_at": self._now(), "result": result}, event=events.completed)
+        raise refusal
 
     def return_unfinished(self, work_order_no: str, reason: str, notes: str, actor: Actor) -> dict:
         """The visit could not finish: the order goes back to the station to be dispatched again, off the
@@ -84,11 +93,30 @@ class FieldHandlers:
                               event=lambda o: events.returned_unfinished(o, actor.username))
 
     def confirmation_code(self, work_order_no: str, actor: Actor) -> dict:
-        """The code the customer reads out to the technician when the work is done (domain/completion.py)."""
+        """The code the customer reads out to the technician when the work is done (domain/completion.py),
+        and the wrong tries typed against it."""
         with self.db.transaction() as cur:
             order = visible_order(cur, work_order_no, actor)
-            return {"work_order_no": order["work_order_no"], "customer_no": order["customer_no"],
-                    "confirmation_code": store.confirmation_code(cur, order["id"])}
+            return _code_of(order, store.confirmation_code(cur, order["id"]))
+
+    def new_confirmation_code(self, work_order_no: str, actor: Actor) -> dict:
+        """A new code for the customer of an order not yet done (the old one was told to the wrong person, or
+        too many wrong ones were typed): the old code stops working and the wrong tries start again."""
+        with self.db.transaction() as cur:
+            order = visible_order(cur, work_order_no, actor, lock=True)
+            if order["state"] not in OPEN_STATES:
+                raise IllegalTransition(f"work order {order['work_order_no']} is {order['state']}: its code is "
+                                        "no longer used", reason="illegal-transition")
+            store.new_confirmation_code(cur, order["id"])
+            record_transition(cur, order["id"], "new_confirmation_code", order["state"], order["state"],
+                              actor.username, {})
+            return _code_of(order, store.confirmation_code(cur, order["id"]))
 
     def _now(self) -> datetime:
         return datetime.now(self.tz)
+
+
+def _code_of(order: dict, code: dict) -> dict:
+    return {"work_order_no": order["work_order_no"], "customer_no": order["customer_no"],
+            "confirmation_code": code["code"], "wrong_tries": code["wrong_tries"],
+            "locked": code["wrong_tries"] >= completion.MAX_WRONG_CODES}

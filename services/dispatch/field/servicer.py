@@ -41,9 +41,15 @@ class FieldServicer(pb_grpc.FieldServiceServicer):
                                                       actor(request.actor)), self.h.tz)
 
     def GetConfirmationCode(self, request, context):
-        c = self.h.confirmation_code(request.work_order_no, actor(request.actor))
-        return pb.ConfirmationCode(work_order_no=c["work_order_no"], customer_no=c["customer_no"],
-                                   code=c["confirmation_code"])
+        return _code_pb(self.h.confirmation_code(request.work_order_no, actor(request.actor)))
+
+    def NewConfirmationCode(self, request, context):
+        return _code_pb(self.h.new_confirmation_code(request.work_order_no, actor(request.actor)))
+
+
+def _code_pb(c: dict) -> pb.ConfirmationCode:
+    return pb.ConfirmationCode(work_order_no=c["work_order_no"], customer_no=c["customer_no"],
+                               code=c["confirmation_code"], wrong_tries=c["wrong_tries"], locked=c["locked"])
 
 
 def register(server, settings, db) -> list[str]:

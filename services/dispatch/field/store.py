@@ -45,6 +45,25 @@ def feed(cur, technician: str, since: int | None, n: int) -> tuple[list[Change],
     return changes, {r["work_order_no"]: r for r in rows if not r["removed"]}
 
 
-def confirmation_code(cur, work_order_id: int) -> str:
-    cur.execute("SELECT confirmation_code FROM work_order WHERE id = %s", (work_order_id,))
-    return cur.fetchone()["confirmation_code"]
+def confirmation_code(cur, work_order_id: int) -> dict:
+    """The customer's code for the order and the wrong tries typed since it was given."""
+    cur.execute("""SELECT w.confirmation_code AS code, coalesce(c.tries, 0) AS wrong_tries
+                     FROM work_order w LEFT JOIN wrong_confirmation_code c ON c.work_order_id = w.id
+                    WHERE w.id = %s""", (work_order_id,))
+    return cur.fetchone()
+
+
+def count_wrong_code(cur, work_order_id: int, technician: str) -> int:
+    """One more wrong try on the order; the tries so far."""
+    cur.execute("""INSERT INTO wrong_confirmation_code (work_order_id, tries, last_tried_by) VALUES (%s, 1, %s)
+                   ON CONFLICT (work_order_id) DO UPDATE
+                   SET tries = wrong_confirmation_code.tries + 1, last_tried_at = now(),
+                       last_tried_by = EXCLUDED.last_tried_by
+                   RETURNING tries""", (work_order_id, technician))
+    return cur.fetchone()["tries"]
+
+
+def new_confirmation_code(cur, work_order_id: int) -> None:
+    """A fresh code (the column's default, the one strong source) and no wrong tries against it."""
+    cur.execute("UPDATE work_order SET confirmation_code = DEFAULT WHERE id = %s", (work_order_id,))
+    cur.execute("DELETE FROM wrong_confirmation_code WHERE work_order_id = %s", (work_order_id,))
