@@ -150,4 +150,4 @@ def test_too_many_wrong_codes_lock_only_completions_that_need_or_give_a_code():
         == "confirmation-code-locked"
     completion.check_codes_left(Report("fixed"), "repair", locked)  # a repair needs no code: nothing to guess
     assert "1 more try before" in completion.wrong_code(locked - 1).message
-    assert "0 more tries" in completion.wrong_code(locked).message
+    assert "the last try" in completion.wrong_code(locked).message

@@ -91,8 +91,11 @@ def check_codes_left(report: Report, order_type: str, wrong_tries: int) -> None:
 def wrong_code(wrong_tries: int) -> WrongCode:
     """The refusal of a wrong code, saying how many tries are left."""
     left = max(MAX_WRONG_CODES - wrong_tries, 0)
-    return WrongCode(f"the confirmationCode is not the customer's: {left} more "
-                     f"{'try' if left == 1 else 'tries'} before the order needs a new code")
+    if not left:
+        return WrongCode("the confirmationCode is not the customer's, and that was the last try: the front line "
+                         "gives the customer a new code")
+    return WrongCode(f"the confirmationCode is not the customer's: {left} more {'try' if left == 1 else 'tries'} "
+                     "before the order needs a new code")
 
 
 def _devices(devices: tuple[Device, ...], what: str) -> None:
