@@ -8,6 +8,7 @@ from datetime import date
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 
+from services.common.db import Prepared
 from services.common.errors import NotFound
 
 # --- the copy of the customer service's accounts and services ------------------------------------------
@@ -191,24 +192,31 @@ def account(cur, account_no: str) -> dict:
     return row
 
 
+# The 360 view's billing section asks these on every view: planned once per connection (planning the
+# accounts' subqueries took about four times as long as running them).
+_CUSTOMER_ACCOUNTS = Prepared("billing_customer_accounts", """
+    SELECT a.account_no, a.currency,
+           COALESCE((SELECT sum(l.amount_minor) FROM ledger_entry l WHERE l.account_no = a.account_no),
+                    0)::bigint AS balance_minor,
+           COALESCE((SELECT sum(b.open_minor) FROM bill b WHERE b.account_no = a.account_no
+                     AND b.open_minor > 0 AND b.due_on < %(today)s), 0)::bigint AS overdue_minor
+    FROM account a WHERE a.customer_no = %(customer_no)s ORDER BY a.account_no""", ("today", "customer_no"))
+_LAST_BILLS = Prepared("billing_last_bills", f"""
+    SELECT {BILL_COLUMNS} FROM account a CROSS JOIN LATERAL (
+        SELECT * FROM bill WHERE bill.account_no = a.account_no
+        ORDER BY period_start DESC LIMIT %(per_account)s) b
+    WHERE a.account_no = ANY(%(account_nos)s) ORDER BY b.account_no, b.period_start DESC""",
+                       ("per_account", "account_nos"))
+
+
 def customer_accounts(cur, customer_no: str, today: date) -> list[dict]:
     """A customer's accounts with their balance and overdue amount, in one statement."""
-    cur.execute("""
-        SELECT a.account_no, a.currency,
-               COALESCE((SELECT sum(l.amount_minor) FROM ledger_entry l WHERE l.account_no = a.account_no),
-                        0)::bigint AS balance_minor,
-               COALESCE((SELECT sum(b.open_minor) FROM bill b WHERE b.account_no = a.account_no
-                         AND b.open_minor > 0 AND b.due_on < %s), 0)::bigint AS overdue_minor
-        FROM account a WHERE a.customer_no = %s ORDER BY a.account_no""", (today, customer_no))
+    _CUSTOMER_ACCOUNTS.execute(cur, {"today": today, "customer_no": customer_no})
     return cur.fetchall()
 
 
 def last_bills(cur, account_nos: list[str], per_account: int) -> list[dict]:
-    cur.execute(f"""
-        SELECT {BILL_COLUMNS} FROM account a CROSS JOIN LATERAL (
-            SELECT * FROM bill WHERE bill.account_no = a.account_no
-            ORDER BY period_start DESC LIMIT %s) b
-        WHERE a.account_no = ANY(%s) ORDER BY b.account_no, b.period_start DESC""", (per_account, account_nos))
+    _LAST_BILLS.execute(cur, {"per_account": per_account, "account_nos": account_nos})
     return cur.fetchall()
 
 
