@@ -98,6 +98,33 @@ def test_a_refund_reopens_what_it_paid(db):
     assert shares(db, bill_no) == {tv: 1000}
 
 
+def test_bill_open_lists_exactly_the_bills_with_something_open(db):
+    # Kept by triggers on bill (migration 0044) for whoever writes bills: collection and dunning read it.
+    def listed(account_no):
+        with db.transaction() as cur:
+            cur.execute("""SELECT b.bill_no, o.due_on = b.due_on AS same_day FROM bill_open o
+                           JOIN bill b ON b.id = o.bill_id WHERE b.account_no = %s ORDER BY b.bill_no""",
+                        (account_no,))
+            return [(r["bill_no"], r["same_day"]) for r in cur.fetchall()]
+
+    account_no, (tv,) = add_account(db)
+    october = issue(db, account_no, date(2026, 10, 1), date(2026, 11, 15), {tv: 2200})
+    november = issue(db, account_no, date(2026, 11, 1), date(2026, 12, 15), {tv: 2200})
+    assert listed(account_no) == [(october, True), (november, True)]
+    pay(db, account_no, 2200)
+    assert listed(account_no) == [(november, True)]
+    with db.transaction() as cur:
+        cur.execute("UPDATE bill SET due_on = due_on + 3 WHERE bill_no = %s", (november,))
+        cur.execute("UPDATE bill SET hold_reason = 'disputed' WHERE bill_no = %s", (november,))
+    assert listed(account_no) == [(november, True)]
+    pay(db, account_no, 2200)
+    assert listed(account_no) == []
+    with db.transaction() as cur:
+        store.post(cur, account_no, "refund", 1000, "supervisor-t", note="double charge")
+        store.settle(cur, [account_no])
+    assert listed(account_no) == [(november, True)]
+
+
 def test_the_ledger_refuses_updates_and_deletes(db):
     account_no, _ = add_account(db)
     pay(db, account_no, 100)

@@ -263,7 +263,7 @@ def test_a_crashed_run_is_completed_by_the_next_request(world, runs, db, crash_a
     # What a run does up to a phase, committed, before its process dies (its lock goes with its session).
     with db.transaction() as cur:
         run = store.create_run(cur, key.start, key.end, key.cycle, "supervisor")
-        lines = store.line_table(run["id"])
+        lines = store.line_table(run["id"], 0)
         store.rate(cur, lines, key.start, key.end, key.cycle)
     if crash_after == "issue":
         with db.transaction() as cur:
@@ -276,7 +276,7 @@ def test_a_crashed_run_is_completed_by_the_next_request(world, runs, db, crash_a
     assert len(world.bills(first)) == len(world.bills(second)) == 1
     assert world.ledger(first) == [("charge", 2000)]
     with db.transaction() as cur:
-        cur.execute("SELECT to_regclass(%s) AS t", (f"bill_run_line_{run['id']}",))
+        cur.execute("SELECT to_regclass(%s) AS t", (lines.string,))
         assert cur.fetchone()["t"] is None
 
 

@@ -98,12 +98,12 @@ WITH debits AS (
                        amount_minor, currency, attempt, state)
     SELECT k.id, b.id, b.account_no, m.id, m.bank_code, m.bank_account_no, m.holder_name, b.open_minor, b.currency,
            COALESCE(last.attempt, 0) + 1, 'sent'
-    FROM bill b
+    FROM bill_open o JOIN bill b ON b.id = o.bill_id
     JOIN mandate m ON m.account_no = b.account_no AND m.state = 'active' AND m.bank_code = ANY(%(banks)s)
     JOIN debit_batch k ON k.run_id = %(run)s AND k.bank_code = m.bank_code
     LEFT JOIN LATERAL (SELECT d.attempt, d.state, d.next_attempt_on, d.result_at FROM debit d
                        WHERE d.bill_id = b.id ORDER BY d.id DESC LIMIT 1) last ON true
-    WHERE b.open_minor > 0 AND b.hold_reason IS NULL AND b.due_on <= %(date)s AND b.state <> 'written_off'
+    WHERE o.due_on <= %(date)s AND b.hold_reason IS NULL AND b.state <> 'written_off'
       AND b.currency = %(currency)s
       AND (last.state IS NULL OR last.state IN ('succeeded', 'cancelled')
            OR (last.state = 'retry_scheduled' AND last.next_attempt_on <= %(date)s)

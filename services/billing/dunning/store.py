@@ -46,20 +46,20 @@ def lock_overdue_accounts(cur, as_of: date) -> None:
     case this run opens (asking its service back at once), instead of a suspension going out for arrears
     that were just paid."""
     cur.execute("""SELECT 1 FROM account WHERE account_no IN (
-                       SELECT b.account_no FROM bill b WHERE b.open_minor > 0 AND b.due_on < %s
+                       SELECT b.account_no FROM bill_open o JOIN bill b ON b.id = o.bill_id WHERE o.due_on < %s
                        AND b.hold_reason IS NULL AND b.state <> 'written_off')
                    ORDER BY account_no FOR NO KEY UPDATE""", (as_of,))
 
 
 # Each service with an overdue open share on a bill not on hold (never the '' share of no service), its
 # ladder (its product's category, else its kind, else the default), its account's tier and tags, and the
-# steps its open case has taken. Driven by the partial index of bills with something open.
+# steps its open case has taken. Driven by the list of bills with something open (bill_open).
 OVERDUE = """
 WITH overdue AS (
     SELECT s.service_no, min(b.due_on) AS oldest_due_on, sum(s.open_minor)::bigint AS overdue_minor,
            array_agg(b.id ORDER BY b.due_on, b.id) AS bill_ids
-    FROM bill b JOIN bill_share s ON s.bill_id = b.id
-    WHERE b.open_minor > 0 AND b.due_on < %(as_of)s AND b.hold_reason IS NULL AND b.state <> 'written_off'
+    FROM bill_open o JOIN bill b ON b.id = o.bill_id JOIN bill_share s ON s.bill_id = b.id
+    WHERE o.due_on < %(as_of)s AND b.hold_reason IS NULL AND b.state <> 'written_off'
       AND s.open_minor > 0 AND s.service_no <> ''
     GROUP BY s.service_no)
 SELECT o.service_no, o.oldest_due_on, o.overdue_minor, o.bill_ids, sub.account_no, a.customer_no, a.tier,

@@ -29,6 +29,11 @@ log = logging.getLogger(__name__)
 # Whole-cycle hash joins and sorts want more memory than a request's default (the lines of a million
 # subscriptions sort in 300MB).
 JOB_WORK_MEM = "512MB"
+# A run rates and issues this many ranges of the cycle's accounts at once, each on a connection of its
+# own: one backend does each statement on one core (its parallel workers only scan), and the ranges share
+# nothing but the tables they write to. Each range's issue commits on its own; a run that stopped between
+# them is resumed like any other, billing what has no bill yet.
+PARTS = 2
 
 
 @dataclass(frozen=True)
@@ -114,15 +119,20 @@ class BillRunHandlers:
             claimed.set()
         try:
             cur.execute(f"SET work_mem = '{JOB_WORK_MEM}'")
-            lines = store.line_table(run["id"])
+            ranges = store.account_ranges(cur, key.cycle, PARTS)
+            tables = [store.line_table(run["id"], part) for part in range(len(ranges))]
             started = time.monotonic()
-            store.rate(cur, lines, key.start, key.end, key.cycle)
+            self._in_parts(conn, cur, len(ranges), lambda c, part: store.rate(
+                c, tables[part], key.start, key.end, key.cycle, ranges[part]))
             store.record_phase(cur, run["id"], "rate", round(time.monotonic() - started, 2))
             conn.commit()
 
             started = time.monotonic()
             issued_on = self.today()
-            added = store.issue(cur, run, lines, issued_on, self.due_on(cur, issued_on), actor)
+            due_on = self.due_on(cur, issued_on)
+            conn.commit()
+            added = sum(self._in_parts(conn, cur, len(tables), lambda c, part: store.issue(
+                c, run, tables[part], issued_on, due_on, actor)))
             store.record_phase(cur, run["id"], "issue", round(time.monotonic() - started, 2))
             conn.commit()
 
@@ -132,7 +142,8 @@ class BillRunHandlers:
             run = store.complete_run(cur, run["id"], counts)
             emit(cur, NAME, "bill_run_completed", {"runNo": run["run_no"], "period": key.period, "cycle": key.cycle,
                                                    "counts": counts})
-            store.drop_line_table(cur, lines)
+            for table in tables:
+                store.drop_line_table(cur, table)
             conn.commit()
             log.info("bill run %s: %s bills added (%s)", run["run_no"], added, counts, extra={"phases": run["phases"]})
             return RunReport(run, outcome, counts)
@@ -142,13 +153,48 @@ class BillRunHandlers:
             conn.commit()
             raise
 
+    def _in_parts(self, conn, cur, parts: int, work) -> list:
+        """work(cursor, part) for every part at once, each committed on its own: part 0 on this connection,
+        every other on one of the pool's. Waits for all, then raises the first failure."""
+        results: list = [None] * parts
+        failures: list[BaseException] = []
+
+        def other(part: int) -> None:
+            try:
+                with self.db.connection() as own:
+                    own_cur = own.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
+                    try:
+                        own_cur.execute(f"SET work_mem = '{JOB_WORK_MEM}'")
+                        results[part] = work(own_cur, part)
+                        own.commit()
+                    finally:
+                        own.rollback()
+                        own_cur.execute("RESET work_mem")
+                        own.commit()
+            except BaseException as exc:  # noqa: BLE001 - raised on the run's own thread below
+                failures.append(exc)
+
+        threads = [threading.Thread(target=other, args=(part,), name=f"bill-run-part-{part}")
+                   for part in range(1, parts)]
+        for thread in threads:
+            thread.start()
+        try:
+            results[0] = work(cur, 0)
+            conn.commit()
+        finally:
+            for thread in threads:
+                thread.join()
+        if failures:
+            raise failures[0]
+        return results
+
     def dry_run(self, key: RunKey, account_no: str) -> RunReport:
         """The same rating into a temporary table, reported and rolled back: nothing is written."""
         with self.db.connection() as conn:
             cur = conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
             try:
                 cur.execute(f"SET LOCAL work_mem = '{JOB_WORK_MEM}'")
-                lines = store.line_table(0)
+                lines = store.line_table(0, 0)
                 store.rate(cur, lines, key.start, key.end, key.cycle, temporary=True)
                 counts = {**store.summary(cur, lines), "accounts": store.cycle_accounts(cur, key.cycle)}
                 preview = None

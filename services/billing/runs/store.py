@@ -22,8 +22,8 @@ from ..store import settle
 # buffers instead of pushing the bills' tables out of shared buffers, and may plan in parallel.
 
 
-def line_table(run_id: int) -> sql.Identifier:
-    return sql.Identifier(f"bill_run_line_{run_id}")
+def line_table(run_id: int, part: int) -> sql.Identifier:
+    return sql.Identifier(f"bill_run_line_{run_id}_{part}")
 
 
 def drop_line_table(cur, table: sql.Identifier) -> None:
@@ -40,7 +40,7 @@ WITH sub AS (
     FROM account a JOIN subscription s USING (account_no)
     JOIN legacy_product_map m ON m.system = s.origin AND m.legacy_code = s.product_code
     JOIN product p ON p.code = m.product_code AND p.charge = 'monthly'
-    WHERE a.cycle = %(cycle)s
+    WHERE a.cycle = %(cycle)s AND {in_range}
       AND NOT EXISTS (SELECT 1 FROM bill b WHERE b.account_no = a.account_no AND b.period_start = %(start)s)),
 -- Each state row holds until the next one (same-day rows: the last recorded rules; the earlier are empty).
 -- The history is read once and hash-joined to the cycle's subscriptions, never looked up per service.
@@ -102,7 +102,7 @@ fee AS (
     FROM pending_charge c JOIN product p ON p.code = c.product_code
     LEFT JOIN subscription s ON s.service_no = c.service_no
     JOIN account a ON a.account_no = COALESCE(c.account_no, s.account_no)
-    WHERE c.bill_id IS NULL AND c.occurred_on < %(end)s AND a.cycle = %(cycle)s
+    WHERE c.bill_id IS NULL AND c.occurred_on < %(end)s AND a.cycle = %(cycle)s AND {in_range}
       AND NOT EXISTS (SELECT 1 FROM bill b WHERE b.account_no = a.account_no AND b.period_start = %(start)s))
 SELECT account_no, currency::char(3), service_no, product_code, 'charge' AS kind,
        CASE WHEN days = %(days)s THEN name ELSE name || '（' || days || '/' || %(days)s || '天）' END AS description,
@@ -118,15 +118,39 @@ FROM fee WHERE amount IS NOT NULL
 """
 
 
-def rate(cur, lines: sql.Identifier, start, end, cycle: int, temporary: bool = False) -> None:
-    """Rate every account of the cycle that has no bill for the period yet into a new table `lines`."""
+# One part of a cycle's accounts: account numbers from `lo` (inclusive) to `hi` (exclusive), None for no bound.
+ALL_ACCOUNTS = (None, None)
+IN_RANGE = "(%(lo)s::text IS NULL OR a.account_no >= %(lo)s) AND (%(hi)s::text IS NULL OR a.account_no < %(hi)s)"
+
+
+def account_ranges(cur, cycle: int, parts: int) -> list[tuple[str | None, str | None]]:
+    """At most `parts` ranges of account numbers that together hold the cycle's accounts, each about as
+    many, read off the account number's index."""
+    accounts = cycle_accounts(cur, cycle)
+    bounds = set()
+    for k in range(1, parts):
+        cur.execute("SELECT account_no FROM account WHERE cycle = %s ORDER BY account_no OFFSET %s LIMIT 1",
+                    (cycle, accounts * k // parts))
+        row = cur.fetchone()
+        if row is not None:
+            bounds.add(row["account_no"])
+    edges = [None, *sorted(bounds), None]
+    return list(zip(edges, edges[1:]))
+
+
+def rate(cur, lines: sql.Identifier, start, end, cycle: int, accounts: tuple = ALL_ACCOUNTS,
+         temporary: bool = False) -> None:
+    """Rate every account of the cycle (in the range `accounts`) that has no bill for the period yet into a
+    new table `lines`."""
+    lo, hi = accounts
     cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(lines))
     # Every input is the whole cycle, yet the planner estimates the state intervals (a window, then date
     # overlaps) at a row or two, and would loop over them or sort them for merge joins and grouping: only
     # hash joins and hash aggregates rate a million subscriptions in seconds.
     cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off")
-    cur.execute(sql.SQL(RATE).format(lines=lines, kind=sql.SQL("TEMPORARY" if temporary else "UNLOGGED")),
-                {"start": start, "end": end, "cycle": cycle, "days": (end - start).days})
+    cur.execute(sql.SQL(RATE).format(lines=lines, kind=sql.SQL("TEMPORARY" if temporary else "UNLOGGED"),
+                                     in_range=sql.SQL(IN_RANGE)),
+                {"start": start, "end": end, "cycle": cycle, "days": (end - start).days, "lo": lo, "hi": hi})
     cur.execute("RESET enable_nestloop; RESET enable_mergejoin; RESET enable_sort")
     cur.execute(sql.SQL("ANALYZE {}").format(lines))
 
