@@ -253,9 +253,12 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     _tiers(cur, live_vip)
     analyze(cur, "imp_tier")
     cur.execute(CUSTOMERS, args)
-    for statement in (TIERS, ID_NUMBERS):
-        cur.execute(statement, args)
-        changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
+    # Both change only customers from before the run, which a first load has none of: each scanned the
+    # million it had just inserted for nothing.
+    if "customer" not in empty:
+        for statement in (TIERS, ID_NUMBERS):
+            cur.execute(statement, args)
+            changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
     for statement, change, column in ((PHONES, "phoneAdded", "phone"), (PREMISES, "premisesAdded", "address")):
         if track:
             cur.execute(ADDED.format(insert=statement, what=change, value=column))
