@@ -17,8 +17,8 @@ LOCK_SERVICES = """
      ORDER BY s.id FOR UPDATE OF s
 """
 LINKED_BEFORE = """
-    INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor)
-    SELECT r.rec_id, COALESCE(c.merged_into, c.id), NULL, NULL, false
+    INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor, system, legacy_key, address_norm, vip)
+    SELECT r.rec_id, COALESCE(c.merged_into, c.id), NULL, NULL, false, r.system, r.legacy_key, r.address_norm, r.vip
       FROM imp_record r
       JOIN legacy_link l ON l.system = r.system AND l.legacy_key = r.legacy_key
       JOIN customer c ON c.id = l.customer_id
@@ -41,23 +41,23 @@ HEADS = """
        AND (m.rec_id IS NULL OR m.method = 'new')
 """
 NEW_OWNERS = """
-    INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor)
+    INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor, system, legacy_key, address_norm, vip)
     SELECT r.rec_id, COALESCE(m.customer_id, h.customer_id), COALESCE(m.method, 'new'), m.score,
-           m.method IS NULL OR m.method = 'new'
+           m.method IS NULL OR m.method = 'new', r.system, r.legacy_key, r.address_norm, r.vip
       FROM imp_record r
       LEFT JOIN imp_match m USING (rec_id)
       LEFT JOIN imp_head h ON h.anchor = COALESCE(m.cluster, r.rec_id)
      WHERE NOT EXISTS (SELECT 1 FROM imp_owner o WHERE o.rec_id = r.rec_id)
 """
 # A staged service replaces the stored one with the same legacy reference; the customer's other
-# services count as they are. Fees in order, so equal inputs are equal arrays.
+# services count as they are. Fees in order, so equal inputs are equal arrays. `staged` is not
+# materialized: written out it cost a first load seconds for 2.7 million rows, and the second
+# reference (the stored services it replaces) runs only for customers that have stored services.
 TIER_INPUTS = """
     INSERT INTO imp_tier_input (customer_id, vip, fees)
-    WITH staged AS (
+    WITH staged AS NOT MATERIALIZED (
         SELECT o.customer_id, s.system, s.legacy_ref, s.state, s.monthly_fee_minor
-          FROM imp_service s
-          JOIN imp_record r ON r.system = s.system AND r.legacy_key = s.legacy_key
-          JOIN imp_owner o USING (rec_id)),
+          FROM imp_service s JOIN imp_owner o ON o.system = s.system AND o.legacy_key = s.legacy_key),
     fees AS (
         SELECT customer_id, monthly_fee_minor FROM staged WHERE state = 'active'
         UNION ALL
@@ -67,8 +67,7 @@ TIER_INPUTS = """
     fee_lists AS (SELECT customer_id, array_agg(monthly_fee_minor ORDER BY monthly_fee_minor) AS fees FROM fees
                    GROUP BY customer_id)
     SELECT v.customer_id, v.vip, COALESCE(f.fees, '{}')
-      FROM (SELECT o.customer_id, bool_or(r.vip) AS vip FROM imp_owner o JOIN imp_record r USING (rec_id)
-             GROUP BY o.customer_id) v
+      FROM (SELECT customer_id, bool_or(vip) AS vip FROM imp_owner GROUP BY customer_id) v
       LEFT JOIN fee_lists f USING (customer_id)
 """
 TIERS_BY_RULE = """
@@ -107,8 +106,8 @@ ID_NUMBERS = """
 # the order a join happened to produce.
 PHONES = """
     INSERT INTO customer_phone (customer_id, phone, kind, is_primary, source)
-    SELECT DISTINCT ON (o.customer_id, p.phone) o.customer_id, p.phone, p.kind, o.anchor AND p.position = 0, r.system
-      FROM imp_phone p JOIN imp_owner o USING (rec_id) JOIN imp_record r USING (rec_id)
+    SELECT DISTINCT ON (o.customer_id, p.phone) o.customer_id, p.phone, p.kind, o.anchor AND p.position = 0, o.system
+      FROM imp_phone p JOIN imp_owner o USING (rec_id)
      ORDER BY o.customer_id, p.phone, o.anchor DESC, p.position, p.rec_id
     ON CONFLICT DO NOTHING
 """
@@ -128,16 +127,20 @@ ADDED = """
      WHERE NOT EXISTS (SELECT 1 FROM imp_head h WHERE h.customer_id = added.customer_id)
 """
 # The sort is by byte order: the database's collation sorts text several times slower, and any order
-# keeps one row per device.
+# keeps one row per device. Serial first: led by the kind (two values) the same sort took 5 times as long.
 DEVICES = """
     INSERT INTO device (customer_id, premises_id, kind, serial, paired_serial, model, status, origin)
-    SELECT DISTINCT ON (d.kind COLLATE "C", d.serial COLLATE "C") o.customer_id, pr.id, d.kind, d.serial,
+    SELECT DISTINCT ON (d.serial COLLATE "C", d.kind COLLATE "C") o.customer_id, pr.id, d.kind, d.serial,
            d.paired_serial, d.model, d.status, 'sms'
       FROM imp_device d
-      JOIN imp_record r ON r.system = 'sms' AND r.legacy_key = d.legacy_key
-      JOIN imp_owner o USING (rec_id)
-      LEFT JOIN premises pr ON pr.customer_id = o.customer_id AND pr.address_norm = r.address_norm
-     ORDER BY d.kind COLLATE "C", d.serial COLLATE "C"
+      JOIN imp_owner o ON o.system = 'sms' AND o.legacy_key = d.legacy_key
+      LEFT JOIN premises pr ON pr.customer_id = o.customer_id AND pr.address_norm = o.address_norm
+     ORDER BY d.serial COLLATE "C", d.kind COLLATE "C"
+"""
+# Into an empty device table (a first load) nothing can conflict and DISTINCT ON keeps one row per
+# device, so the clause is left off: the unique index is then built once at the end like the others
+# (first_load.py), a third of what inserting into it speculatively row by row cost.
+DEVICE_CONFLICT = """
     ON CONFLICT (kind, serial) DO UPDATE
        SET customer_id = EXCLUDED.customer_id, premises_id = EXCLUDED.premises_id,
            paired_serial = EXCLUDED.paired_serial, model = COALESCE(EXCLUDED.model, device.model),
@@ -152,9 +155,8 @@ RESOLVE_SERVICES = """
     SELECT s.system, s.legacy_ref, o.customer_id, pr.id, dv.id, acc.account_id, s.kind, s.product_code,
            s.product_name, s.monthly_fee_minor, s.state, s.started_at, s.ended_at, s.changed_at
       FROM imp_service s
-      JOIN imp_record r ON r.system = s.system AND r.legacy_key = s.legacy_key
-      JOIN imp_owner o USING (rec_id)
-      LEFT JOIN premises pr ON pr.customer_id = o.customer_id AND pr.address_norm = r.address_norm
+      JOIN imp_owner o ON o.system = s.system AND o.legacy_key = s.legacy_key
+      LEFT JOIN premises pr ON pr.customer_id = o.customer_id AND pr.address_norm = o.address_norm
       LEFT JOIN device dv ON dv.kind = 'smart_card' AND dv.serial = s.card_no
       LEFT JOIN (SELECT DISTINCT ON (customer_id, COALESCE(premises_id, 0)) customer_id,
                         COALESCE(premises_id, 0) AS premises_key, id AS account_id
@@ -198,8 +200,7 @@ SERVICE_INSERTS = """
 """
 LINKS = """
     INSERT INTO legacy_link (system, legacy_key, customer_id, method, score)
-    SELECT r.system, r.legacy_key, o.customer_id, o.method, o.score
-      FROM imp_owner o JOIN imp_record r USING (rec_id) WHERE o.method IS NOT NULL
+    SELECT system, legacy_key, customer_id, method, score FROM imp_owner WHERE method IS NOT NULL
     ON CONFLICT DO NOTHING
 """
 LINK_COUNTS = "SELECT method, count(*) FROM imp_owner WHERE method IS NOT NULL GROUP BY method"
@@ -233,10 +234,12 @@ ORPHANS = """
 """
 
 
-def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live_vip) -> None:
+def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live_vip,
+          empty: frozenset[str] = frozenset()) -> None:
     """Create and update golden records from the staged, matched rows.
 
     `live_vip(subscriber_ids) -> set` answers the VIP mark of SMS subscribers this run did not read.
+    `empty` names the golden tables known to be empty when the run began (first_load.py).
     `changes`, when given, receives (customer_id, service_id | None, what, value) for every change to a
     customer that existed before the run and for every new service."""
     track = changes is not None
@@ -250,16 +253,19 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     _tiers(cur, live_vip)
     analyze(cur, "imp_tier")
     cur.execute(CUSTOMERS, args)
-    for statement in (TIERS, ID_NUMBERS):
-        cur.execute(statement, args)
-        changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
+    # Both change only customers from before the run, which a first load has none of: each scanned the
+    # million it had just inserted for nothing.
+    if "customer" not in empty:
+        for statement in (TIERS, ID_NUMBERS):
+            cur.execute(statement, args)
+            changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
     for statement, change, column in ((PHONES, "phoneAdded", "phone"), (PREMISES, "premisesAdded", "address")):
         if track:
             cur.execute(ADDED.format(insert=statement, what=change, value=column))
             changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
         else:
             cur.execute(statement)
-    cur.execute(DEVICES)
+    cur.execute(DEVICES if "device" in empty else DEVICES + DEVICE_CONFLICT)
     counts["devices"] = cur.rowcount
     cur.execute(RESOLVE_SERVICES)
     cur.execute(NEW_ACCOUNTS)

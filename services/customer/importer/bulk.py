@@ -30,9 +30,10 @@ def run_bulk_import(settings: CustomerSettings) -> dict:
         cur.execute(DROP_LINKED)
         run.counts["already_linked"] = cur.fetchone()[0]
         match_staged(cur, run)
-        with built_after_first_load(cur, run):
+        with built_after_first_load(cur, run) as empty:
             with run.phase("apply"):
-                apply(cur, run.id, ACTOR, run.counts, None, SmsAdapter(settings.legacy_sms_url).vip_subscribers)
+                apply(cur, run.id, ACTOR, run.counts, None, SmsAdapter(settings.legacy_sms_url).vip_subscribers,
+                      empty)
         # A re-run must not move a watermark past changes of linked records it did not apply.
         advance_watermarks(cur, seen, "DO NOTHING")
         with run.phase("analyze"):

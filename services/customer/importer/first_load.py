@@ -7,9 +7,6 @@ from typing import Iterator
 from services.common.bulkjob import Run
 
 GOLDEN_TABLES = ("customer", "customer_phone", "premises", "account", "device", "service", "legacy_link")
-# The arbiter of apply.DEVICES's ON CONFLICT (kind, serial): a statement naming its conflict target
-# needs the index while it runs.
-ON_CONFLICT_ARBITERS = ("device_kind_serial_key",)
 SECONDARY_INDEXES = """
     SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
       FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
@@ -20,7 +17,6 @@ KEYS = """
     SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
       FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
      WHERE c.contype IN ('p', 'u') AND t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
-       AND c.conname <> ALL(%s)
 """
 # Those of the empty tables, and those referring to them from elsewhere (a primary key is dropped
 # only with the foreign keys that point at it).
@@ -33,21 +29,21 @@ FOREIGN_KEYS = """
 
 
 @contextlib.contextmanager
-def built_after_first_load(cur, run: Run) -> Iterator[None]:
+def built_after_first_load(cur, run: Run) -> Iterator[frozenset[str]]:
     """On a first load the golden tables are empty, and building their indexes and checking their
     foreign keys once at the end is several times faster than doing both row by row (an index is built
     from one sort, a re-added foreign key is validated by one join). Unique and primary keys too: the
     load inserts each key once (its statements pick one row per key), and adding the constraint back
-    checks that. Only a conflict target that a statement names (ON_CONFLICT_ARBITERS) stays. DDL is
-    transactional: a failed run gets everything back with the rollback (readers wait for the run,
-    which is only the first one)."""
+    checks that; a statement that names a conflict target leaves it off for a table yielded as empty.
+    DDL is transactional: a failed run gets everything back with the rollback (readers wait for the
+    run, which is only the first one)."""
     cur.execute(" UNION ALL ".join(f"SELECT '{t}' WHERE NOT EXISTS (SELECT 1 FROM {t})" for t in GOLDEN_TABLES))
     empty = [t for t, in cur.fetchall()]
     cur.execute(FOREIGN_KEYS, {"empty": empty})
     foreign_keys = cur.fetchall()
     for table, name, _ in foreign_keys:
         cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-    cur.execute(KEYS, (empty, list(ON_CONFLICT_ARBITERS)))
+    cur.execute(KEYS, (empty,))
     keys = cur.fetchall()
     for table, name, _ in keys:
         cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
@@ -55,7 +51,7 @@ def built_after_first_load(cur, run: Run) -> Iterator[None]:
     indexes = cur.fetchall()
     for name, _ in indexes:
         cur.execute(f"DROP INDEX {name}")
-    yield
+    yield frozenset(empty)
     with run.phase("rebuild"):
         for table, name, definition in keys:
             cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
