@@ -139,16 +139,15 @@ IN_RANGE = "(%(lo)s::text IS NULL OR a.account_no >= %(lo)s) AND (%(hi)s::text I
 
 
 def account_ranges(cur, cycle: int, parts: int) -> list[tuple[str | None, str | None]]:
-    """At most `parts` ranges of account numbers that together hold the cycle's accounts, each about as
-    many, read off the account number's index."""
-    accounts = cycle_accounts(cur, cycle)
-    bounds = set()
-    for k in range(1, parts):
-        cur.execute("SELECT account_no FROM account WHERE cycle = %s ORDER BY account_no OFFSET %s LIMIT 1",
-                    (cycle, accounts * k // parts))
-        row = cur.fetchone()
-        if row is not None:
-            bounds.add(row["account_no"])
+    """At most `parts` ranges of account numbers that together hold the cycle's accounts, each with about as
+    many subscriptions: a part's rating and issuing go by its lines, which are its services', and ranges of
+    equal account counts were twice as big as one another where some accounts have two services."""
+    # Byte order ("C") sorts the million numbers several times faster; any bound still splits the accounts
+    # in two whatever order the ranges compare in, only the balance could differ.
+    cur.execute("""SELECT percentile_disc(%s::float8[]) WITHIN GROUP (ORDER BY s.account_no COLLATE "C") AS bounds
+                   FROM subscription s JOIN account a USING (account_no) WHERE a.cycle = %s""",
+                ([k / parts for k in range(1, parts)], cycle))
+    bounds = {b for b in cur.fetchone()["bounds"] or () if b is not None}
     edges = [None, *sorted(bounds), None]
     return list(zip(edges, edges[1:]))
 
@@ -162,14 +161,11 @@ def rate(cur, lines: sql.Identifier, start, end, cycle: int, accounts: tuple = A
     # Every input is the whole cycle, yet the planner estimates the state intervals (a window, then date
     # overlaps) at a row or two, and would loop over them or sort them for merge joins and grouping: only
     # hash joins and hash aggregates rate a million subscriptions in seconds.
-    # Its hash tables and the discount lines' sort hold a few hundred thousand rows each: with the default
-    # working memory each spilled to disk in dozens of batches.
-    cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off;"
-                " SET LOCAL work_mem = '128MB'")
+    cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off")
     cur.execute(sql.SQL(RATE).format(lines=lines, kind=sql.SQL("TEMPORARY" if temporary else "UNLOGGED"),
                                      in_range=sql.SQL(IN_RANGE)),
                 {"start": start, "end": end, "cycle": cycle, "days": (end - start).days, "lo": lo, "hi": hi})
-    cur.execute("RESET enable_nestloop; RESET enable_mergejoin; RESET enable_sort; RESET work_mem")
+    cur.execute("RESET enable_nestloop; RESET enable_mergejoin; RESET enable_sort")
     cur.execute(sql.SQL("ANALYZE {}").format(lines))
 
 
