@@ -46,14 +46,21 @@ def months_ago(n: int) -> str:
     return f"{first:%Y-%m}"
 
 
+def view_of(clerk: httpx.Client, customer_no: str) -> dict:
+    """The 360 view, or a failure that says what the gateway answered instead."""
+    reply = clerk.get(f"/customers/{customer_no}")
+    assert reply.status_code == 200, reply.text
+    return reply.json()
+
+
 def dunnable(clerk: httpx.Client, customer_no: str, service_no: str) -> bool:
-    view = clerk.get(f"/customers/{customer_no}").json()
+    view = view_of(clerk, customer_no)
     service = next(s for s in view["services"] if s["serviceNo"] == service_no)
     return view["tier"] != "VIP" and service["monthlyFee"]["amountMinor"] > 0
 
 
 def service_state(clerk: httpx.Client, customer_no: str, service_no: str) -> str:
-    view = clerk.get(f"/customers/{customer_no}").json()
+    view = view_of(clerk, customer_no)
     return next(s["state"] for s in view["services"] if s["serviceNo"] == service_no)
 
 
@@ -111,7 +118,7 @@ def test_a_month_billed_dunned_paid_and_restored(month):
     # analog line that costs something (the relief fee type is free: nothing of it is ever overdue).
     customer_no, _, service_no, user_no = next(c for c in (both_systems_customer(month) for _ in range(60))
                                                if dunnable(clerk, c[0], c[2]))
-    account_no = next(s["accountNo"] for s in clerk.get(f"/customers/{customer_no}").json()["services"]
+    account_no = next(s["accountNo"] for s in view_of(clerk, customer_no)["services"]
                       if s["serviceNo"] == service_no)
     # The demo bills last month once billing has copied the customers; the 360 view then shows it.
     eventually(lambda: [a for a in clerk.get(f"/customers/{customer_no}/billing").json()["accounts"]
@@ -134,7 +141,7 @@ def test_a_month_billed_dunned_paid_and_restored(month):
 
     due = max(date.fromisoformat(b["dueOn"]) for b in ours)
     bank_code = debit_fails_at_the_bank(month, clerk, supervisor, customer_no, account_no, due)
-    failed = next(a for a in clerk.get(f"/customers/{customer_no}").json()["billing"]["accounts"]
+    failed = next(a for a in view_of(clerk, customer_no)["billing"]["accounts"]
                   if a["accountNo"] == account_no)["failedDebits"]
     assert [(f["bankCode"], f["reason"]) for f in failed][:1] == [(bank_code, "insufficient_funds")]
     retry_on = date.fromisoformat(failed[0]["nextAttemptOn"])
