@@ -79,10 +79,15 @@ def check(report: Report, order_type: str, service_kind: str | None, confirmatio
         raise WrongCode("the confirmationCode is not the customer's")
 
 
+def code_locked(wrong_tries: int) -> bool:
+    """Whether so many wrong codes were typed that the order takes none until the customer has a new one."""
+    return wrong_tries >= MAX_WRONG_CODES
+
+
 def check_codes_left(report: Report, order_type: str, wrong_tries: int) -> None:
     """Refuses (409) a completion that needs or gives a code, on an order on which too many wrong codes were
     typed, whatever code comes now."""
-    if wrong_tries >= MAX_WRONG_CODES and (report.confirmation_code or order_type in CONFIRMED_TYPES):
+    if code_locked(wrong_tries) and (report.confirmation_code or order_type in CONFIRMED_TYPES):
         raise IllegalTransition(f"{wrong_tries} wrong confirmation codes were typed on this order: the front line "
                                 "gives the customer a new code (POST .../confirmationCode) before it can be completed",
                                 reason="confirmation-code-locked")

@@ -107,7 +107,7 @@ class FieldHandlers:
             if order["state"] not in OPEN_STATES:
                 raise IllegalTransition(f"work order {order['work_order_no']} is {order['state']}: its code is "
                                         "no longer used", reason="illegal-transition")
-            store.new_confirmation_code(cur, order["id"])
+            store.new_confirmation_code(cur, order["id"], actor.username)
             record_transition(cur, order["id"], "new_confirmation_code", order["state"], order["state"],
                               actor.username, {})
             return _code_of(order, store.confirmation_code(cur, order["id"]))
@@ -119,4 +119,4 @@ class FieldHandlers:
 def _code_of(order: dict, code: dict) -> dict:
     return {"work_order_no": order["work_order_no"], "customer_no": order["customer_no"],
             "confirmation_code": code["code"], "wrong_tries": code["wrong_tries"],
-            "locked": code["wrong_tries"] >= completion.MAX_WRONG_CODES}
+            "locked": completion.code_locked(code["wrong_tries"])}

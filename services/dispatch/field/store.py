@@ -63,7 +63,8 @@ def count_wrong_code(cur, work_order_id: int, technician: str) -> int:
     return cur.fetchone()["tries"]
 
 
-def new_confirmation_code(cur, work_order_id: int) -> None:
+def new_confirmation_code(cur, work_order_id: int, actor: str) -> None:
     """A fresh code (the column's default, the one strong source) and no wrong tries against it."""
-    cur.execute("UPDATE work_order SET confirmation_code = DEFAULT WHERE id = %s", (work_order_id,))
+    cur.execute("""UPDATE work_order SET confirmation_code = DEFAULT, updated_at = now(), updated_by = %s
+                   WHERE id = %s""", (actor, work_order_id))
     cur.execute("DELETE FROM wrong_confirmation_code WHERE work_order_id = %s", (work_order_id,))
