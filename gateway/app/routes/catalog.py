@@ -11,14 +11,14 @@ from bss.billing.v1 import catalog_pb2 as cpb
 
 from ..deps import CatalogAdmin, CatalogClient, CatalogReader, PromotionGranter
 from ..fields import created, page
-from ..keys import AccountNo
+from ..keys import PRODUCT_CODE_RULE, AccountNo
 from ..schemas.bill_runs import actor
 from ..schemas.catalog import (AccountPromotionsPublic, AccountPromotionsUpdate, DiscountCreate, DiscountPublic,
                                DiscountsPublic, LegacyMappingsPublic, LegacyMappingsUpdate, PriceCreate, ProductPublic,
                                ProductsPublic)
 
 router = APIRouter(tags=["catalog"])
-ProductCode = Annotated[str, Path(alias="code", min_length=1, max_length=40, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")]
+ProductCode = Annotated[str, Path(alias="code", **PRODUCT_CODE_RULE)]
 
 
 @router.get("/products", response_model=ProductsPublic)

@@ -16,6 +16,7 @@ from ..auth import Role, User
 from ..deps import (BankFileReader, BankFileUploader, CollectionClient, CollectionRunner, DebitBatchReader,
                     ExceptionReader, ExceptionResolver, Limit, MandateReader, MandateWriter, Offset, ReportReader)
 from ..fields import created, page, selected
+from ..keys import BatchNo, FileNo, MandateNo, key_query
 from ..problems import MEDIA_TYPE, Problem, problem_body
 from ..schemas.collection import (BankCode, BankFilePublic, CollectionReportPublic, CollectionRunCreate,
                                   CollectionRunPublic, DebitBatchCancel, DebitBatchesPublic, DebitBatchPublic,
@@ -30,13 +31,6 @@ BULK_TIMEOUT_SECONDS = 600.0
 UPLOAD_CHUNK = 1 << 20
 
 
-def key(alias: str):
-    return Path(alias=alias, min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")
-
-
-MandateNo = Annotated[str, key("mandateNo")]
-BatchNo = Annotated[str, key("batchNo")]
-FileNo = Annotated[str, key("fileNo")]
 
 
 class MandateEvent(StrEnum):
@@ -79,8 +73,7 @@ async def create_mandate(body: MandateCreate, user: MandateWriter, client: Colle
 
 @router.get("/mandates", response_model=MandatesPublic)
 async def list_mandates(user: MandateReader, client: CollectionClient,
-                        account_no: Annotated[str | None, Query(alias="accountNo", max_length=40,
-                                                                pattern=r"^[0-9A-Za-z_-]+$")] = None,
+                        account_no: Annotated[str | None, key_query("accountNo")] = None,
                         bank: Annotated[BankCode | None, Query()] = None,
                         state: Annotated[str | None, Query(max_length=20, pattern=r"^[a-z_]+$")] = None,
                         offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
@@ -226,7 +219,7 @@ async def resolve_exception(exception_id: Annotated[int, Path(alias="exceptionId
 
 @router.get("/collectionReports", response_model=CollectionReportPublic)
 async def collection_report(user: ReportReader, client: CollectionClient,
-                            batch: Annotated[str | None, Query(max_length=40, pattern=r"^[0-9A-Za-z_-]+$")] = None,
+                            batch: Annotated[str | None, key_query()] = None,
                             bank: Annotated[BankCode | None, Query()] = None) -> JSONResponse:
     """Per batch and per bank: debits, succeeded, failed by reason, amounts and the success rate against
     the 95% target; without `batch`, the latest 60 batches (of `bank` when given)."""

@@ -10,13 +10,13 @@ from fastapi.responses import JSONResponse
 from bss.billing.v1 import billing_pb2 as bpb
 from bss.dispatch.v1 import dispatch_pb2 as dpb
 from bss.customer.v1 import customer_pb2 as pb
-from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, STATION_CODE_PATTERN
+from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS
 
 from ..deps import (BillingClient, CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset,
                     WorkOrderClient)
 from ..fields import Selection, created, page, selected, selector
 from ..idempotency import Idempotent
-from ..keys import CardNo, CustomerNo, ServiceNo
+from ..keys import STATION_CODE, CardNo, CustomerNo, ServiceNo
 from ..schemas.billing import CustomerBillingPublic
 from ..schemas.work_orders import WorkOrderSummary
 from ..schemas.work_orders import actor as work_order_actor
@@ -45,7 +45,7 @@ async def list_customers(
         q: Annotated[str | None, Query(min_length=1, max_length=200, description=(
             "Search: phone, ID number, name, customer or smart card number, address. Without q, browse "
             "every customer in customer order (supervisor and admin), with the filters below"))] = None,
-        station: Annotated[str | None, Query(pattern=f"^{STATION_CODE_PATTERN}$", description="station code")] = None,
+        station: Annotated[str | None, Query(pattern=STATION_CODE, description="station code")] = None,
         status: Annotated[Literal[CUSTOMER_STATUSES] | None, Query()] = None,
         tier: Annotated[Tier | None, Query()] = None,
         origin: Annotated[Literal[ORIGINS] | None, Query(description="cms, sms, or bss (in neither)")] = None,

@@ -15,7 +15,7 @@ from ..auth import Role
 from ..deps import ClosingReader, Limit, Offset, PaymentClient, PaymentCorrector, PaymentReader, PaymentTaker
 from ..fields import created, page, selected
 from ..idempotency import Idempotent
-from ..keys import AccountNo, PaymentNo
+from ..keys import AccountNo, PaymentNo, key_query
 from ..problems import Problem
 from ..schemas.payments import (AdjustmentCreate, AdjustmentPublic, ClosingCreate, ClosingPublic, ClosingsPublic,
                                 PaymentCreate, PaymentPublic, PaymentsPublic, RefundCreate)
@@ -46,8 +46,7 @@ async def take_payment(body: PaymentCreate, user: PaymentTaker, client: PaymentC
 
 @router.get("/payments", response_model=PaymentsPublic)
 async def list_payments(user: PaymentReader, client: PaymentClient,
-                        account_no: Annotated[str, Query(alias="accountNo", min_length=1, max_length=40,
-                                                         pattern=r"^[0-9A-Za-z_-]+$")],
+                        account_no: Annotated[str, key_query("accountNo")],
                         offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
     """An account's payments, newest first, whatever the channel."""
     reply = await client.ListPayments(pb.ListPaymentsRequest(account_no=account_no, offset=offset, limit=limit))

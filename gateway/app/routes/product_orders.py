@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from bss.customer.v1 import orders_pb2 as pb
@@ -12,7 +12,7 @@ from bss.customer.v1 import orders_pb2 as pb
 from ..deps import Limit, Offset, OrderClient, OrderReader, OrderWriter
 from ..fields import created, page, selected
 from ..idempotency import Idempotent
-from ..keys import key
+from ..keys import key, key_query
 from ..schemas.product_orders import ProductOrderCreate, ProductOrderPublic, ProductOrdersPublic
 
 router = APIRouter(prefix="/productOrders", tags=["productOrders"])
@@ -35,8 +35,7 @@ async def place_order(body: ProductOrderCreate, user: OrderWriter, client: Order
 
 @router.get("", response_model=ProductOrdersPublic)
 async def list_orders(user: OrderReader, client: OrderClient,
-                      customer_no: Annotated[str, Query(alias="customerNo", min_length=1, max_length=40,
-                                                        pattern=r"^[0-9A-Za-z_-]+$")],
+                      customer_no: Annotated[str, key_query("customerNo")],
                       offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
     """A customer's orders, newest first."""
     reply = await client.ListOrders(pb.ListOrdersRequest(customer_no=customer_no, offset=offset, limit=limit))

@@ -9,29 +9,27 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from bss.dispatch.v1 import scheduling_pb2 as pb
-from services.common.inputrules import STATION_CODE_PATTERN
 
 from ..deps import (AppointmentBooker, Limit, Offset, SchedulingClient, TechnicianReader, TechnicianWriter,
                     WorkOrderAssigner, WorkOrderClaimer)
 from ..fields import created, page, selected
 from ..idempotency import Idempotent
-from ..keys import WorkOrderNo
+from ..keys import STATION_CODE, UsernamePath, WorkOrderNo, key_query
 from ..schemas.scheduling import (AppointmentCreate, AppointmentPublic, AssignmentCreate, StationAssignmentsPublic,
                                   TechnicianPublic, TechnicianPut, TechniciansPublic, TimeSlotsPublic)
 from ..schemas.work_orders import WorkOrderPublic, WorkOrdersPublic, actor
 
 router = APIRouter(tags=["scheduling"])
-CODE = f"^{STATION_CODE_PATTERN}$"
-StationCode = Annotated[str, Path(alias="stationCode", pattern=CODE)]
+StationCode = Annotated[str, Path(alias="stationCode", pattern=STATION_CODE)]
 Day = Annotated[date | None, Query(description="YYYY-MM-DD; today when absent")]
 
 
 @router.get("/appointmentSlots", response_model=TimeSlotsPublic)
 async def search_time_slots(
         user: AppointmentBooker, client: SchedulingClient,
-        area: Annotated[str | None, Query(pattern=CODE, description="the customer's area code")] = None,
-        station_code: Annotated[str | None, Query(alias="stationCode", pattern=CODE)] = None,
-        work_order_no: Annotated[str | None, Query(alias="workOrderNo", pattern=r"^[0-9A-Za-z_-]{1,40}$")] = None,
+        area: Annotated[str | None, Query(pattern=STATION_CODE, description="the customer's area code")] = None,
+        station_code: Annotated[str | None, Query(alias="stationCode", pattern=STATION_CODE)] = None,
+        work_order_no: Annotated[str | None, key_query("workOrderNo")] = None,
         from_day: Annotated[date | None, Query(alias="from", description="first day; today when absent")] = None,
         days: Annotated[int, Query(ge=1, le=31, description="calendar days searched")] = 7) -> JSONResponse:
     """The bookable slots (a working day's AM 09-12 or PM 13-17, not over, with a free place) of the station
@@ -106,7 +104,7 @@ async def list_technicians(station_code: StationCode, user: TechnicianReader, cl
 
 
 @router.put("/technicians/{username}", response_model=TechnicianPublic)
-async def put_technician(username: Annotated[str, Path(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z_.@-]+$")],
+async def put_technician(username: UsernamePath,
                          body: TechnicianPut, user: TechnicianWriter, client: SchedulingClient) -> JSONResponse:
     """Put a technician on a station's roster or change their entry: skills, daily capacity, active."""
     return selected(TechnicianPublic.from_proto(await client.PutTechnician(body.to_proto(username, actor(user)))))

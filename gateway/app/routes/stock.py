@@ -4,9 +4,7 @@ dispatcher works their own station's stock; installs happen by completing a work
 and hand-backs honour `Idempotency-Key`."""
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from bss.dispatch.v1 import stock_pb2 as pb
@@ -14,13 +12,12 @@ from bss.dispatch.v1 import stock_pb2 as pb
 from ..deps import Limit, Offset, StockClient, StockReader, StockReturner, StockWriter
 from ..fields import created, page
 from ..idempotency import Idempotent
+from ..keys import StationCodeQuery, UsernamePath
 from ..schemas.stock import (ReceiptPublic, StockCountsPublic, StockDevicesPublic, StockIssue, StockReceipt,
                              StockReturn)
 from ..schemas.work_orders import actor
 
 router = APIRouter(tags=["stock"])
-Username = Annotated[str, Path(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_.-]+$")]
-StationCode = Annotated[str | None, Query(alias="stationCode", max_length=16, pattern=r"^[0-9A-Za-z_-]+$")]
 
 
 @router.post("/stock/receipts", status_code=201, response_model=ReceiptPublic)
@@ -56,7 +53,7 @@ async def return_devices(body: StockReturn, user: StockReturner, client: StockCl
 
 
 @router.get("/stock", response_model=StockCountsPublic)
-async def count_stock(user: StockReader, client: StockClient, station_code: StationCode = None) -> JSONResponse:
+async def count_stock(user: StockReader, client: StockClient, station_code: StationCodeQuery = None) -> JSONResponse:
     """Devices per station, kind, model and state (a dispatcher's or technician's: their own station)."""
     return page(StockCountsPublic.from_proto(await client.CountStock(pb.CountStockRequest(
         station_code=station_code or "", actor=actor(user)))))
@@ -69,7 +66,7 @@ async def my_devices(user: StockReader, client: StockClient, offset: Offset = 0,
 
 
 @router.get("/technicians/{username}/stock", response_model=StockDevicesPublic)
-async def technician_devices(username: Username, user: StockReader, client: StockClient, offset: Offset = 0,
+async def technician_devices(username: UsernamePath, user: StockReader, client: StockClient, offset: Offset = 0,
                              limit: Limit = 20) -> JSONResponse:
     """What a technician carries (a dispatcher sees the devices of their own station; a technician only
     their own)."""

@@ -13,12 +13,11 @@ from bss.dispatch.v1 import dispatch_pb2 as pb
 from ..deps import Limit, Offset, WorkOrderChanger, WorkOrderClient, WorkOrderCreator, WorkOrderReader
 from ..fields import created, page, selected
 from ..idempotency import Idempotent
-from ..keys import WorkOrderNo
+from ..keys import USERNAME_RULE, StationCodeQuery, WorkOrderNo, key_query
 from ..schemas.work_orders import (WorkOrderChange, WorkOrderCreate, WorkOrderPublic, WorkOrdersPublic,
                                    WorkOrderState, WorkOrderType, actor)
 router = APIRouter(tags=["work orders"])
-StationCode = Annotated[str | None, Query(alias="stationCode", max_length=16, pattern=r"^[0-9A-Za-z_-]+$")]
-Key = Annotated[str | None, Query(max_length=40, pattern=r"^[0-9A-Za-z_-]+$")]
+Key = Annotated[str | None, key_query()]
 
 
 @router.post("/workOrders", status_code=201, response_model=WorkOrderPublic)
@@ -36,9 +35,9 @@ async def create_work_order(body: WorkOrderCreate, user: WorkOrderCreator, clien
 
 
 @router.get("/workOrders", response_model=WorkOrdersPublic)
-async def list_work_orders(user: WorkOrderReader, client: WorkOrderClient, station_code: StationCode = None,
+async def list_work_orders(user: WorkOrderReader, client: WorkOrderClient, station_code: StationCodeQuery = None,
                            state: WorkOrderState | None = None, type: WorkOrderType | None = None,
-                           technician: Annotated[str | None, Query(max_length=50)] = None,
+                           technician: Annotated[str | None, Query(**USERNAME_RULE)] = None,
                            customer_no: Annotated[Key, Query(alias="customerNo")] = None,
                            escalated: bool = False, open_only: Annotated[bool, Query(alias="open")] = False,
                            campaign_no: Annotated[Key, Query(alias="campaignNo")] = None,

@@ -7,6 +7,7 @@ from bss.billing.v1 import billing_pb2 as pb
 from bss.billing.v1 import runs_pb2 as rpb
 
 from ..auth import User
+from ..keys import RecordKey
 from .base import ApiModel, InputModel, Money, opt
 from .billing import CustomerBillPublic, money
 
@@ -22,8 +23,7 @@ class BillRunCreate(InputModel):
     period: str = Field(max_length=20, description="The month billed, e.g. 2026-11", examples=["2026-11"])
     cycle: int = Field(1, ge=-INT32, le=INT32, description="The billing cycle, 1-28")
     dry_run: bool = False
-    account_no: str | None = Field(None, max_length=40, pattern=r"^[0-9A-Za-z_-]+$",
-                                   description="A dry run shows the bill this account would get")
+    account_no: RecordKey | None = Field(None, description="A dry run shows the bill this account would get")
 
     def to_proto(self, user: User) -> rpb.StartBillRunRequest:
         return rpb.StartBillRunRequest(period=self.period, cycle=self.cycle, dry_run=self.dry_run,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
 
 from pydantic import Field
 
@@ -10,9 +9,9 @@ from bss.dispatch.v1 import campaigns_pb2 as cpb
 
 from ..auth import User
 from .base import ApiModel, InputModel, opt
+from .customers import AreaCode
 from .work_orders import actor
 
-AreaCode = Annotated[str, Field(min_length=1, max_length=16, pattern=r"^[0-9A-Za-z]+$")]
 
 
 class CampaignCreate(InputModel):

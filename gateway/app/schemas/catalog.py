@@ -9,11 +9,11 @@ from bss.billing.v1 import billing_pb2 as pb
 from bss.billing.v1 import catalog_pb2 as cpb
 
 from ..auth import User
+from ..keys import CURRENCY, ProductCode
 from .base import ApiModel, InputModel, Money, Page, opt
 from .billing import money
 from .bill_runs import actor
 
-CODE = Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z][0-9A-Za-z_.-]*$")
 DATE = Field(pattern=r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", examples=["2026-12-01"])
 
 
@@ -45,7 +45,7 @@ class ProductsPublic(Page[ProductPublic]):
 
 class MoneyIn(InputModel):
     amount_minor: int = Field(ge=0, le=10**12)
-    currency: str = Field("CNY", pattern=r"^[A-Z]{3}$")
+    currency: str = Field("CNY", pattern=CURRENCY)
 
 
 class PriceCreate(InputModel):
@@ -54,13 +54,14 @@ class PriceCreate(InputModel):
 
     def to_proto(self, product_code: str, user: User) -> cpb.AddPriceRequest:
         return cpb.AddPriceRequest(product_code=product_code, valid_from=self.valid_from, actor=actor(user),
-                                   amount=pb.Money(amount_minor=self.amount.amount_minor, currency=self.amount.currency))
+                                   amount=pb.Money(amount_minor=self.amount.amount_minor,
+                                                   currency=self.amount.currency.upper()))
 
 
 class LegacyMappingIn(InputModel):
     system: Literal["cms", "sms", "bss"]
-    legacy_code: str = CODE
-    product_code: str = CODE
+    legacy_code: ProductCode
+    product_code: ProductCode
 
 
 class LegacyMappingPublic(ApiModel):
@@ -90,7 +91,7 @@ class LegacyMappingsUpdate(InputModel):
 
 
 class DiscountCreate(InputModel):
-    code: str = CODE
+    code: ProductCode
     name: str = Field(min_length=1, max_length=100)
     kind: Literal["percent", "fixed"]
     value: int = Field(gt=0, le=10**9, description="Percent off (1-100), or fen off a whole month")

@@ -11,17 +11,17 @@ from bss.billing.v1 import collection_pb2 as pb
 from services.common.inputrules import NAME_MAX, REASON_MAX
 
 from ..auth import User
+from ..keys import RecordKey
 from .base import ApiModel, InputModel, Money, Page, opt
 from .billing import money
 from .payments import actor
 
 BankCode = Annotated[str, Field(pattern=r"^[A-Za-z]{2,10}$", description="a shipped bank's code: ICBC, CCB, BOC")]
-AccountNoIn = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")]
 Note = Annotated[str, Field(max_length=REASON_MAX)]
 
 
 class MandateCreate(InputModel):
-    account_no: AccountNoIn
+    account_no: RecordKey
     bank_code: BankCode
     holder_name: Annotated[str, Field(min_length=1, max_length=NAME_MAX)]
     bank_account_no: Annotated[str, Field(min_length=1, max_length=40)]
@@ -201,7 +201,7 @@ class ExceptionsPublic(Page[ExceptionPublic]):
 
 class ExceptionResolve(InputModel):
     action: Literal["apply-to-account", "refund", "ignore"]
-    account_no: AccountNoIn | None = None
+    account_no: RecordKey | None = None
     note: Note
 
     def to_proto(self, exception_id: int, user: User) -> pb.ResolveExceptionRequest:

@@ -9,10 +9,11 @@ from typing import Annotated, Literal
 from pydantic import BeforeValidator, ConfigDict, Field, model_validator
 
 from bss.customer.v1 import customer_pb2 as pb
-from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, CONTACT_CHANNELS, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX,
+from services.common.inputrules import (ADDRESS_MAX, CONTACT_CHANNELS, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX,
                                         NAME_MAX, REASON_MAX, TEXT_MAX, TIERS, fold)
 
 from ..auth import User
+from ..keys import ProductCode
 from ..masking import mask
 from .billing import CustomerBillingPublic
 from .work_orders import WorkOrderSummary
@@ -80,7 +81,7 @@ class ServiceStateChange(InputModel):
 
 
 class EntitlementCreate(InputModel):
-    product_code: str = Field(min_length=1, max_length=CODE_MAX, pattern=r"^[0-9A-Za-z_.-]+$")
+    product_code: ProductCode
 
     def to_proto(self, customer_no: str, card_no: str, user: User) -> pb.EntitleSmartCardRequest:
         return pb.EntitleSmartCardRequest(customer_no=customer_no, card_no=card_no,

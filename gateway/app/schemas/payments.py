@@ -8,9 +8,10 @@ from pydantic import Field
 
 from bss.billing.v1 import billing_pb2 as billing_pb
 from bss.billing.v1 import payments_pb2 as pb
-from services.common.inputrules import REASON_MAX, STATION_CODE_PATTERN
+from services.common.inputrules import REASON_MAX
 
 from ..auth import User
+from ..keys import CURRENCY, STATION_CODE, RecordKey
 from .base import ApiModel, InputModel, Money, Page, opt
 from .billing import money
 
@@ -18,13 +19,13 @@ INT64_MAX = 2**63 - 1
 # Whole fen only: a JSON 12.5 or "1250" is refused, not rounded or read. The bounds only keep the number
 # inside the wire's int64; the billing service refuses an absurd amount with its own reason.
 Minor = Annotated[int, Field(strict=True, ge=-INT64_MAX, le=INT64_MAX)]
-Counter = Annotated[str, Field(pattern=f"^{STATION_CODE_PATTERN}$", description="the counter (window) code")]
+Counter = Annotated[str, Field(pattern=STATION_CODE, description="the counter (window) code")]
 Reason = Annotated[str, Field(min_length=1, max_length=REASON_MAX)]
 
 
 class MoneyIn(InputModel):
     amount_minor: Minor
-    currency: Annotated[str, Field(pattern=r"^[A-Za-z]{3}$")]
+    currency: Annotated[str, Field(pattern=CURRENCY)]
 
     def to_proto(self) -> billing_pb.Money:
         return billing_pb.Money(amount_minor=self.amount_minor, currency=self.currency.upper())
@@ -35,7 +36,7 @@ def actor(user: User) -> billing_pb.Actor:
 
 
 class PaymentCreate(InputModel):
-    account_no: Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")]
+    account_no: RecordKey
     amount: MoneyIn
     method: Literal["cash", "card"]
     counter: Counter

@@ -7,13 +7,13 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from bss.customer.v1 import orders_pb2 as pb
-from services.common.inputrules import APPOINTMENT_SLOTS, CODE_MAX, ORDER_TYPES, SERVICE_KINDS, TEXT_MAX
+from services.common.inputrules import APPOINTMENT_SLOTS, ORDER_TYPES, SERVICE_KINDS, TEXT_MAX
 
 from ..auth import User
+from ..keys import ProductCode, RecordKey
 from .base import ApiModel, InputModel, Page, opt
 from .customers import Address, AreaCode, PremisesPublic, actor
 
-Number = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")]
 INT64_MAX = 2**63 - 1
 
 
@@ -32,17 +32,17 @@ class AppointmentIn(InputModel, Appointment):
 
 
 class ProductOrderCreate(InputModel):
-    customer_no: Number
+    customer_no: RecordKey
     order_type: Literal[ORDER_TYPES]
     kind: Literal[SERVICE_KINDS] | None = Field(None, description="install only")
-    product_code: str | None = Field(None, min_length=1, max_length=CODE_MAX, pattern=r"^[0-9A-Za-z_.-]+$",
+    product_code: ProductCode | None = Field(None,
                                      description="install and conversion: an SMS product (BASIC, BB50) or, "
                                                  "for analog, a CMS fee type (01)")
-    service_no: Number | None = Field(None, description="the existing service (all but install)")
+    service_no: RecordKey | None = Field(None, description="the existing service (all but install)")
     premises: PremisesIn | None = Field(None, description="a new address (install, relocation target)")
     premises_id: Annotated[int, Field(ge=1, le=INT64_MAX)] | None = Field(
         None, description="one of the customer's premises; neither: the service's or the customer's")
-    account_no: Number | None = None
+    account_no: RecordKey | None = None
     note: Annotated[str, Field(max_length=TEXT_MAX)] | None = None
     appointment: AppointmentIn | None = None
 

@@ -9,14 +9,12 @@ from pydantic import Field
 
 from bss.dispatch.v1 import dispatch_pb2 as core_pb
 from bss.dispatch.v1 import scheduling_pb2 as pb
-from services.common.inputrules import STATION_CODE_PATTERN
 
+from ..keys import RecordKey, StationCode, Username
 from .base import ApiModel, InputModel, Page, opt
-from .work_orders import RecordKey, WorkOrderType
+from .work_orders import WorkOrderType
 
 SlotName = Literal["AM", "PM"]
-Username = Annotated[str, Field(min_length=1, max_length=50, pattern=r"^[0-9A-Za-z_.@-]+$")]
-StationCode = Annotated[str, Field(pattern=f"^{STATION_CODE_PATTERN}$")]
 
 
 class FreeSlotPublic(ApiModel):

@@ -7,13 +7,12 @@ from pydantic import Field
 
 from bss.dispatch.v1 import stock_pb2 as pb
 
+from ..keys import StationCode, Username
 from .base import ApiModel, InputModel, Page, opt
 from .field import DeviceKind, Serial
 
 MAX_SERIALS = 20000  # one pallet's receipt (services/dispatch/domain/stock.py)
 Serials = Annotated[list[Serial], Field(min_length=1, max_length=MAX_SERIALS)]
-StationCode = Annotated[str, Field(pattern=r"^[0-9A-Za-z_-]{1,16}$")]
-Username = Annotated[str, Field(pattern=r"^[0-9A-Za-z_.-]{1,40}$")]
 
 
 class StockReceipt(InputModel):

@@ -10,13 +10,13 @@ from bss.dispatch.v1 import dispatch_pb2 as pb
 from services.common.inputrules import REASON_MAX, TEXT_MAX
 
 from ..auth import User
+from ..keys import RecordKey
 from ..masking import mask
 from .base import ApiModel, InputModel, Page, opt
 
 WorkOrderType = Literal["install", "repair", "relocation", "digital_conversion", "equipment_swap", "disconnect",
                         "reconnect"]
 WorkOrderState = Literal["open", "scheduled", "assigned", "accepted", "on_site", "completed", "cancelled"]
-RecordKey = Annotated[str, Field(min_length=1, max_length=40, pattern=r"^[0-9A-Za-z_-]+$")]
 Reason = Annotated[str, Field(min_length=1, max_length=REASON_MAX)]
 
 
