@@ -26,6 +26,7 @@ from services.billing.settings import BillingSettings
 from services.common.db import Database, connect
 from services.common.migrate import migrate_service
 from tests.bench.import_bench import bench_db
+from tests.bench.server_cost import server_cost
 
 ACCOUNTS, SUBSCRIPTIONS = 600_000, 1_000_000
 PERIOD, CYCLE = "2026-11", 1
@@ -112,9 +113,10 @@ def run(settings: BillingSettings | None = None) -> dict:
         runs = BillRunHandlers(db, settings)
         key = run_key(PERIOD, CYCLE)
         load_before = os.getloadavg()[0]
-        started = time.perf_counter()
-        first = runs.execute(key, "bench")
-        run_s = time.perf_counter() - started
+        with server_cost(settings.db_url) as cost:
+            started = time.perf_counter()
+            first = runs.execute(key, "bench")
+            run_s = time.perf_counter() - started
         load_after = os.getloadavg()[0]
         started = time.perf_counter()
         again = runs.start(StartBillRun(period=PERIOD, cycle=CYCLE, actor=Actor("bench")), wait_seconds=600)
@@ -124,7 +126,7 @@ def run(settings: BillingSettings | None = None) -> dict:
     return {"subscriptions": SUBSCRIPTIONS, "accounts": ACCOUNTS, "fill_s": filled_s,
             "run_s": round(run_s, 1), "phases": dict(first.run["phases"]), "counts": first.counts,
             "rerun_s": round(rerun_s, 2), "rerun_outcome": again.outcome, "target_s": TARGET_S,
-            "met": run_s < TARGET_S and again.outcome == "already-billed", "period": PERIOD,
+            "met": run_s < TARGET_S and again.outcome == "already-billed", "period": PERIOD, **cost,
             "issued_on": str(date.today()),
             # The machine is shared: other work running at the same time slows the run as much as its own.
             "load_1min": [round(load_before, 1), round(load_after, 1)], "cores": os.cpu_count()}
@@ -136,7 +138,7 @@ def main() -> None:
     print(json.dumps(report, ensure_ascii=False, indent=2, default=str))
     print(f"billing run: {report['subscriptions']:,} subscriptions over {report['accounts']:,} accounts in "
           f"{report['run_s']} s (phases {report['phases']}); rerun {report['rerun_s']} s ({report['rerun_outcome']}); "
-          f"target {TARGET_S} s: {'met' if report['met'] else 'MISSED'}; load {report['load_1min']} on {report['cores']} cores")
+          f"target {TARGET_S} s: {'met' if report['met'] else 'MISSED'}; PostgreSQL CPU {report['postgres_cpu_s']} s, WAL {report['wal_mb']} MB; load {report['load_1min']} on {report['cores']} cores")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from services.customer.importer.bulk import run_bulk_import
 from services.customer.service import SPEC
 from services.customer.settings import CustomerSettings
 from services.legacy_sim.generate import generate, has_data
+from tests.bench.server_cost import server_cost
 
 CMS_ROWS, SMS_ROWS = 1_000_000, 600_000
 TARGET_S = 90
@@ -61,15 +62,17 @@ def main() -> None:
     admin.close()
     migrate_service(settings, SPEC)
 
-    started = time.perf_counter()
-    counts = run_bulk_import(settings)
-    elapsed = time.perf_counter() - started
+    with server_cost(settings.db_url) as cost:
+        started = time.perf_counter()
+        counts = run_bulk_import(settings)
+        elapsed = time.perf_counter() - started
     rows = counts["cms_rows"] + counts["sms_rows"]
     print(json.dumps(counts, ensure_ascii=False, indent=2))
     print("phases: " + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in counts["phases"].items()))
     print(f"bulk import: {rows:,} legacy person records ({counts['cms_rows']:,} CMS + {counts['sms_rows']:,} SMS, "
           f"{counts.get('sms_entitlements', 0):,} entitlements) in {elapsed:.1f} s = {rows / elapsed:,.0f} records/s; "
-          f"target {TARGET_S} s: {'met' if elapsed < TARGET_S else 'MISSED'}")
+          f"target {TARGET_S} s: {'met' if elapsed < TARGET_S else 'MISSED'}; PostgreSQL CPU {cost['postgres_cpu_s']} s, "
+          f"WAL {cost['wal_mb']} MB")
 
 
 if __name__ == "__main__":
