@@ -1,8 +1,10 @@
-"""Test settings: the local PostgreSQL and RabbitMQ by default, in databases of their own so a demo
-running beside the tests is untouched; with BSS_TEST_CONTAINERS=1, throwaway containers instead."""
+"""Test settings: the local PostgreSQL and RabbitMQ by default, in databases and a virtual host of their
+own so a demo running beside the tests is untouched; with BSS_TEST_CONTAINERS=1, throwaway containers
+instead."""
 from __future__ import annotations
 
 import os
+import subprocess
 
 import pytest
 
@@ -39,7 +41,22 @@ def _start_containers() -> tuple[str, str]:
 _containers: list = []
 
 
+def _own_vhost(name: str) -> bool:
+    """The tests' own virtual host on the local broker: on the default one, a demo's workers took the
+    tests' events from the queues both declare (and would have applied them to the demo's data). Made with
+    rabbitmqctl, which needs the broker to be this machine's; False when it cannot be."""
+    try:
+        for args in (["add_vhost", name], ["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]):
+            subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
+
+
 def pytest_configure(config):
+    # BSS_TEST_DB_TAG keeps two checkouts testing at once on one server out of each other's databases
+    # and virtual hosts.
+    tag = os.environ.get("BSS_TEST_DB_TAG", "")
     if os.environ.get("BSS_TEST_CONTAINERS") == "1":
         try:
             pg_base, amqp = _start_containers()
@@ -49,8 +66,12 @@ def pytest_configure(config):
         os.environ["BSS_TEST_BROKER"] = "container"
     else:
         pg_base = os.environ.get("BSS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
-    # BSS_TEST_DB_TAG keeps two checkouts testing at once on one server out of each other's databases.
-    tag = os.environ.get("BSS_TEST_DB_TAG", "")
+        # A broker named in BSS_AMQP_URI is used as it is; otherwise the local one, in a host of our own
+        # where rabbitmqctl can make it (else its default host).
+        if "BSS_AMQP_URI" in os.environ:
+            os.environ["BSS_TEST_BROKER"] = "given"
+        elif _own_vhost(f"bss_test{tag}"):
+            os.environ["BSS_AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:5672/bss_test{tag}"
     for var, name in TEST_DATABASES.items():
         os.environ[var] = f"{pg_base}/{name}{tag}"
     os.environ.setdefault("BSS_MODE", "development")
