@@ -11,7 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from starlette.concurrency import run_in_threadpool
 
 from services.common.db import Database
-from services.common.demo_staff import DEMO_STATIONS, demo_dispatchers, demo_technicians
+from services.common.demo_staff import demo_dispatchers, demo_technicians
 from services.common.settings import Settings
 
 from . import store
@@ -97,9 +97,11 @@ DEMO_BANKS = ("ICBC", "CCB", "BOC")
 
 def demo_users() -> list[tuple[str, str, str | None]]:
     """(username, role, scope): one user per role, named after it, one per demo bank, and the demo
-    stations' dispatchers and technicians (the `technician` user is a technician of the first station)."""
-    scoped = {Role.BANK: DEMO_BANKS[0], Role.TECHNICIAN: DEMO_STATIONS[0]}
-    users = [(role.value, role.value, scoped.get(role)) for role in Role if role is not Role.DISPATCHER]
+    stations' dispatchers and technicians (the `dispatcher` and `technician` users among them, of the first
+    station)."""
+    scoped = {Role.BANK: DEMO_BANKS[0]}
+    users = [(role.value, role.value, scoped.get(role)) for role in Role
+             if role not in (Role.DISPATCHER, Role.TECHNICIAN)]
     return (users + [(f"bank-{code.lower()}", Role.BANK.value, code) for code in DEMO_BANKS[1:]]
             + [(name, Role.DISPATCHER.value, station) for name, station in demo_dispatchers()]
             + [(name, Role.TECHNICIAN.value, station) for name, station in demo_technicians()])

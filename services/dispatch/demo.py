@@ -39,7 +39,9 @@ def roster() -> list[tuple[str, str, list[str], int]]:
     """(username, station, skills, capacity) of every demo technician."""
     rows = []
     for username, station in demo_technicians():
-        skills, capacity = PROFILES[(int(username.rsplit("-", 1)[1]) - 1) % len(PROFILES)]
+        # tech-st01-2 is its station's second; the plain `technician` user a generalist like each first.
+        number = username.rsplit("-", 1)[-1]
+        skills, capacity = PROFILES[(int(number) - 1 if number.isdigit() else 0) % len(PROFILES)]
         rows.append((username, station, skills, capacity))
     return rows
 
