@@ -74,6 +74,11 @@ def pytest_configure(config):
             os.environ["BSS_AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:5672/bss_test{tag}"
     for var, name in TEST_DATABASES.items():
         os.environ[var] = f"{pg_base}/{name}{tag}"
+    # A test starts the servers it talks to and names their ports; any peer it does not start must be down,
+    # never the demo's servers on the default ports (a "down" peer answered there).
+    from tests.harness import free_port
+    for var in ("BSS_CUSTOMER_GRPC", "BSS_BILLING_GRPC", "BSS_DISPATCH_GRPC"):
+        os.environ[var] = f"127.0.0.1:{free_port()}"
     os.environ.setdefault("BSS_MODE", "development")
     os.environ.setdefault("BSS_LOG_LEVEL", "WARNING")
     from services.common.settings import get_settings

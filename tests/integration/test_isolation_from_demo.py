@@ -1,7 +1,8 @@
-"""The tests' events stay in their own virtual host of the local broker (tests/conftest.py), as their rows
-stay in databases of their own: a demo (`make run`) on the same broker declares the same queues on the
-default host, and its workers took the tests' events from them (a test then timed out waiting for a
-work order its event should have made)."""
+"""A demo (`make run`) beside the tests is untouched and touches nothing of theirs (tests/conftest.py): their
+events stay in a virtual host of their own on the local broker, where the demo's workers took them from the
+queues both declare (a test then timed out waiting for the work order its event should have made); and a
+peer a test does not start is down, where the demo's servers answered on the default ports (a test of a
+peer being down saw it up)."""
 import os
 import shutil
 from urllib.parse import urlsplit
@@ -9,6 +10,7 @@ from urllib.parse import urlsplit
 import pika
 import pytest
 
+from gateway.app.settings import GatewaySettings
 from services.common.outbox import envelope
 from services.common.relay import exchange_name
 from tests.harness import publish_as_relay
@@ -48,3 +50,9 @@ def test_an_event_of_the_tests_never_reaches_the_default_host(settings):
     finally:
         demo_conn.close()
         test_conn.close()
+
+
+def test_a_peer_no_test_started_is_not_on_the_default_ports(settings):
+    defaults = GatewaySettings.model_fields
+    for peer in ("customer_grpc", "billing_grpc", "dispatch_grpc"):
+        assert getattr(settings, peer) != defaults[peer].default, f"{peer} is the demo's address"
