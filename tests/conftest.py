@@ -4,7 +4,6 @@ instead."""
 from __future__ import annotations
 
 import os
-import subprocess
 
 import pytest
 
@@ -41,18 +40,6 @@ def _start_containers() -> tuple[str, str]:
 _containers: list = []
 
 
-def _own_vhost(name: str) -> bool:
-    """The tests' own virtual host on the local broker: on the default one, a demo's workers took the
-    tests' events from the queues both declare (and would have applied them to the demo's data). Made with
-    rabbitmqctl, which needs the broker to be this machine's; False when it cannot be."""
-    try:
-        for args in (["add_vhost", name], ["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]):
-            subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return True
-
-
 def pytest_configure(config):
     # BSS_TEST_DB_TAG keeps two checkouts testing at once on one server out of each other's databases
     # and virtual hosts.
@@ -66,17 +53,20 @@ def pytest_configure(config):
         os.environ["BSS_TEST_BROKER"] = "container"
     else:
         pg_base = os.environ.get("BSS_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
-        # A broker named in BSS_AMQP_URI is used as it is; otherwise the local one, in a host of our own
-        # where rabbitmqctl can make it (else its default host).
-        if "BSS_AMQP_URI" in os.environ:
-            os.environ["BSS_TEST_BROKER"] = "given"
-        elif _own_vhost(f"bss_test{tag}"):
-            os.environ["BSS_AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:5672/bss_test{tag}"
     for var, name in TEST_DATABASES.items():
         os.environ[var] = f"{pg_base}/{name}{tag}"
+    from tests.harness import free_port, own_vhost
+    # A broker named in BSS_AMQP_URI is used as it is; otherwise the local one, in a host of our own
+    # where rabbitmqctl can make it (else its default host).
+    if os.environ.get("BSS_TEST_BROKER") == "container":
+        pass  # a broker of the session's own already
+    elif "BSS_AMQP_URI" in os.environ:
+        os.environ["BSS_TEST_BROKER"] = "given"
+    elif own_vhost(f"bss_test{tag}"):
+        os.environ["BSS_AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:5672/bss_test{tag}"
+        os.environ["BSS_TEST_BROKER"] = "own-host"
     # A test starts the servers it talks to and names their ports; any peer it does not start must be down,
     # never the demo's servers on the default ports (a "down" peer answered there).
-    from tests.harness import free_port
     for var in ("BSS_CUSTOMER_GRPC", "BSS_BILLING_GRPC", "BSS_DISPATCH_GRPC"):
         os.environ[var] = f"127.0.0.1:{free_port()}"
     os.environ.setdefault("BSS_MODE", "development")

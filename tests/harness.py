@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
+import subprocess
 from typing import Iterator
 
 import pika
@@ -24,6 +25,20 @@ class SuiteSettings(*(spec.settings for spec in SERVICES), GatewaySettings):
 
 def suite_settings() -> SuiteSettings:
     return get_settings(SuiteSettings)
+
+
+def own_vhost(name: str) -> bool:
+    """A virtual host of the tests' own on the local broker, made anew, so that nothing an earlier run left
+    in its durable queues reaches this one: on the default host, a demo's workers took the tests' events
+    from the queues both declare (and would have applied them to the demo's data). Made with rabbitmqctl,
+    which needs the broker to be this machine's; False when it cannot be."""
+    try:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", name], capture_output=True, timeout=60)  # if any
+        for args in (["add_vhost", name], ["set_permissions", "-p", name, "guest", ".*", ".*", ".*"]):
+            subprocess.run(["rabbitmqctl", "-q", *args], check=True, capture_output=True, timeout=60)
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return True
 
 
 def free_port() -> int:

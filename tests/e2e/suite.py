@@ -13,7 +13,7 @@ import httpx
 import psycopg2
 
 from tests.databases import drop_database
-from tests.harness import free_port
+from tests.harness import free_port, own_vhost
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASES = {"BSS_DB_URL": "bss", "BSS_LEGACY_CMS_URL": "legacy_cms", "BSS_LEGACY_SMS_URL": "legacy_sms"}
@@ -35,6 +35,10 @@ class Suite:
         for var, database in DATABASES.items():
             # The tag keeps checkouts testing at once on one server out of each other's suite databases.
             self.env[var] = f"{pg_base()}/{database}_{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
+        # Each suite's events in a host of its own too, when the session has one (tests/conftest.py).
+        self.vhost = f"bss_test_{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
+        if os.environ.get("BSS_TEST_BROKER") == "own-host":
+            self.env["BSS_AMQP_URI"] = f"{os.environ['BSS_AMQP_URI'].rsplit('/', 1)[0]}/{self.vhost}"
         self.log = open(ROOT / "build" / f"{name}-suite.log", "wb")
         self.proc: subprocess.Popen | None = None
         self.url = f"http://127.0.0.1:{self.port}"
@@ -42,6 +46,8 @@ class Suite:
     def start(self) -> None:
         for var in DATABASES:
             drop_database(self.env[var])
+        if os.environ.get("BSS_TEST_BROKER") == "own-host":
+            assert own_vhost(self.vhost), f"rabbitmqctl could not make the virtual host {self.vhost}"
         self.proc = subprocess.Popen([sys.executable, "-m", "deploy.suite", "run"], cwd=ROOT, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 300
