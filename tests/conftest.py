@@ -58,13 +58,12 @@ def pytest_configure(config):
     from tests.harness import free_port, own_vhost
     # A broker named in BSS_AMQP_URI is used as it is; otherwise the local one, in a host of our own
     # where rabbitmqctl can make it (else its default host).
-    if os.environ.get("BSS_TEST_BROKER") == "container":
-        pass  # a broker of the session's own already
-    elif "BSS_AMQP_URI" in os.environ:
-        os.environ["BSS_TEST_BROKER"] = "given"
-    elif own_vhost(f"bss_test{tag}"):
-        os.environ["BSS_AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:5672/bss_test{tag}"
-        os.environ["BSS_TEST_BROKER"] = "own-host"
+    if os.environ.get("BSS_TEST_BROKER") != "container":
+        if "BSS_AMQP_URI" in os.environ:
+            os.environ["BSS_TEST_BROKER"] = "given"
+        elif own_vhost(f"bss_test{tag}"):
+            os.environ["BSS_AMQP_URI"] = f"amqp://guest:guest@127.0.0.1:5672/bss_test{tag}"
+            os.environ["BSS_TEST_BROKER"] = "own-host"
     # A test starts the servers it talks to and names their ports; any peer it does not start must be down,
     # never the demo's servers on the default ports (a "down" peer answered there).
     for var in ("BSS_CUSTOMER_GRPC", "BSS_BILLING_GRPC", "BSS_DISPATCH_GRPC"):

@@ -36,8 +36,9 @@ class Suite:
             # The tag keeps checkouts testing at once on one server out of each other's suite databases.
             self.env[var] = f"{pg_base()}/{database}_{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
         # Each suite's events in a host of its own too, when the session has one (tests/conftest.py).
-        self.vhost = f"bss_test_{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
-        if os.environ.get("BSS_TEST_BROKER") == "own-host":
+        self.vhost = (f"bss_test_{name}{os.environ.get('BSS_TEST_DB_TAG', '')}"
+                      if os.environ.get("BSS_TEST_BROKER") == "own-host" else None)
+        if self.vhost:
             self.env["BSS_AMQP_URI"] = f"{os.environ['BSS_AMQP_URI'].rsplit('/', 1)[0]}/{self.vhost}"
         self.log = open(ROOT / "build" / f"{name}-suite.log", "wb")
         self.proc: subprocess.Popen | None = None
@@ -46,7 +47,7 @@ class Suite:
     def start(self) -> None:
         for var in DATABASES:
             drop_database(self.env[var])
-        if os.environ.get("BSS_TEST_BROKER") == "own-host":
+        if self.vhost:
             assert own_vhost(self.vhost), f"rabbitmqctl could not make the virtual host {self.vhost}"
         self.proc = subprocess.Popen([sys.executable, "-m", "deploy.suite", "run"], cwd=ROOT, env=self.env,
                                      stdout=self.log, stderr=subprocess.STDOUT)

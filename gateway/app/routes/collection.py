@@ -31,8 +31,6 @@ BULK_TIMEOUT_SECONDS = 600.0
 UPLOAD_CHUNK = 1 << 20
 
 
-
-
 class MandateEvent(StrEnum):
     ACTIVATE = "activate"
     RENEW = "renew"

@@ -35,9 +35,8 @@ class ProductOrderCreate(InputModel):
     customer_no: RecordKey
     order_type: Literal[ORDER_TYPES]
     kind: Literal[SERVICE_KINDS] | None = Field(None, description="install only")
-    product_code: ProductCode | None = Field(None,
-                                     description="install and conversion: an SMS product (BASIC, BB50) or, "
-                                                 "for analog, a CMS fee type (01)")
+    product_code: ProductCode | None = Field(None, description="install and conversion: an SMS product (BASIC, "
+                                                          "BB50) or, for analog, a CMS fee type (01)")
     service_no: RecordKey | None = Field(None, description="the existing service (all but install)")
     premises: PremisesIn | None = Field(None, description="a new address (install, relocation target)")
     premises_id: Annotated[int, Field(ge=1, le=INT64_MAX)] | None = Field(
