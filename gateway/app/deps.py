@@ -21,6 +21,7 @@ from services.common.db import Database
 from .auth import User, decode_token
 from .grpc_clients import Client
 from .problems import Problem
+from .sections import ViewReads
 from .settings import GatewaySettings
 from .users import AccountCheck
 
@@ -137,6 +138,13 @@ def client_of(peer: str, stub: type | None = None) -> Any:
         return request.app.state.channels.client(peer, request.state.correlation_id, stub)
     return Annotated[Client, Depends(client)]
 
+
+async def _view_reads(request: Request) -> ViewReads:
+    return request.app.state.view_reads
+
+
+# The 360 view's coalesced reads (sections.py).
+ViewReadsDep = Annotated[ViewReads, Depends(_view_reads)]
 
 CustomerClient = client_of("customer")
 BillingClient = client_of("billing")

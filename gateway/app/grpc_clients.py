@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -37,12 +37,28 @@ PEERS: tuple[Peer, ...] = (
 )
 
 
-class Client:
-    """A peer's stub whose methods add the deadline and correlation id: `await client.GetCustomer(req)`."""
+# gRPC refuses a call whose metadata passes 8 KiB (its default limit): a batch carries the ids that fit in half.
+CORRELATION_BUDGET = 4096
 
-    def __init__(self, stub: Any, correlation_id: str, timeout: float):
+
+def _within_budget(ids: Sequence[str]) -> list[str]:
+    kept, size = [], 0
+    for cid in ids:
+        size += len(cid) + 48  # the key and HPACK's per-entry overhead
+        if size > CORRELATION_BUDGET:
+            break
+        kept.append(cid)
+    return kept
+
+
+class Client:
+    """A peer's stub whose methods add the deadline and correlation id: `await client.GetCustomer(req)`.
+    A call made for several requests at once (sections.py) carries each request's id."""
+
+    def __init__(self, stub: Any, correlation_ids: str | Sequence[str], timeout: float):
         self._stub = stub
-        self._metadata = (("x-correlation-id", correlation_id),)
+        ids = (correlation_ids,) if isinstance(correlation_ids, str) else correlation_ids
+        self._metadata = tuple(("x-correlation-id", cid) for cid in _within_budget(ids))
         self._timeout = timeout
 
     def __getattr__(self, method: str) -> Callable[..., Any]:
@@ -55,12 +71,13 @@ class Channels:
         self._channels = {peer.name: grpc.aio.insecure_channel(peer.address(settings)) for peer in PEERS}
         self._stubs: dict = {peer.name: peer.stub(self._channels[peer.name]) for peer in PEERS}
 
-    def client(self, peer: str, correlation_id: str, stub: type | None = None) -> Client:
+    def client(self, peer: str, correlation_ids: str | Sequence[str], stub: type | None = None,
+               timeout: float | None = None) -> Client:
         """The peer's main service, or another service it serves (`stub`, e.g. billing's PaymentServiceStub)
-        on the same channel."""
+        on the same channel; `timeout` instead of the usual deadline."""
         if stub is not None and (peer, stub) not in self._stubs:
             self._stubs[(peer, stub)] = stub(self._channels[peer])
-        return Client(self._stubs[peer if stub is None else (peer, stub)], correlation_id, self.timeout)
+        return Client(self._stubs[peer if stub is None else (peer, stub)], correlation_ids, timeout or self.timeout)
 
     async def health(self, peer: Peer) -> bool:
         stub = health_pb2_grpc.HealthStub(self._channels[peer.name])

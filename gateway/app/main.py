@@ -21,6 +21,7 @@ from .grpc_clients import Channels
 from .headers import SecurityHeadersMiddleware
 from .routes import (auth, bill_runs, bills, calendar, campaigns, catalog, collection, console, customers, dunning,
                      field, health, import_runs, matches, payments, product_orders, scheduling, stock, work_orders)
+from .sections import ViewReads
 from .settings import GatewaySettings, gateway_settings
 from .users import AccountCheck, ensure_demo_users, still_current
 
@@ -38,6 +39,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                                 maxconn=settings.db_pool_max)
         app.state.account_check = AccountCheck(partial(still_current, app.state.db))
         app.state.channels = Channels(settings)
+        app.state.view_reads = ViewReads(app.state.channels)
         try:
             yield
         finally:

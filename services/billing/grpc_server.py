@@ -26,15 +26,14 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
         self.h = handlers
 
     def GetCustomerBilling(self, request, context):
-        accounts = self.h.customer_billing(request.customer_no, request.last_bills)
-        return pb.CustomerBilling(customer_no=request.customer_no, accounts=[pb.AccountBilling(
-            account_no=a["account_no"], balance=money(a["balance_minor"], a["currency"]),
-            overdue=money(a["overdue_minor"], a["currency"]),
-            last_bills=[bill_pb(b) for b in a["last_bills"]], mandate_state=a["mandate_state"] or "",
-            failed_debits=[pb.FailedDebit(
-                bill_no=f["bill_no"], batch_no=f["batch_no"], bank_code=f["bank_code"],
-                amount=money(f["amount_minor"], f["currency"]), reason=f["reason"] or "", failed_on=text(f["failed_on"]),
-                next_attempt_on=text(f["next_attempt_on"])) for f in a["failed_debits"]]) for a in accounts])
+        return customer_billing_pb(request.customer_no, self.h.customer_billing(request.customer_no,
+                                                                                request.last_bills))
+
+    def GetCustomersBilling(self, request, context):
+        numbers = list(request.customer_nos)
+        return pb.CustomersBilling(customers=[
+            customer_billing_pb(n, accounts) for n, accounts in zip(numbers, self.h.customers_billing(
+                numbers, request.last_bills))])
 
     def ListBills(self, request, context):
         rows, total = self.h.bills(request.customer_no, request.account_no, request.offset, request.limit)
@@ -49,6 +48,17 @@ class BillingServicer(pb_grpc.BillingServiceServicer):
             id=e["id"], kind=e["kind"], amount=money(e["amount_minor"], e["currency"]), bill_no=e["bill_no"] or "",
             payment_no=e["payment_no"] or "", note=e["note"] or "", created_at=text(e["created_at"]),
             created_by=e["created_by"]) for e in rows])
+
+
+def customer_billing_pb(customer_no: str, accounts: list[dict]) -> pb.CustomerBilling:
+    return pb.CustomerBilling(customer_no=customer_no, accounts=[pb.AccountBilling(
+        account_no=a["account_no"], balance=money(a["balance_minor"], a["currency"]),
+        overdue=money(a["overdue_minor"], a["currency"]),
+        last_bills=[bill_pb(b) for b in a["last_bills"]], mandate_state=a["mandate_state"] or "",
+        failed_debits=[pb.FailedDebit(
+            bill_no=f["bill_no"], batch_no=f["batch_no"], bank_code=f["bank_code"],
+            amount=money(f["amount_minor"], f["currency"]), reason=f["reason"] or "", failed_on=text(f["failed_on"]),
+            next_attempt_on=text(f["next_attempt_on"])) for f in a["failed_debits"]]) for a in accounts])
 
 
 def register(server, settings: BillingSettings, db: Database) -> list[str]:

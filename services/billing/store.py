@@ -195,12 +195,13 @@ def account(cur, account_no: str) -> dict:
 # The 360 view's billing section asks these on every view: planned once per connection (planning the
 # accounts' subqueries took about four times as long as running them).
 _CUSTOMER_ACCOUNTS = Prepared("billing_customer_accounts", """
-    SELECT a.account_no, a.currency,
+    SELECT a.customer_no, a.account_no, a.currency,
            COALESCE((SELECT sum(l.amount_minor) FROM ledger_entry l WHERE l.account_no = a.account_no),
                     0)::bigint AS balance_minor,
            COALESCE((SELECT sum(b.open_minor) FROM bill b WHERE b.account_no = a.account_no
                      AND b.open_minor > 0 AND b.due_on < %(today)s), 0)::bigint AS overdue_minor
-    FROM account a WHERE a.customer_no = %(customer_no)s ORDER BY a.account_no""", ("today", "customer_no"))
+    FROM account a WHERE a.customer_no = ANY(%(customer_nos)s::text[]) ORDER BY a.account_no""",
+                              ("today", "customer_nos"))
 _LAST_BILLS = Prepared("billing_last_bills", f"""
     SELECT {BILL_COLUMNS} FROM account a CROSS JOIN LATERAL (
         SELECT * FROM bill WHERE bill.account_no = a.account_no
@@ -209,9 +210,9 @@ _LAST_BILLS = Prepared("billing_last_bills", f"""
                        ("per_account", "account_nos"))
 
 
-def customer_accounts(cur, customer_no: str, today: date) -> list[dict]:
-    """A customer's accounts with their balance and overdue amount, in one statement."""
-    _CUSTOMER_ACCOUNTS.execute(cur, {"today": today, "customer_no": customer_no})
+def customer_accounts(cur, customer_nos: list[str], today: date) -> list[dict]:
+    """These customers' accounts with their balance and overdue amount, in one statement."""
+    _CUSTOMER_ACCOUNTS.execute(cur, {"today": today, "customer_nos": customer_nos})
     return cur.fetchall()
 
 

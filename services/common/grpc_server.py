@@ -73,8 +73,8 @@ def _mapping(inner, method: str, streams: bool):
 
 @contextlib.contextmanager
 def _mapped_errors(method: str, context):
-    meta = dict(context.invocation_metadata())
-    token = correlation_id.set(meta.get("x-correlation-id", ""))
+    # A batched call (the gateway's coalesced views) carries the id of each request in it.
+    token = correlation_id.set(",".join(v for k, v in context.invocation_metadata() if k == "x-correlation-id"))
     started = time.perf_counter()
     outcome = "OK"
     try:

@@ -35,6 +35,7 @@ REASON_MAX = 500     # why a service is suspended, restored or disconnected
 EMAIL_MAX = 254      # RFC 5321
 SEARCH_MAX = 200     # what a clerk types into the search box
 PAGE_MAX = 200       # rows a service answers per page
+BATCH_MAX = 100      # keys a batched lookup takes in one call (the gateway's coalesced 360 views)
 
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # one @, a dot in the domain, no spaces
 TIERS = ("VIP", "household", "regular")

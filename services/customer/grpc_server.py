@@ -114,6 +114,10 @@ class CustomerServicer(pb_grpc.CustomerServiceServicer):
     def GetCustomer(self, request, context):
         return customer_pb(self.h.get(request.customer_no, request.recent_contacts))
 
+    def GetCustomers(self, request, context):
+        return pb.CustomerViews(customers=[customer_pb(c) for c in self.h.get_many(list(request.customer_nos),
+                                                                                   request.recent_contacts)])
+
     def SearchCustomers(self, request, context):
         rows, total, capped, field = self.h.search(request.q, request.offset, request.limit)
         return pb.SearchCustomersResponse(total=total, total_capped=capped,

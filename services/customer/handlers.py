@@ -15,7 +15,7 @@ from services.common.errors import IllegalTransition, InvalidArgument
 from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX, NAME_MAX,
                                         REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
 from services.common.outbox import emit
-from services.common.paging import page_bounds
+from services.common.paging import batch_bounds, page_bounds
 
 from . import store
 from .domain import idcard, normalize
@@ -215,6 +215,22 @@ class CustomerHandlers:
         _, recent_contacts = page_bounds(0, recent_contacts or 10)  # a negative LIMIT is a database error
         with self.db.statement() as cur:  # the view is one statement
             return store.customer_view(cur, customer_no, recent_contacts)
+
+    def get_many(self, customer_nos: list[str], recent_contacts: int = 10) -> list[dict]:
+        """The views of those found. Each number is read as get() reads one; one that is no customer
+        number at all is left out like an unknown one, so that it fails no other in the batch."""
+        batch_bounds(customer_nos)
+        numbers = []
+        for n in customer_nos:
+            try:
+                numbers.append(key("customer_no", n))
+            except InvalidArgument:
+                continue
+        _, recent_contacts = page_bounds(0, recent_contacts or 10)
+        if not numbers:
+            return []
+        with self.db.statement() as cur:
+            return store.customer_views(cur, numbers, recent_contacts)
 
     def search(self, q: str, offset: int = 0, limit: int = 20) -> tuple[list[dict], int, bool, str]:
         """(page, total counted up to a cap as browse counts it, whether it was capped, the field searched)."""

@@ -50,10 +50,17 @@ class WorkOrderServicer(pb_grpc.WorkOrderServiceServicer):
         return pb.ListWorkOrdersResponse(work_orders=[work_order_pb(o, self.h.tz) for o in rows], count=total)
 
     def ListOpenWorkOrders(self, request, context):
+        return self._open_orders_pb(self.h.open_orders(request.customer_no, request.limit, actor(request.actor)))
+
+    def ListOpenWorkOrdersOfCustomers(self, request, context):
+        return pb.OpenWorkOrdersOfCustomers(answers=[self._open_orders_pb(orders) for orders in self.h.open_orders_of(
+            [(r.customer_no, r.limit, actor(r.actor)) for r in request.requests])])
+
+    def _open_orders_pb(self, orders: list[dict]) -> pb.ListOpenWorkOrdersResponse:
         return pb.ListOpenWorkOrdersResponse(work_orders=[pb.OpenWorkOrder(
             work_order_no=o["work_order_no"], type=o["type"], state=o["state"], slot=slot_pb(o, self.h.tz),
             technician=o["technician"] or "", due_at=text(o["due_at"]), escalated=o["escalated_at"] is not None)
-            for o in self.h.open_orders(request.customer_no, request.limit, actor(request.actor))])
+            for o in orders])
 
     def ChangeWorkOrder(self, request, context):
         return work_order_pb(self.h.change(request.work_order_no, request.action, request.reason,

@@ -14,7 +14,7 @@ from services.common.db import Database
 from services.common.errors import DomainError, InvalidArgument, NotFound, PermissionDenied
 from services.common.inputrules import REASON_MAX, key, prose
 from services.common.outbox import emit
-from services.common.paging import page_bounds
+from services.common.paging import batch_bounds, page_bounds
 
 from . import events, store
 from .campaigns import store as campaigns
@@ -131,10 +131,22 @@ class DispatchHandlers:
             return store.work_orders(cur, {**filters, **list_scope(actor)}, offset, limit)
 
     def open_orders(self, customer_no: str, limit: int, actor: Actor) -> list[dict]:
-        _, limit = page_bounds(0, limit)
-        with self.db.statement() as cur:  # one read: no BEGIN and COMMIT round trips
-            return store.open_work_orders(cur, {"customer_no": key("customerNo", customer_no).upper(),
-                                                **list_scope(actor)}, limit)
+        return self.open_orders_of([(customer_no, limit, actor)])[0]
+
+    def open_orders_of(self, asked: list[tuple[str, int, Actor]]) -> list[list[dict]]:
+        """open_orders() of each (customer, limit, actor), in order: one statement for each scope and limit
+        among them, a read without BEGIN and COMMIT round trips."""
+        batch_bounds(asked)
+        groups: dict[tuple, list[str]] = {}
+        keys = []
+        for customer_no, limit, actor in asked:
+            group = (tuple(sorted(list_scope(actor).items())), page_bounds(0, limit)[1])
+            keys.append((group, key("customerNo", customer_no).upper()))
+            groups.setdefault(group, []).append(keys[-1][1])
+        with self.db.statement() as cur:
+            found = {group: store.open_work_orders(cur, numbers, dict(group[0]), group[1])
+                     for group, numbers in groups.items()}
+        return [found[group].get(customer_no, []) for group, customer_no in keys]
 
     def change(self, work_order_no: str, action: str, reason: str, actor: Actor) -> dict:
         """A dispatcher's or supervisor's cancel, or a supervisor's reopening of a completed order."""

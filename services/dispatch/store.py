@@ -78,13 +78,22 @@ def work_orders(cur, filters: dict, offset: int, limit: int) -> tuple[list[dict]
     return cur.fetchall(), total
 
 
-def open_work_orders(cur, filters: dict, limit: int) -> list[dict]:
-    """A customer's open orders, the most urgent first, with what a summary shows (no count, no join)."""
-    where = " AND ".join(FILTERS[k] for k, v in filters.items() if v)
-    cur.execute(f"""SELECT w.work_order_no, w.type, w.state, w.slot_day, w.slot, w.technician, w.due_at,
-                           w.escalated_at FROM work_order w WHERE {where} AND {FILTERS["open_only"]}
-                     ORDER BY w.due_at NULLS LAST, w.created_at, w.id LIMIT %(limit)s""", {**filters, "limit": limit})
-    return cur.fetchall()
+def open_work_orders(cur, customer_nos: list[str], scope: dict, limit: int) -> dict[str, list[dict]]:
+    """These customers' open orders within `scope` (list filters), at most `limit` each, the most urgent
+    first, with what a summary shows: one statement, no count."""
+    where = "".join(f" AND {FILTERS[k]}" for k, v in scope.items() if v)
+    cur.execute(f"""SELECT * FROM (
+                        SELECT w.customer_no, w.work_order_no, w.type, w.state, w.slot_day, w.slot, w.technician,
+                               w.due_at, w.escalated_at,
+                               row_number() OVER (PARTITION BY w.customer_no
+                                                  ORDER BY w.due_at NULLS LAST, w.created_at, w.id) AS n
+                        FROM work_order w
+                        WHERE w.customer_no = ANY(%(customer_nos)s::text[]) AND {FILTERS["open_only"]}{where}) o
+                    WHERE n <= %(limit)s ORDER BY customer_no, n""", {**scope, "customer_nos": customer_nos, "limit": limit})
+    orders: dict[str, list[dict]] = {}
+    for row in cur.fetchall():
+        orders.setdefault(row["customer_no"], []).append(row)
+    return orders
 
 
 def update_work_order(cur, work_order_id: int, fields: dict, actor: str) -> None:

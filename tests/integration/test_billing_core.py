@@ -14,6 +14,7 @@ from bss.billing.v1 import billing_pb2_grpc as pb_grpc
 
 from services.billing import store
 from services.billing.service import SPEC
+from services.common.inputrules import BATCH_MAX
 from tests.harness import service_server
 from tests.integration.billing_env import add_account, billing_database
 
@@ -187,6 +188,25 @@ def test_the_360_sections_read_back_balance_overdue_and_last_bills(db, stub):
     assert bill.bill_no == old and [line.amount.amount_minor for line in bill.lines] == [2200]
     ledger = stub.ListLedger(pb.ListLedgerRequest(account_no=account_no))
     assert ledger.balance.amount_minor == 4400 and [e.kind for e in ledger.entries] == ["charge", "charge"]
+
+
+def test_the_360_sections_of_several_customers_come_in_one_call_in_the_order_asked(db, stub):
+    first, (tv,) = add_account(db)
+    second, (box,) = add_account(db)
+    issue(db, first, date(2026, 9, 1), date(2026, 10, 15), {tv: 2200})
+    issue(db, second, date(2026, 9, 1), date(2099, 10, 15), {box: 3000})
+    asked = ["C" + second[1:], "C-UNKNOWN", ("C" + first[1:]).lower()]
+    reply = stub.GetCustomersBilling(pb.GetCustomersBillingRequest(customer_nos=asked))
+    assert [c.customer_no for c in reply.customers] == asked
+    two, unknown, one = reply.customers
+    assert [(a.account_no, a.balance.amount_minor, a.overdue.amount_minor) for a in one.accounts] == [(first, 2200, 2200)]
+    assert [(a.account_no, a.overdue.amount_minor) for a in two.accounts] == [(second, 0)]
+    assert [b.amount.amount_minor for b in two.accounts[0].last_bills] == [3000]
+    assert list(unknown.accounts) == []
+    assert stub.GetCustomersBilling(pb.GetCustomersBillingRequest()).customers == []
+    with pytest.raises(grpc.RpcError) as too_many:
+        stub.GetCustomersBilling(pb.GetCustomersBillingRequest(customer_nos=["C1"] * (BATCH_MAX + 1)))
+    assert too_many.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 def test_bad_queries_are_clear_errors(stub):

@@ -29,7 +29,7 @@ def history(rng: random.Random, world: World) -> list[tuple[date, str]]:
 
 def test_the_run_charges_what_the_rating_specifies(db, runs):  # noqa: F811
     rng = random.Random()
-    world = World(db, cycle=1 + rng.randrange(28))
+    world = World(db)
     change_day = world.day(rng.randrange(2, world.days + 1))
     plain_price, changing_price, new_price = rng.randrange(100, 9000), rng.randrange(100, 9000), rng.randrange(100, 9000)
     plain = world.product("PLAIN", plain_price)

@@ -10,6 +10,7 @@ from bss.customer.v1 import customer_pb2 as pb
 from bss.customer.v1 import customer_pb2_grpc as pb_grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from services.common.inputrules import BATCH_MAX
 from services.customer import grpc_server
 from tests.integration.customer_env import (attach_cms_line, autocommit, customer_server, prepare_databases,
                                             unique_mobile, valid_id_no)
@@ -53,6 +54,24 @@ def test_create_then_find_by_each_key(stub, customer):
         found = client.SearchCustomers(pb.SearchCustomersRequest(q=q, limit=10))
         assert customer.customer_no in [c.customer_no for c in found.customers], q
 
+
+
+def test_several_views_in_one_call_as_one_view_each(stub, customer):
+    client, _ = stub
+    other = client.CreateCustomer(pb.CreateCustomerRequest(
+        name="李小红", id_no=valid_id_no(), phone=unique_mobile(), address="文三路102号", area_code="0101",
+        actor=ACTOR))
+    # Any case, unknown numbers and text that is no number at all: those found come back, each once.
+    asked = [customer.customer_no.lower(), "C0", "C１\u202e", other.customer_no, customer.customer_no]
+    reply = client.GetCustomers(pb.GetCustomersRequest(customer_nos=asked, recent_contacts=1))
+    views = {v.customer_no: v for v in reply.customers}
+    assert len(reply.customers) == 2 and set(views) == {customer.customer_no, other.customer_no}
+    single = client.GetCustomer(pb.GetCustomerRequest(customer_no=customer.customer_no, recent_contacts=1))
+    assert views[customer.customer_no] == single
+    assert client.GetCustomers(pb.GetCustomersRequest()).customers == []
+    with pytest.raises(grpc.RpcError) as err:
+        client.GetCustomers(pb.GetCustomersRequest(customer_nos=["C0"] * (BATCH_MAX + 1)))
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
 
 
 def test_like_wildcards_in_a_search_are_plain_characters(stub, customer):

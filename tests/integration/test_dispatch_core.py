@@ -5,9 +5,13 @@ from __future__ import annotations
 
 import uuid
 
+import grpc
 import psycopg2
 import pytest
+from bss.dispatch.v1 import dispatch_pb2 as dpb
+from bss.dispatch.v1 import dispatch_pb2_grpc as dpb_grpc
 
+from services.common.inputrules import BATCH_MAX
 from services.common.outbox import envelope
 from services.dispatch import store
 from tests.harness import publish_as_relay
@@ -136,3 +140,35 @@ def test_an_order_of_an_unknown_station_is_refused_and_a_used_station_kept(db):
     with pytest.raises(psycopg2.errors.ForeignKeyViolation, match="still has work orders"):
         with db.transaction() as cur:
             cur.execute("DELETE FROM station WHERE station_code = 'ST98'")
+
+
+def test_open_orders_of_several_customers_in_one_call_each_narrowed_by_who_asks(settings, gw, customer_db,
+                                                                                 dispatch):
+    agent = bearer(gw, "agent")
+    customers = [customer_with_line(settings, customer_db, area_code="0201") for _ in range(2)]
+    orders = {}
+    for customer_no, service_no in customers:
+        for description in ("没有图像", "没有声音"):
+            made = gw.post("/api/v1/workOrders", headers={**agent, "Idempotency-Key": str(uuid.uuid4())},
+                           json={"customerNo": customer_no, "serviceNo": service_no, "description": description})
+            assert made.status_code == 201, made.text
+            orders.setdefault(customer_no, []).append(made.json()["id"])
+    (first, _), (second, _) = customers
+    counter = dpb.Actor(username="counter", role="counter")
+    elsewhere = dpb.Actor(username="dispatcher", role="dispatcher", scope="ST01")
+    asked = [dpb.ListOpenWorkOrdersRequest(customer_no=first, limit=10, actor=counter),
+             dpb.ListOpenWorkOrdersRequest(customer_no=second.lower(), limit=1, actor=counter),
+             dpb.ListOpenWorkOrdersRequest(customer_no=first, limit=10, actor=elsewhere),
+             dpb.ListOpenWorkOrdersRequest(customer_no="C0", limit=10, actor=counter)]
+    with grpc.insecure_channel(f"127.0.0.1:{dispatch}") as channel:
+        stub = dpb_grpc.WorkOrderServiceStub(channel)
+        reply = stub.ListOpenWorkOrdersOfCustomers(dpb.ListOpenWorkOrdersOfCustomersRequest(requests=asked))
+        alone = stub.ListOpenWorkOrders(asked[0])
+        with pytest.raises(grpc.RpcError) as too_many:
+            stub.ListOpenWorkOrdersOfCustomers(dpb.ListOpenWorkOrdersOfCustomersRequest(
+                requests=asked * (BATCH_MAX // len(asked) + 1)))
+    mine, limited, not_my_station, unknown = ([w.work_order_no for w in a.work_orders] for a in reply.answers)
+    assert sorted(mine) == sorted(orders[first]) and mine == [w.work_order_no for w in alone.work_orders]
+    assert len(limited) == 1 and limited[0] in orders[second]
+    assert not_my_station == [] and unknown == []
+    assert too_many.value.code() == grpc.StatusCode.INVALID_ARGUMENT

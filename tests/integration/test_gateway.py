@@ -4,10 +4,13 @@ canned answers, to check exactly what the gateway sends and how it translates er
 real customer service."""
 from __future__ import annotations
 
+import contextlib
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
@@ -258,6 +261,10 @@ class StandInCustomerService(pb_grpc.CustomerServiceServicer):
             raise NotFound(f"no customer {request.customer_no}", reason="customer-not-found")
         return VIEW
 
+    def GetCustomers(self, request, context):
+        self._seen("GetCustomers", request, context)
+        return pb.CustomerViews(customers=[VIEW] if VIEW.customer_no in request.customer_nos else [])
+
     def SearchCustomers(self, request, context):
         self._seen("SearchCustomers", request, context)
         return pb.SearchCustomersResponse(total=41, customers=[pb.CustomerSummary(
@@ -322,10 +329,9 @@ class StandInCustomerService(pb_grpc.CustomerServiceServicer):
         return pb.ImportRun(run_id=request.run_id or 9, kind="bulk", status="completed", counts={"imported": 10})
 
 
-@pytest.fixture(scope="module")
-def stand_in():
-    service = StandInCustomerService()
-
+@contextlib.contextmanager
+def serving(service: StandInCustomerService) -> Iterator[int]:
+    """A gRPC server answering as `service`; yields its port."""
     def register(server):
         pb_grpc.add_CustomerServiceServicer_to_server(service, server)
         return [grpc_server.SERVICE_NAME]
@@ -333,9 +339,18 @@ def stand_in():
     server, port, readiness = create_server(register, check=lambda: True)
     server.start()
     readiness.start()
-    yield service, port
-    readiness.stop()
-    server.stop(0)
+    try:
+        yield port
+    finally:
+        readiness.stop()
+        server.stop(0)
+
+
+@pytest.fixture(scope="module")
+def stand_in():
+    service = StandInCustomerService()
+    with serving(service) as port:
+        yield service, port
 
 
 @pytest.fixture(scope="session")
@@ -388,7 +403,7 @@ def test_search_pages_with_total_count_and_fields(api, stand_in):
                    422, "unknown-field")
 
 
-def test_360_view_masks_by_role_and_selects_fields(api):
+def test_360_view_masks_by_role_and_selects_fields(api, stand_in):
     full = api.get("/api/v1/customers/C10000001", headers=bearer(api, "counter")).json()
     assert full["idNo"] == ID_NO and full["phones"][0]["number"] == "13812345678"
     assert full["services"][0]["monthlyFee"] == {"amountMinor": 2200, "currency": "CNY"}
@@ -398,16 +413,20 @@ def test_360_view_masks_by_role_and_selects_fields(api):
     for role in ("agent", "technician"):
         masked = api.get("/api/v1/customers/C10000001", headers=bearer(api, role)).json()
         assert masked["idNo"] == "110101********1234" and masked["phones"][0]["number"] == "13812345678"
-    some = api.get("/api/v1/customers/C10000001?fields=name,tier", headers=bearer(api, "counter"))
+    some = api.get("/api/v1/customers/C10000001?fields=name,tier", headers={**bearer(api, "counter"),
+                                                                             "X-Request-ID": "req-360"})
     assert some.json() == {"name": "王小明", "tier": "regular"}
+    # The view's read went in a batch (of one, here) that carries the request's id, by its canonical number.
+    request, meta = last_call(stand_in, "GetCustomers")
+    assert list(request.customer_nos) == ["C10000001"] and meta["x-correlation-id"] == "req-360"
 
 
 class SlowWorkOrders(dpb_grpc.WorkOrderServiceServicer):
     """A dispatch service that answers the 360 view's question after the section's deadline."""
 
-    def ListOpenWorkOrders(self, request, context):
+    def ListOpenWorkOrdersOfCustomers(self, request, context):
         time.sleep(SECTION_TIMEOUT_SECONDS + 1)
-        return dpb.ListOpenWorkOrdersResponse()
+        return dpb.OpenWorkOrdersOfCustomers(answers=[dpb.ListOpenWorkOrdersResponse() for _ in request.requests])
 
 
 def test_360_view_leaves_out_a_section_whose_service_is_down_or_slow(settings, gateway_db, stand_in):
@@ -434,10 +453,35 @@ def test_360_view_leaves_out_a_section_whose_service_is_down_or_slow(settings, g
     assert waited < SECTION_TIMEOUT_SECONDS + 1
 
 
-def test_peer_errors_keep_their_reason(api):
+class SlowCustomers(StandInCustomerService):
+    """Takes a while over each batch of views, so that requests pile up behind a call in flight."""
+
+    def GetCustomers(self, request, context):
+        time.sleep(0.3)
+        return super().GetCustomers(request, context)
+
+
+def test_views_asked_together_reach_the_customer_service_in_fewer_calls(settings, gateway_db, billing_address,
+                                                                        dispatch_address):
+    slow = SlowCustomers()
+    numbers = ["C10000001"] + [f"C4040000{n}" for n in range(7)]
+    with serving(slow) as port, client_for(settings, customer_grpc=f"127.0.0.1:{port}", billing_grpc=billing_address,
+                                           dispatch_grpc=dispatch_address) as client:
+        headers = bearer(client, "counter")
+        with ThreadPoolExecutor(len(numbers)) as pool:
+            answers = list(pool.map(lambda no: client.get(f"/api/v1/customers/{no.lower()}", headers=headers),
+                                    numbers))
+    assert [a.status_code for a in answers] == [200] + [404] * 7
+    assert answers[0].json()["customerNo"] == "C10000001"
+    batches = [list(request.customer_nos) for name, request, _ in slow.calls if name == "GetCustomers"]
+    assert sorted(n for batch in batches for n in batch) == sorted(numbers), "each view asked once"
+    assert len(batches) < len(numbers), batches
+
+
+def test_unknown_customer_is_404_and_peer_errors_keep_their_reason(api):
     body = assert_problem(api.get("/api/v1/customers/C404", headers=bearer(api, "counter")),
                           404, "customer-not-found")
-    assert body["detail"] == "no customer C404" and body["instance"] == "/api/v1/customers/C404"
+    assert body["detail"] == "customer C404 not found" and body["instance"] == "/api/v1/customers/C404"
     assert_problem(api.post("/api/v1/customers/C10000001/services/S30000001/restore",
                             headers=bearer(api, "counter")), 409, "illegal-transition")
 

@@ -7,6 +7,7 @@ import pytest
 
 from services.common.errors import NotFound
 from services.common.grpc_server import DomainErrorInterceptor
+from services.common.logs import correlation_id
 
 
 class Aborted(Exception):
@@ -14,8 +15,10 @@ class Aborted(Exception):
 
 
 class Context:
+    ids = ("cid-1",)
+
     def invocation_metadata(self):
-        return (("x-correlation-id", "cid-1"),)
+        return tuple(("x-correlation-id", cid) for cid in self.ids) + (("user-agent", "grpc-python"),)
 
     def set_trailing_metadata(self, metadata):
         self.trailing = metadata
@@ -31,9 +34,10 @@ class Details:
     method = "/bss.test.v1.Test/Get"
 
 
-def call(behaviour):
+def call(behaviour, context=None):
     handler = grpc.unary_unary_rpc_method_handler(behaviour)
-    return DomainErrorInterceptor().intercept_service(lambda _: handler, Details()).unary_unary("req", Context())
+    return DomainErrorInterceptor().intercept_service(lambda _: handler, Details()).unary_unary(
+        "req", context or Context())
 
 
 def test_an_answered_call_is_logged_at_debug_only(caplog):
@@ -53,3 +57,10 @@ def test_a_failed_call_is_logged_at_info_with_its_code(caplog):
         call(missing)
     assert [(r.levelno, r.code, r.method) for r in caplog.records] == [
         (logging.INFO, "NOT_FOUND", Details.method)]
+
+
+def test_a_batched_call_works_under_the_correlation_id_of_each_request_in_it():
+    context = Context()
+    context.ids = ("req-1", "req-2")
+    assert call(lambda request, context: correlation_id.get(), context) == "req-1,req-2"
+    assert call(lambda request, context: correlation_id.get()) == "cid-1"

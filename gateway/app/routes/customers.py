@@ -7,13 +7,10 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from bss.billing.v1 import billing_pb2 as bpb
-from bss.dispatch.v1 import dispatch_pb2 as dpb
 from bss.customer.v1 import customer_pb2 as pb
-from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS
+from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, key
 
-from ..deps import (BillingClient, CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset,
-                    WorkOrderClient)
+from ..deps import CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset, ViewReadsDep
 from ..fields import Selection, created, page, selected, selector
 from ..idempotency import Idempotent
 from ..keys import STATION_CODE, CardNo, CustomerNo, ServiceNo
@@ -75,22 +72,24 @@ async def create_customer(body: CustomerCreate, user: CustomerWriter, client: Cu
 
 
 @router.get("/{customerNo}", response_model=CustomerPublic)
-async def get_customer(customer_no: CustomerNo, user: CustomerReader, client: CustomerClient,
-                       billing: BillingClient, dispatch: WorkOrderClient,
+async def get_customer(customer_no: CustomerNo, user: CustomerReader, reads: ViewReadsDep, request: Request,
                        fields: Annotated[Selection, Depends(selector(CustomerPublic))]) -> JSONResponse:
     """The 360 view: profile, phones, accounts, premises, services, devices, legacy links, recent contacts;
     for the roles that see bills, each account's balance, last bills and failed debits; for those that see
     work orders, the open ones. Billing and dispatch are asked at the same time as the customer service;
     `unavailable` names a section whose service did not answer in time."""
+    customer_no = key("customerNo", customer_no)
+    cid = request.state.correlation_id
     sections = {}
     if user.may("bills:read"):
-        sections["billing"] = section("billing", billing.GetCustomerBilling,
-                                      bpb.GetCustomerBillingRequest(customer_no=customer_no))
+        sections["billing"] = section("billing", reads.billing.get(customer_no, cid))
     if user.may("workOrders:read"):
-        sections["workOrders"] = section("workOrders", dispatch.ListOpenWorkOrders, dpb.ListOpenWorkOrdersRequest(
-            customer_no=customer_no, limit=OPEN_WORK_ORDERS, actor=work_order_actor(user)))
-    view, *answers = await asyncio.gather(client.GetCustomer(pb.GetCustomerRequest(customer_no=customer_no)),
-                                          *sections.values())
+        actor = work_order_actor(user)
+        sections["workOrders"] = section("workOrders", reads.work_orders.get(
+            (customer_no, OPEN_WORK_ORDERS, actor.username, actor.role, actor.scope), cid))
+    view, *answers = await asyncio.gather(reads.customer.get(customer_no, cid), *sections.values())
+    if view is None:
+        raise Problem(404, "customer-not-found", f"customer {customer_no} not found")
     public = CustomerPublic.from_proto(view, user.role)
     for name, answer in zip(sections, answers):
         if answer is None:
