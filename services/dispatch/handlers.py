@@ -131,22 +131,29 @@ class DispatchHandlers:
             return store.work_orders(cur, {**filters, **list_scope(actor)}, offset, limit)
 
     def open_orders(self, customer_no: str, limit: int, actor: Actor) -> list[dict]:
+        key("customerNo", customer_no)  # asked alone, a malformed number is an error
         return self.open_orders_of([(customer_no, limit, actor)])[0]
 
     def open_orders_of(self, asked: list[tuple[str, int, Actor]]) -> list[list[dict]]:
         """open_orders() of each (customer, limit, actor), in order: one statement for each scope and limit
-        among them, a read without BEGIN and COMMIT round trips."""
+        among them, a read without BEGIN and COMMIT round trips. In a batch a malformed number has no
+        orders, as an unknown one, so that it fails no other."""
         batch_bounds(asked)
         groups: dict[tuple, list[str]] = {}
         keys = []
         for customer_no, limit, actor in asked:
             group = (tuple(sorted(list_scope(actor).items())), page_bounds(0, limit)[1])
-            keys.append((group, key("customerNo", customer_no).upper()))
-            groups.setdefault(group, []).append(keys[-1][1])
+            try:
+                number = key("customerNo", customer_no)
+            except InvalidArgument:
+                number = None
+            keys.append((group, number))
+            if number is not None:
+                groups.setdefault(group, []).append(number)
         with self.db.statement() as cur:
             found = {group: store.open_work_orders(cur, numbers, dict(group[0]), group[1])
                      for group, numbers in groups.items()}
-        return [found[group].get(customer_no, []) for group, customer_no in keys]
+        return [found[group].get(number, []) if number else [] for group, number in keys]
 
     def change(self, work_order_no: str, action: str, reason: str, actor: Actor) -> dict:
         """A dispatcher's or supervisor's cancel, or a supervisor's reopening of a completed order."""

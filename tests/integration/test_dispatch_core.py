@@ -159,7 +159,8 @@ def test_open_orders_of_several_customers_in_one_call_each_narrowed_by_who_asks(
     asked = [dpb.ListOpenWorkOrdersRequest(customer_no=first, limit=10, actor=counter),
              dpb.ListOpenWorkOrdersRequest(customer_no=second.lower(), limit=1, actor=counter),
              dpb.ListOpenWorkOrdersRequest(customer_no=first, limit=10, actor=elsewhere),
-             dpb.ListOpenWorkOrdersRequest(customer_no="C0", limit=10, actor=counter)]
+             dpb.ListOpenWorkOrdersRequest(customer_no="C0", limit=10, actor=counter),
+             dpb.ListOpenWorkOrdersRequest(customer_no="C\u0661", limit=10, actor=counter)]
     with grpc.insecure_channel(f"127.0.0.1:{dispatch}") as channel:
         stub = dpb_grpc.WorkOrderServiceStub(channel)
         reply = stub.ListOpenWorkOrdersOfCustomers(dpb.ListOpenWorkOrdersOfCustomersRequest(requests=asked))
@@ -167,8 +168,9 @@ def test_open_orders_of_several_customers_in_one_call_each_narrowed_by_who_asks(
         with pytest.raises(grpc.RpcError) as too_many:
             stub.ListOpenWorkOrdersOfCustomers(dpb.ListOpenWorkOrdersOfCustomersRequest(
                 requests=asked * (BATCH_MAX // len(asked) + 1)))
-    mine, limited, not_my_station, unknown = ([w.work_order_no for w in a.work_orders] for a in reply.answers)
+    mine, limited, not_my_station, unknown, malformed = ([w.work_order_no for w in a.work_orders]
+                                                         for a in reply.answers)
     assert sorted(mine) == sorted(orders[first]) and mine == [w.work_order_no for w in alone.work_orders]
     assert len(limited) == 1 and limited[0] in orders[second]
-    assert not_my_station == [] and unknown == []
+    assert not_my_station == [] and unknown == [] and malformed == []
     assert too_many.value.code() == grpc.StatusCode.INVALID_ARGUMENT
