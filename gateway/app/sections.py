@@ -29,8 +29,8 @@ WorkOrderKey = tuple[str, int, str, str, str]
 
 async def section(name: str, answer: Awaitable[T]) -> T | None:
     """The section's answer, or None when its service failed or missed the deadline (logged). The deadline
-    is the call's own, which gRPC enforces at both ends, rather than a timer task around it: a section
-    waits at most for the call in flight and then its own."""
+    is the call's own, which gRPC enforces at both ends, rather than a timer task around it; a batch's call
+    gets what remains of its oldest request's (coalesce.py)."""
     try:
         return await answer
     except grpc.RpcError as exc:
@@ -43,22 +43,23 @@ class ViewReads:
 
     def __init__(self, channels: Channels):
         self._channels = channels
-        self.customer = Coalescer(self._customers)
-        self.billing = Coalescer(self._billing)
-        self.work_orders = Coalescer(self._work_orders)
+        self.customer = Coalescer(self._customers, channels.timeout)
+        self.billing = Coalescer(self._billing, SECTION_TIMEOUT_SECONDS)
+        self.work_orders = Coalescer(self._work_orders, SECTION_TIMEOUT_SECONDS)
 
-    async def _customers(self, numbers: list[str], ids: list[str]) -> dict[str, pb.CustomerView]:
-        reply = await self._channels.client("customer", ids).GetCustomers(pb.GetCustomersRequest(customer_nos=numbers))
+    async def _customers(self, numbers: list[str], ids: list[str], timeout: float) -> dict[str, pb.CustomerView]:
+        reply = await self._channels.client("customer", ids, timeout=timeout).GetCustomers(
+            pb.GetCustomersRequest(customer_nos=numbers))
         return {c.customer_no: c for c in reply.customers}
 
-    async def _billing(self, numbers: list[str], ids: list[str]) -> dict[str, bpb.CustomerBilling]:
-        reply = await self._channels.client("billing", ids, timeout=SECTION_TIMEOUT_SECONDS).GetCustomersBilling(
+    async def _billing(self, numbers: list[str], ids: list[str], timeout: float) -> dict[str, bpb.CustomerBilling]:
+        reply = await self._channels.client("billing", ids, timeout=timeout).GetCustomersBilling(
             bpb.GetCustomersBillingRequest(customer_nos=numbers))
         return dict(zip(numbers, reply.customers))
 
-    async def _work_orders(self, keys: list[WorkOrderKey], ids: list[str]) -> dict[WorkOrderKey,
-                                                                                   dpb.ListOpenWorkOrdersResponse]:
-        reply = await self._channels.client("dispatch", ids, timeout=SECTION_TIMEOUT_SECONDS)\
+    async def _work_orders(self, keys: list[WorkOrderKey], ids: list[str],
+                           timeout: float) -> dict[WorkOrderKey, dpb.ListOpenWorkOrdersResponse]:
+        reply = await self._channels.client("dispatch", ids, timeout=timeout)\
             .ListOpenWorkOrdersOfCustomers(dpb.ListOpenWorkOrdersOfCustomersRequest(requests=[
                 dpb.ListOpenWorkOrdersRequest(customer_no=no, limit=limit,
                                               actor=dpb.Actor(username=username, role=role, scope=scope))

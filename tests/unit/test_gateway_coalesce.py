@@ -3,7 +3,7 @@ import asyncio
 
 import pytest
 
-from gateway.app.coalesce import Coalescer
+from gateway.app.coalesce import LAST_CHANCE_SECONDS, Coalescer
 from gateway.app.grpc_clients import CORRELATION_BUDGET, Client
 
 
@@ -13,11 +13,13 @@ class Peer:
 
     def __init__(self, release: asyncio.Event | None = None, fail: Exception | None = None):
         self.calls: list[tuple[list[str], list[str]]] = []
+        self.timeouts: list[float] = []
         self.release = release
         self.fail = fail
 
-    async def fetch(self, keys: list[str], ids: list[str]) -> dict[str, str]:
+    async def fetch(self, keys: list[str], ids: list[str], timeout: float) -> dict[str, str]:
         self.calls.append((keys, ids))
+        self.timeouts.append(timeout)
         if self.release is not None:
             await self.release.wait()
         else:
@@ -27,6 +29,9 @@ class Peer:
         return {k: k.upper() for k in keys if not k.startswith("x")}
 
 
+TIMEOUT = 5.0
+
+
 def run(coro):
     return asyncio.run(coro)
 
@@ -34,16 +39,17 @@ def run(coro):
 def test_an_idle_coalescer_calls_at_once_for_one_key():
     async def scenario():
         peer = Peer()
-        answer = await Coalescer(peer.fetch).get("a", "req-1")
-        return answer, peer.calls
-    assert run(scenario()) == ("A", [(["a"], ["req-1"])])
+        answer = await Coalescer(peer.fetch, TIMEOUT).get("a", "req-1")
+        return answer, peer.calls, peer.timeouts
+    answer, calls, timeouts = run(scenario())
+    assert (answer, calls) == ("A", [(["a"], ["req-1"])]) and 4.9 < timeouts[0] <= TIMEOUT
 
 
 def test_keys_asked_while_a_call_is_in_flight_go_together_in_the_next():
     async def scenario():
         release = asyncio.Event()
         peer = Peer(release)
-        coalescer = Coalescer(peer.fetch)
+        coalescer = Coalescer(peer.fetch, TIMEOUT)
         first = asyncio.create_task(coalescer.get("a", "r1"))
         await asyncio.sleep(0)
         rest = [asyncio.create_task(coalescer.get(k, f"r-{k}")) for k in ("b", "c", "b", "x1")]
@@ -61,7 +67,7 @@ def test_in_flight_and_batch_size_are_bounded():
     async def scenario():
         release = asyncio.Event()
         peer = Peer(release)
-        coalescer = Coalescer(peer.fetch, in_flight=2, max_batch=2)
+        coalescer = Coalescer(peer.fetch, TIMEOUT, in_flight=2, max_batch=2)
         tasks = [asyncio.create_task(coalescer.get(k)) for k in "abcdef"]
         for _ in range(3):  # the requests ask, then the calls they launched start
             await asyncio.sleep(0)
@@ -77,7 +83,7 @@ def test_a_failed_call_fails_each_request_in_it_and_the_next_call_still_goes():
     async def scenario():
         release = asyncio.Event()
         peer = Peer(release, fail=RuntimeError("peer down"))
-        coalescer = Coalescer(peer.fetch)
+        coalescer = Coalescer(peer.fetch, TIMEOUT)
         tasks = [asyncio.create_task(coalescer.get(k)) for k in "ab"]
         await asyncio.sleep(0)
         release.set()
@@ -92,7 +98,7 @@ def test_a_request_that_goes_away_leaves_the_others_their_answers():
     async def scenario():
         release = asyncio.Event()
         peer = Peer(release)
-        coalescer = Coalescer(peer.fetch)
+        coalescer = Coalescer(peer.fetch, TIMEOUT)
         blocker = asyncio.create_task(coalescer.get("a"))
         await asyncio.sleep(0)
         gone, kept = asyncio.create_task(coalescer.get("b")), asyncio.create_task(coalescer.get("b"))
@@ -104,8 +110,32 @@ def test_a_request_that_goes_away_leaves_the_others_their_answers():
 
 
 def test_sizes_below_one_are_refused():
-    with pytest.raises(ValueError):
-        Coalescer(Peer().fetch, in_flight=0)
+    for bad in ({"in_flight": 0}, {"max_batch": 0}, {"timeout": 0}):
+        with pytest.raises(ValueError):
+            Coalescer(Peer().fetch, **{"timeout": TIMEOUT, **bad})
+
+
+def test_a_call_gets_what_remains_of_its_oldest_requests_time():
+    async def scenario():
+        release = asyncio.Event()
+        peer = Peer(release)
+        coalescer = Coalescer(peer.fetch, 0.5)
+        first = asyncio.create_task(coalescer.get("a"))
+        await asyncio.sleep(0)
+        late = asyncio.create_task(coalescer.get("b"))
+        await asyncio.sleep(0.3)  # "b" waits this long for the call in flight
+        release.set()
+        await asyncio.gather(first, late)
+        release.clear()
+        starved = asyncio.create_task(coalescer.get("c"))
+        await asyncio.sleep(0)
+        overdue = asyncio.create_task(coalescer.get("d"))
+        await asyncio.sleep(0.6)  # longer than "d" may wait at all: its call still goes, briefly
+        release.set()
+        await asyncio.gather(starved, overdue)
+        return peer.timeouts
+    first, late, starved, overdue = run(scenario())
+    assert 0.45 < first <= 0.5 and 0.45 < starved <= 0.5 and 0.1 < late < 0.25 and overdue == LAST_CHANCE_SECONDS
 
 
 def test_a_batched_call_carries_the_correlation_ids_that_fit_grpcs_metadata_limit():
