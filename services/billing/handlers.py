@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from services.common.db import Database
 from services.common.errors import InvalidArgument
-from services.common.paging import batch_bounds, page_bounds
+from services.common.paging import batch_keys, page_bounds
 
 from . import store
 from .collection import store as collection_store
@@ -32,13 +32,14 @@ class BillingHandlers:
         return self.customers_billing([customer_no], last_bills)[0]
 
     def customers_billing(self, customer_nos: list[str], last_bills: int) -> list[list[dict]]:
-        """customer_billing() of each customer, in the order given, in four statements whatever their number."""
-        batch_bounds(customer_nos)
+        """customer_billing() of each customer, in the order given, in four statements whatever their number;
+        none for an unknown or malformed number (paging.batch_keys)."""
+        numbers = batch_keys("customer_no", customer_nos)
+        known = [n for n in numbers if n]
         per_account = last_bills if 0 < last_bills <= 12 else LAST_BILLS_DEFAULT
-        numbers = [n.strip().upper() for n in customer_nos]
         with self.db.transaction() as cur:
             # Overdue by the operator's day, not the database server's (UTC lags Beijing by eight hours).
-            accounts = store.customer_accounts(cur, numbers, datetime.now(self.tz).date()) if numbers else []
+            accounts = store.customer_accounts(cur, known, datetime.now(self.tz).date()) if known else []
             account_nos = [a["account_no"] for a in accounts]
             bills = store.last_bills(cur, account_nos, per_account) if accounts else []
             mandates = collection_store.mandate_states(cur, account_nos) if accounts else {}

@@ -15,7 +15,7 @@ from services.common.errors import IllegalTransition, InvalidArgument
 from services.common.inputrules import (ADDRESS_MAX, CODE_MAX, EMAIL_MAX, EMAIL_PATTERN, LABEL_MAX, NAME_MAX,
                                         REASON_MAX, SEARCH_MAX, TEXT_MAX, TIERS, key, number, wording)
 from services.common.outbox import emit
-from services.common.paging import batch_bounds, page_bounds
+from services.common.paging import batch_keys, page_bounds
 
 from . import store
 from .domain import idcard, normalize
@@ -217,15 +217,8 @@ class CustomerHandlers:
             return store.customer_view(cur, customer_no, recent_contacts)
 
     def get_many(self, customer_nos: list[str], recent_contacts: int = 10) -> list[dict]:
-        """The views of those found. Each number is read as get() reads one; one that is no customer
-        number at all is left out like an unknown one, so that it fails no other in the batch."""
-        batch_bounds(customer_nos)
-        numbers = []
-        for n in customer_nos:
-            try:
-                numbers.append(key("customer_no", n))
-            except InvalidArgument:
-                continue
+        """The views of those found, an unknown or malformed number left out (paging.batch_keys)."""
+        numbers = [n for n in batch_keys("customer_no", customer_nos) if n]
         _, recent_contacts = page_bounds(0, recent_contacts or 10)
         if not numbers:
             return []

@@ -14,7 +14,7 @@ from services.common.db import Database
 from services.common.errors import DomainError, InvalidArgument, NotFound, PermissionDenied
 from services.common.inputrules import REASON_MAX, key, prose
 from services.common.outbox import emit
-from services.common.paging import batch_bounds, page_bounds
+from services.common.paging import batch_keys, page_bounds
 
 from . import events, store
 from .campaigns import store as campaigns
@@ -136,19 +136,15 @@ class DispatchHandlers:
 
     def open_orders_of(self, asked: list[tuple[str, int, Actor]]) -> list[list[dict]]:
         """open_orders() of each (customer, limit, actor), in order: one statement for each scope and limit
-        among them, a read without BEGIN and COMMIT round trips. In a batch a malformed number has no
-        orders, as an unknown one, so that it fails no other."""
-        batch_bounds(asked)
+        among them, a read without BEGIN and COMMIT round trips; none for an unknown or malformed number
+        (paging.batch_keys)."""
+        numbers = batch_keys("customerNo", [customer_no for customer_no, _, _ in asked])
         groups: dict[tuple, list[str]] = {}
         keys = []
-        for customer_no, limit, actor in asked:
+        for number, (_, limit, actor) in zip(numbers, asked):
             group = (tuple(sorted(list_scope(actor).items())), page_bounds(0, limit)[1])
-            try:
-                number = key("customerNo", customer_no)
-            except InvalidArgument:
-                number = None
             keys.append((group, number))
-            if number is not None:
+            if number:
                 groups.setdefault(group, []).append(number)
         with self.db.statement() as cur:
             found = {group: store.open_work_orders(cur, numbers, dict(group[0]), group[1])
