@@ -53,7 +53,7 @@ def insert_payment(cur, *, account_no: str, amount_minor: int, currency: str, me
     cur.execute("""INSERT INTO payment (account_no, amount_minor, currency, method, counter, counter_day,
                                         reference, request_id, received_by)
                    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
-                   ON CONFLICT (request_id) DO NOTHING RETURNING id""",
+                   ON CONFLICT (request_id) WHERE request_id IS NOT NULL DO NOTHING RETURNING id""",
                 (account_no, amount_minor, currency, method, counter, day, reference, request_id, actor))
     row = cur.fetchone()
     return row["id"] if row else None
