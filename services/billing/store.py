@@ -148,6 +148,10 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
     cur.execute(sql.SQL("""
         SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
         ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+    # Each bill and share is found by its key, whatever history the tables hold. Scanned whole (or merged
+    # along the whole index of bills), closing a file's 320,000 bills read all twelve million bills and
+    # shares of a year, the shares' scan alone 1.9 s against 0.6 s by key, and would read more every month.
+    cur.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_mergejoin = off")
     cur.execute(sql.SQL("""
         CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
         WITH closed AS (
@@ -157,12 +161,14 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
                         FROM {payments} WHERE {where}) x
                   WHERE payments = 1 ORDER BY bill_id) p
             WHERE b.id = p.bill_id AND b.open_minor = p.amount_minor AND b.state <> 'written_off'
-              AND NOT EXISTS (SELECT 1 FROM bill o WHERE o.account_no = b.account_no AND o.open_minor > 0
-                              AND (o.hold_reason IS NOT NULL, o.due_on, o.id)
-                                  < (b.hold_reason IS NOT NULL, b.due_on, b.id))
+              AND NOT EXISTS (SELECT 1 FROM bill_open x JOIN bill o ON o.id = x.bill_id
+                              WHERE x.account_no = b.account_no AND x.bill_id <> b.id AND o.open_minor > 0
+                                AND (o.hold_reason IS NOT NULL, o.due_on, o.id)
+                                    < (b.hold_reason IS NOT NULL, b.due_on, b.id))
             RETURNING b.id)
         SELECT id FROM closed ORDER BY id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
     cur.execute("UPDATE bill_share s SET open_minor = 0 FROM paid_exactly p WHERE s.bill_id = p.id AND s.open_minor <> 0")
+    cur.execute("RESET enable_seqscan; RESET enable_mergejoin")
     cur.execute(sql.SQL("""
         SELECT DISTINCT account_no FROM {payments} x WHERE {where}
             AND NOT EXISTS (SELECT 1 FROM paid_exactly p WHERE p.id = x.bill_id)""")

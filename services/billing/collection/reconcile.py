@@ -86,6 +86,11 @@ def _stage(cur, result: ReturnFile) -> None:
 def apply_result(cur, file_id: int, up: Upload, result: ReturnFile, today: date, calendar: WorkingCalendar,
                  policy: retry.RetryPolicy) -> None:
     cur.execute("SELECT set_config('work_mem', %s, true)", (BULK_WORK_MEM,))
+    # A file's lines are a few of the debits, bills and shares a year of collections leaves: each is found by
+    # its key. At the default cost of a random read (4, a disk's) the planner hashed all of them instead,
+    # and the file took half as long again at a year's history as at a month's (4.9 s to match the lines
+    # against 12 million debits, against 1.1 s by key). The pages are in memory, as the ledger's are.
+    cur.execute("SELECT set_config('random_page_cost', '1.1', true)")
     _stage(cur, result)
     if result.group_status == "RJCT" and not result.lines and result.batch_no:
         # A pain.002 refusing the whole batch: every debit still awaiting an answer failed for its reason.

@@ -267,6 +267,10 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
             cur.execute(statement)
     cur.execute(DEVICES if "device" in empty else DEVICES + DEVICE_CONFLICT)
     counts["devices"] = cur.rowcount
+    # Tables that were empty still have the statistics of an empty table: resolving 2.7 million services
+    # against them, the planner hashed the services (twice, half a gigabyte each) instead of the premises
+    # and the smart cards.
+    analyze(cur, *(table for table in ("premises", "device") if table in empty))
     cur.execute(RESOLVE_SERVICES)
     cur.execute(NEW_ACCOUNTS)
     analyze(cur, "imp_resolved", "imp_account")
