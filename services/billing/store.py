@@ -8,7 +8,7 @@ from datetime import date
 from psycopg2 import sql
 from psycopg2.extras import execute_values
 
-from services.common.db import Prepared
+from services.common.db import Prepared, planner_settings
 from services.common.errors import NotFound
 
 # --- the copy of the customer service's accounts and services ------------------------------------------
@@ -151,25 +151,25 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
     # The bills and shares paid are a few of those a year of history holds: neither is merged along a whole
     # index, and the shares (which no trigger reads) are found by key, where scanning all twelve million
     # took 1.9 s against 0.6 s by key, and would take longer every month.
-    cur.execute("SET LOCAL enable_mergejoin = off")
-    cur.execute(sql.SQL("""
-        CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
-        WITH closed AS (
-            UPDATE bill b SET open_minor = 0, state = 'paid'
-            FROM (SELECT bill_id, amount_minor
-                  FROM (SELECT bill_id, amount_minor, count(*) OVER (PARTITION BY account_no) AS payments
-                        FROM {payments} WHERE {where}) x
-                  WHERE payments = 1 ORDER BY bill_id) p
-            WHERE b.id = p.bill_id AND b.open_minor = p.amount_minor AND b.state <> 'written_off'
-              AND NOT EXISTS (SELECT 1 FROM bill_open x JOIN bill o ON o.id = x.bill_id
-                              WHERE x.account_no = b.account_no AND x.bill_id <> b.id AND o.open_minor > 0
-                                AND (o.hold_reason IS NOT NULL, o.due_on, o.id)
-                                    < (b.hold_reason IS NOT NULL, b.due_on, b.id))
-            RETURNING b.id)
-        SELECT id FROM closed ORDER BY id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
-    cur.execute("SET LOCAL enable_seqscan = off")
-    cur.execute("UPDATE bill_share s SET open_minor = 0 FROM paid_exactly p WHERE s.bill_id = p.id AND s.open_minor <> 0")
-    cur.execute("RESET enable_seqscan; RESET enable_mergejoin")
+    with planner_settings(cur, enable_mergejoin="off"):
+        cur.execute(sql.SQL("""
+            CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
+            WITH closed AS (
+                UPDATE bill b SET open_minor = 0, state = 'paid'
+                FROM (SELECT bill_id, amount_minor
+                      FROM (SELECT bill_id, amount_minor, count(*) OVER (PARTITION BY account_no) AS payments
+                            FROM {payments} WHERE {where}) x
+                      WHERE payments = 1 ORDER BY bill_id) p
+                WHERE b.id = p.bill_id AND b.open_minor = p.amount_minor AND b.state <> 'written_off'
+                  AND NOT EXISTS (SELECT 1 FROM bill_open x JOIN bill o ON o.id = x.bill_id
+                                  WHERE x.account_no = b.account_no AND x.bill_id <> b.id AND o.open_minor > 0
+                                    AND (o.hold_reason IS NOT NULL, o.due_on, o.id)
+                                        < (b.hold_reason IS NOT NULL, b.due_on, b.id))
+                RETURNING b.id)
+            SELECT id FROM closed ORDER BY id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
+        with planner_settings(cur, enable_seqscan="off"):
+            cur.execute("""UPDATE bill_share s SET open_minor = 0 FROM paid_exactly p
+                           WHERE s.bill_id = p.id AND s.open_minor <> 0""")
     cur.execute(sql.SQL("""
         SELECT DISTINCT account_no FROM {payments} x WHERE {where}
             AND NOT EXISTS (SELECT 1 FROM paid_exactly p WHERE p.id = x.bill_id)""")

@@ -153,6 +153,22 @@ class Database:
             conn.close()
 
 
+@contextlib.contextmanager
+def planner_settings(cur, **settings: str) -> Iterator[None]:
+    """Settings (`enable_seqscan="off"`, ...) for the statements run inside only, as SET LOCAL sets them for
+    the transaction; then each is what it was before, not the server's default (which RESET would give).
+    A bulk statement the planner misjudges is steered without steering the rest of the transaction. After
+    an error there is nothing to restore: the transaction is rolled back, and its settings with it."""
+    previous = {}
+    for name, value in settings.items():
+        cur.execute("SELECT current_setting(%s) AS was, set_config(%s, %s, true)", (name, name, value))
+        row = cur.fetchone()
+        previous[name] = row["was"] if isinstance(row, dict) else row[0]
+    yield
+    for name, value in previous.items():
+        cur.execute("SELECT set_config(%s, %s, true)", (name, value))
+
+
 def connect(url: str, **kwargs) -> psycopg2.extensions.connection:
     """A single plain connection (tools, bulk jobs, tests)."""
     return psycopg2.connect(url, connect_timeout=5, **kwargs)

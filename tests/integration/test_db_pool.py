@@ -10,7 +10,7 @@ import psycopg2
 import psycopg2.extras
 import pytest
 
-from services.common.db import Database, Prepared, connect
+from services.common.db import Database, Prepared, connect, planner_settings
 from services.common.provision import ensure_database
 from tests.databases import execute
 
@@ -125,3 +125,21 @@ def test_statements_commit_one_by_one_and_the_connection_goes_back_to_transactio
         assert len(transaction_ids(cur)) == 2
     with pool.transaction() as cur:
         assert len(transaction_ids(cur)) == 1
+
+
+def test_planner_settings_hold_inside_only_and_give_back_what_was_set_before(pool):
+    def setting(cur, name: str) -> str:
+        cur.execute("SELECT current_setting(%s) AS value", (name,))
+        return cur.fetchone()["value"]
+
+    with pool.transaction() as cur:
+        cur.execute("SET LOCAL random_page_cost = 1.5")  # a value of the caller's, not the server's default
+        with planner_settings(cur, enable_seqscan="off", random_page_cost="1.1"):
+            assert (setting(cur, "enable_seqscan"), setting(cur, "random_page_cost")) == ("off", "1.1")
+        assert (setting(cur, "enable_seqscan"), setting(cur, "random_page_cost")) == ("on", "1.5")
+    with pytest.raises(psycopg2.errors.DivisionByZero):
+        with pool.transaction() as cur:
+            with planner_settings(cur, enable_seqscan="off"):
+                cur.execute("SELECT 1 / 0")
+    with pool.transaction() as cur:  # the failed transaction took its setting with it
+        assert setting(cur, "enable_seqscan") == "on"

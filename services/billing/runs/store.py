@@ -14,6 +14,8 @@ from __future__ import annotations
 from psycopg2 import sql
 from psycopg2.extras import Json
 
+from services.common.db import planner_settings
+
 from ..store import settle
 
 # The lines a run rates, before they become bills: one table per run, dropped when the run completes. It
@@ -161,11 +163,10 @@ def rate(cur, lines: sql.Identifier, start, end, cycle: int, accounts: tuple = A
     # Every input is the whole cycle, yet the planner estimates the state intervals (a window, then date
     # overlaps) at a row or two, and would loop over them or sort them for merge joins and grouping: only
     # hash joins and hash aggregates rate a million subscriptions in seconds.
-    cur.execute("SET LOCAL enable_nestloop = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_sort = off")
-    cur.execute(sql.SQL(RATE).format(lines=lines, kind=sql.SQL("TEMPORARY" if temporary else "UNLOGGED"),
-                                     in_range=sql.SQL(IN_RANGE)),
-                {"start": start, "end": end, "cycle": cycle, "days": (end - start).days, "lo": lo, "hi": hi})
-    cur.execute("RESET enable_nestloop; RESET enable_mergejoin; RESET enable_sort")
+    with planner_settings(cur, enable_nestloop="off", enable_mergejoin="off", enable_sort="off"):
+        cur.execute(sql.SQL(RATE).format(lines=lines, kind=sql.SQL("TEMPORARY" if temporary else "UNLOGGED"),
+                                         in_range=sql.SQL(IN_RANGE)),
+                    {"start": start, "end": end, "cycle": cycle, "days": (end - start).days, "lo": lo, "hi": hi})
     cur.execute(sql.SQL("ANALYZE {}").format(lines))
 
 
