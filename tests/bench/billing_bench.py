@@ -5,8 +5,9 @@
 The billing schema of the bench database (BSS_BENCH_DB, default bss_bench, as import_bench uses) is dropped,
 migrated again and filled by SQL (generate_series): every account in cycle 1, some services activated,
 suspended or restored in mid-month, a price change on the 16th, VIP and household discounts and a few
-thousand installation fees. Then the run is timed, and its rerun (which must add nothing). Target 15 s;
-the same rows billed by plain set-based SQL take about 5 s.
+thousand installation fees, behind BSS_BENCH_HISTORY_MONTHS paid months (history.py; none by default).
+Then the run is timed, and its rerun (which must add nothing). Target 15 s; the same rows billed by plain
+set-based SQL take about 5 s.
 """
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from services.billing.service import SPEC
 from services.billing.settings import BillingSettings
 from services.common.db import Database, connect
 from services.common.migrate import migrate_service
+from tests.bench.history import fill_history, months_wanted
 from tests.bench.import_bench import bench_db
 from tests.bench.server_cost import server_cost
 
@@ -74,8 +76,9 @@ def bench_settings() -> BillingSettings:
     return BillingSettings(db_url=f"{base}/{bench_db()}")
 
 
-def fill(settings: BillingSettings) -> float:
-    """Drop and migrate the billing schema, then fill it; returns the seconds it took."""
+def fill(settings: BillingSettings, months: int = 0) -> tuple[float, dict]:
+    """Drop and migrate the billing schema, then fill it, behind `months` paid months (history.py); returns
+    the seconds it took and what the history added."""
     started = time.perf_counter()
     admin = connect(settings.db_url) if _database_exists(settings) else None
     if admin is not None:
@@ -87,11 +90,12 @@ def fill(settings: BillingSettings) -> float:
     conn = connect(settings.db_url, options=f"-c search_path={SPEC.name},public")
     with conn, conn.cursor() as cur:
         cur.execute(FILL, {"accounts": ACCOUNTS, "subscriptions": SUBSCRIPTIONS})
+    history = fill_history(conn, run_key(PERIOD, CYCLE).start, months) if months else {}
     conn.autocommit = True
     with conn.cursor() as cur:
         cur.execute("VACUUM ANALYZE")
     conn.close()
-    return round(time.perf_counter() - started, 1)
+    return round(time.perf_counter() - started, 1), history
 
 
 def _database_exists(settings: BillingSettings) -> bool:
@@ -105,9 +109,9 @@ def _database_exists(settings: BillingSettings) -> bool:
         conn.close()
 
 
-def run(settings: BillingSettings | None = None) -> dict:
+def run(settings: BillingSettings | None = None, months: int | None = None) -> dict:
     settings = settings or bench_settings()
-    filled_s = fill(settings)
+    filled_s, history = fill(settings, months_wanted() if months is None else months)
     db = Database(settings.service_db_url(SPEC.name), schema=SPEC.name, maxconn=2)
     try:
         runs = BillRunHandlers(db, settings)
@@ -123,7 +127,7 @@ def run(settings: BillingSettings | None = None) -> dict:
         rerun_s = time.perf_counter() - started
     finally:
         db.close()
-    return {"subscriptions": SUBSCRIPTIONS, "accounts": ACCOUNTS, "fill_s": filled_s,
+    return {"subscriptions": SUBSCRIPTIONS, "accounts": ACCOUNTS, "fill_s": filled_s, **({"history": history} if history else {}),
             "run_s": round(run_s, 1), "phases": dict(first.run["phases"]), "counts": first.counts,
             "rerun_s": round(rerun_s, 2), "rerun_outcome": again.outcome, "target_s": TARGET_S,
             "met": run_s < TARGET_S and again.outcome == "already-billed", "period": PERIOD, **cost,

@@ -9,6 +9,7 @@ then filled directly by SQL; the return files are written as the banks would (fo
 
 BSS_BENCH_EXPLAIN=<ms> prints to stderr the plan (EXPLAIN ANALYZE, BUFFERS) of every statement that took
 longer, through auto_explain loaded for the bench database's sessions (it slows what it measures).
+BSS_BENCH_HISTORY_MONTHS=<n> puts n paid months of bills, debits and ledger entries behind them (history.py).
 """
 from __future__ import annotations
 
@@ -28,12 +29,15 @@ from services.billing.service import SPEC
 from services.billing.settings import BillingSettings
 from services.common.db import Database, connect
 from services.common.migrate import migrate_service
-from tests.bench.server_cost import server_cost
 from services.common.provision import ensure_database
+from tests.bench.history import fill_history, month_start, months_wanted
+from tests.bench.server_cost import server_cost
 
 BILLS = 1_000_000
 TARGET_S = 30
 FAILURE_RATE = 0.04
+# The due bills' month: far ahead, so that no bill the history adds (history.py) comes after it.
+PERIOD_START = date(2100, 1, 1)
 BANKS = ("ICBC", "CCB", "BOC")
 # Each bank's codes for the failures the bench's banks answer with (mostly insufficient funds).
 FAILURES = {"ICBC": ("3008", "3010"), "CCB": ("51", "43"), "BOC": ("E10051", "E10043")}
@@ -84,7 +88,9 @@ def valid_numbers(n: int) -> list[str]:
     return out
 
 
-def fill(settings: BillingSettings, bills: int) -> None:
+def fill(settings: BillingSettings, bills: int, months: int = 0) -> dict:
+    """The bench's accounts, mandates and due bills, behind `months` paid months (history.py); returns what
+    the history added."""
     ensure_database(settings.db_url)
     with connect(settings.db_url) as conn, conn.cursor() as cur:
         cur.execute("DROP SCHEMA IF EXISTS billing CASCADE")
@@ -96,19 +102,31 @@ def fill(settings: BillingSettings, bills: int) -> None:
         cur.execute("""INSERT INTO account (account_no, customer_no, name)
                        SELECT 'A' || lpad(i::text, 12, '0'), 'C' || lpad(i::text, 12, '0'), '用户' || i
                        FROM generate_series(1, %s) i""", (bills,))
-        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor, open_minor)
-                       SELECT 'A' || lpad(i::text, 12, '0'), date '2100-01-01', date '2100-02-01', %s, %s,
-                              2000 + i %% 10000, 2000 + i %% 10000
-                       FROM generate_series(1, %s) i""", (due - timedelta(days=14), due, bills))
-        cur.execute("INSERT INTO bill_share SELECT id, 'S1', amount_minor, open_minor FROM bill")
-        cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
-                       SELECT account_no, 'charge', amount_minor, id, 'bench' FROM bill ORDER BY id""")
         cur.execute("""INSERT INTO mandate (account_no, bank_code, holder_name, bank_account_no, signed_on, state,
                                             activated_at, created_by, updated_by)
                        SELECT 'A' || lpad(i::text, 12, '0'), (%s::text[])[1 + i %% 3], '用户' || i,
                               (%s::text[])[1 + i %% 1000], date '2024-01-01', 'active', now(), 'bench', 'bench'
                        FROM generate_series(1, %s) i""", (list(BANKS), valid_numbers(1000), bills))
+    history = {}
+    if months:
+        conn = connect(settings.service_db_url("billing"), options="-c search_path=billing")
+        try:
+            history = fill_history(conn, PERIOD_START, months)
+        finally:
+            conn.close()
+    with connect(settings.service_db_url("billing")) as conn, conn.cursor() as cur:
+        cur.execute("SET search_path TO billing")
+        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor, open_minor)
+                       SELECT 'A' || lpad(i::text, 12, '0'), %s, %s, %s, %s, 2000 + i %% 10000, 2000 + i %% 10000
+                       FROM generate_series(1, %s) i""",
+                    (PERIOD_START, month_start(PERIOD_START, -1), due - timedelta(days=14), due, bills))
+        cur.execute("""CREATE TEMP TABLE month_bill ON COMMIT DROP AS
+                       SELECT id, account_no, amount_minor FROM bill WHERE period_start = %s""", (PERIOD_START,))
+        cur.execute("INSERT INTO bill_share SELECT id, 'S1', amount_minor, amount_minor FROM month_bill ORDER BY id")
+        cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
+                       SELECT account_no, 'charge', amount_minor, id, 'bench' FROM month_bill ORDER BY id""")
         cur.execute("ANALYZE")
+    return history
 
 
 def answers(db: Database, bank: str, batch: dict, rng: random.Random) -> bytes:
@@ -132,10 +150,10 @@ def answers(db: Database, bank: str, batch: dict, rng: random.Random) -> bytes:
     return out.getvalue()
 
 
-def run(settings: BillingSettings | None = None, bills: int = BILLS) -> dict:
+def run(settings: BillingSettings | None = None, bills: int = BILLS, months: int | None = None) -> dict:
     settings = settings or bench_settings()
     started = time.perf_counter()
-    fill(settings, bills)
+    history = fill(settings, bills, months_wanted() if months is None else months)
     filled = time.perf_counter() - started
     db = (Database if explain_threshold() is None else ExplainedDatabase)(
         settings.service_db_url("billing"), schema="billing", maxconn=2)
@@ -171,7 +189,7 @@ def run(settings: BillingSettings | None = None, bills: int = BILLS) -> dict:
     finally:
         db.close()
     lines = sum(x["lines"] for x in imported.values())
-    return {"bills": bills, "fillSeconds": round(filled, 1),
+    return {"bills": bills, "fillSeconds": round(filled, 1), **({"history": history} if history else {}),
             "run": {"seconds": round(ran, 2), "withOfferFiles": round(offered, 2), "files": files,
                     "target": TARGET_S, "met": offered < TARGET_S, **run_cost},
             "reconcile": {"lines": lines, "seconds": round(reconciled, 2), "files": imported, "target": TARGET_S,

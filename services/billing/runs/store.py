@@ -240,10 +240,13 @@ def issue(cur, run: dict, lines: sql.Identifier, issued_on, due_on, actor: str) 
                    ORDER BY id""", params)
     # Only an account that had credit before this bill (its balance, the new charge included, is less than
     # the charge) has a new bill that is not wholly open; an account whose earlier bills are paid exactly,
-    # the usual case, needs no settling, however long its history. One join and aggregate over the ledger
-    # entries of the new bills' accounts, not a lookup per bill.
-    cur.execute("""SELECT b.account_no FROM new_bill b JOIN ledger_entry l USING (account_no)
-                   GROUP BY b.account_no, b.amount_minor HAVING sum(l.amount_minor) < b.amount_minor""")
+    # the usual case, needs no settling, however long its history. Each account's balance is summed from
+    # its own entries in the ledger's account index (which carries the amounts, migration 0048). Joining
+    # the new bills to the whole ledger read every entry of the year, 14 million: 7.5-8.5 s a part at a
+    # year's history, against 1.4-1.8 s by account.
+    cur.execute("""SELECT b.account_no FROM new_bill b
+                   WHERE (SELECT sum(l.amount_minor) FROM ledger_entry l WHERE l.account_no = b.account_no)
+                         < b.amount_minor""")
     settle(cur, [r["account_no"] for r in cur.fetchall()])
     return added
 
@@ -287,14 +290,18 @@ def record_phase(cur, run_id: int, phase: str, seconds: float, state: str = "run
 
 def run_counts(cur, run_id: int) -> dict:
     """What a run issued, from its bills (a resumed run counts what every attempt added)."""
-    cur.execute("""SELECT count(*) AS bills, COALESCE(sum(amount_minor), 0)::bigint AS amount_minor FROM bill
-                   WHERE run_id = %s""", (run_id,))
-    counts = dict(cur.fetchone())
-    cur.execute("""SELECT count(*) AS lines,
-                          COALESCE(sum(l.amount_minor) FILTER (WHERE l.kind = 'discount'), 0)::bigint AS discounts_minor,
-                          count(*) FILTER (WHERE l.kind = 'one_time') AS one_time_fees
-                   FROM bill_line l JOIN bill b ON b.id = l.bill_id WHERE b.run_id = %s""", (run_id,))
-    return {**counts, **cur.fetchone()}
+    # The run's bills are found by the block ranges of their run (migration 0045). The bills' statistics
+    # predate the run and know of no bill with its id, so the planner counts on one and reads every bill
+    # instead: 0.6 s more at a year's history, growing each month.
+    with planner_settings(cur, enable_seqscan="off"):
+        cur.execute("""SELECT count(*) AS bills, COALESCE(sum(amount_minor), 0)::bigint AS amount_minor FROM bill
+                       WHERE run_id = %s""", (run_id,))
+        counts = dict(cur.fetchone())
+        cur.execute("""SELECT count(*) AS lines,
+                              COALESCE(sum(l.amount_minor) FILTER (WHERE l.kind = 'discount'), 0)::bigint AS discounts_minor,
+                              count(*) FILTER (WHERE l.kind = 'one_time') AS one_time_fees
+                       FROM bill_line l JOIN bill b ON b.id = l.bill_id WHERE b.run_id = %s""", (run_id,))
+        return {**counts, **cur.fetchone()}
 
 
 def complete_run(cur, run_id: int, counts: dict) -> dict:
