@@ -79,11 +79,17 @@ def payment(cur, payment_no: str, *, lock: bool = False) -> dict:
     return row
 
 
+# An account's payments are found by their entries in its ledger (the payments have no index by account,
+# migration 0049): every payment posts one 'payment' entry under its own account.
+ACCOUNT_PAYMENTS = "SELECT payment_id FROM ledger_entry WHERE account_no = %s AND kind = 'payment'"
+
+
 def payments(cur, account_no: str, offset: int, limit: int) -> tuple[list[dict], int]:
-    cur.execute(PAYMENT_VIEW + """ WHERE p.account_no = %s ORDER BY p.received_at DESC, p.id DESC OFFSET %s LIMIT %s""",
+    cur.execute(PAYMENT_VIEW + f""" WHERE p.id IN ({ACCOUNT_PAYMENTS})
+                                   ORDER BY p.received_at DESC, p.id DESC OFFSET %s LIMIT %s""",
                 (account_no, offset, limit))
     rows = cur.fetchall()
-    cur.execute("SELECT count(*) AS total FROM payment WHERE account_no = %s", (account_no,))
+    cur.execute(f"SELECT count(*) AS total FROM ({ACCOUNT_PAYMENTS}) x", (account_no,))
     return rows, cur.fetchone()["total"]
 
 
