@@ -385,6 +385,11 @@ def test_refunds_are_new_entries_up_to_what_was_paid(gw, counter, supervisor, db
     assert_problem(gw.post(url, headers=keyed(supervisor), json={"reason": "again"}), 409, "payment-already-refunded")
     assert entries(db, account_no) == [
         ("payment", -6000), ("refund", 2000), ("refund", 4000)]
+    # An account's payments are listed through its ledger (migration 0049): the refunds' entries name the
+    # payment too, yet it is listed once, with what was refunded.
+    listed = gw.get("/api/v1/payments", params={"accountNo": account_no}, headers=counter).json()
+    assert [(p["id"], p["refunded"]["amountMinor"]) for p in listed["data"]] == [(payment_no, 6000)]
+    assert listed["count"] == 1
     with db.transaction() as cur:
         cur.execute("SELECT count(*) AS n FROM audit_log WHERE entity = 'payment' AND entity_key = %s "
                     "AND action = 'refund' AND actor = 'supervisor'", (payment_no,))
