@@ -115,6 +115,18 @@ def test_a_payment_posts_to_the_ledger_settles_and_emits(gw, counter, db):
     assert listed.json() == {"data": [body], "count": 1} and listed.headers["X-Total-Count"] == "1"
 
 
+def test_an_accounts_payments_are_listed_newest_first_and_paged(gw, counter, db):
+    account_no, other = new_account(db), new_account(db)
+    first = pay(gw, counter, account_no, 1000).json()["id"]
+    pay(gw, counter, other, 500)
+    second = pay(gw, counter, account_no, 2000, method="card").json()["id"]
+    listed = gw.get("/api/v1/payments", params={"accountNo": account_no.lower()}, headers=counter)
+    assert [p["id"] for p in listed.json()["data"]] == [second, first]
+    assert listed.json()["count"] == 2 and listed.headers["X-Total-Count"] == "2"
+    page = gw.get("/api/v1/payments", params={"accountNo": account_no, "offset": 1, "limit": 1}, headers=counter)
+    assert [p["id"] for p in page.json()["data"]] == [first] and page.json()["count"] == 2
+
+
 def test_overpayment_becomes_credit_that_a_later_bill_consumes(gw, counter, db):
     account_no = new_account(db)
     first = bill(db, account_no, 3000)
