@@ -21,6 +21,8 @@ import sys
 import time
 from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from services.billing.collection import OfferBatch, ReturnLine, load_layout, write_return
 from services.billing.collection.accounts import luhn_ok
 from services.billing.collection.handlers import CollectionHandlers
@@ -30,7 +32,7 @@ from services.billing.settings import BillingSettings
 from services.common.db import Database, connect
 from services.common.migrate import migrate_service
 from services.common.provision import ensure_database
-from tests.bench.history import fill_history, month_start, months_wanted
+from tests.bench.history import fill_history, months_wanted
 from tests.bench.server_cost import server_cost
 
 BILLS = 1_000_000
@@ -119,7 +121,7 @@ def fill(settings: BillingSettings, bills: int, months: int = 0) -> dict:
         cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor, open_minor)
                        SELECT 'A' || lpad(i::text, 12, '0'), %s, %s, %s, %s, 2000 + i %% 10000, 2000 + i %% 10000
                        FROM generate_series(1, %s) i""",
-                    (PERIOD_START, month_start(PERIOD_START, -1), due - timedelta(days=14), due, bills))
+                    (PERIOD_START, PERIOD_START + relativedelta(months=1), due - timedelta(days=14), due, bills))
         cur.execute("""CREATE TEMP TABLE month_bill ON COMMIT DROP AS
                        SELECT id, account_no, amount_minor FROM bill WHERE period_start = %s""", (PERIOD_START,))
         cur.execute("INSERT INTO bill_share SELECT id, 'S1', amount_minor, amount_minor FROM month_bill ORDER BY id")
