@@ -21,6 +21,10 @@ class BillingSettings(Settings):
     due_working_days: int = 10
     # How long StartBillRun waits for its run before answering "running" (under the gateway's deadline).
     bill_run_wait_seconds: float = 4.0
+    # A bank's result file is applied in up to this many parts at once, each on a connection of its own, one
+    # part per this many lines; a smaller file is applied in one transaction (collection/reconcile.py).
+    bank_file_parts: int = 2
+    bank_file_lines_per_part: int = 50_000
     # Who issues the bills, as their documents print it.
     operator_name: str = "广电网络有线电视"
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import psycopg2
 import psycopg2.extensions
@@ -20,6 +21,7 @@ from .db import connect
 from .errors import AlreadyExists
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 ABANDONED = "abandoned: its process ended before the run did; nothing of it was committed"
 
 
@@ -137,3 +139,38 @@ def analyze(cur, *tables: str) -> None:
     and sorts over a million rows) and the request path for what it saw before."""
     for table in tables:
         cur.execute(f"ANALYZE {table}")
+
+
+def in_parts(db, conn, cur, parts: int, work: Callable[[object, int], T], work_mem: str | None = None) -> list[T]:
+    """work(cursor, part) for every part at once, each committed on its own: part 0 on `conn` (whose cursor
+    is `cur`), every other on a connection of `db`'s pool, in a thread. One backend runs a statement on one
+    core (its parallel workers only scan), so a job whose parts share no rows uses every core this way.
+    `work_mem` is set for each part's transaction. Waits for all, then raises the first failure."""
+    results: list = [None] * parts
+    failures: list[BaseException] = []
+
+    def run(part_cur, part: int):
+        if work_mem:
+            part_cur.execute("SELECT set_config('work_mem', %s, true)", (work_mem,))
+        return work(part_cur, part)
+
+    def other(part: int) -> None:
+        try:
+            with db.transaction() as own_cur:
+                results[part] = run(own_cur, part)
+        except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread below
+            failures.append(exc)
+
+    threads = [threading.Thread(target=other, args=(part,), name=f"{threading.current_thread().name}-part-{part}")
+               for part in range(1, parts)]
+    for thread in threads:
+        thread.start()
+    try:
+        results[0] = run(cur, 0)
+        conn.commit()
+    finally:
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]
+    return results

@@ -61,6 +61,7 @@ class Database:
         options = f"-c search_path={schema},public -c jit=off" if schema else "-c jit=off"
         self.url = url
         self.schema = schema
+        self.maxconn = maxconn
         self._connect_kwargs = dict(options=options, connect_timeout=5,
                                     application_name=f"bss-{schema or 'client'}")
         # The semaphore makes callers wait for a free connection instead of failing when all are in use.

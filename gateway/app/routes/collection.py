@@ -178,8 +178,9 @@ async def upload_bank_file(request: Request, user: BankFileUploader, client: Col
     report = BankFilePublic.from_proto(reply.file)
     location = request.app.url_path_for("get_bank_file", fileNo=report.id)
     if reply.duplicate:
-        return _problem(request, 409, "bank-file-duplicate",
-                        f"this file was imported before as {report.id}; nothing was changed", report, location)
+        done = "is being applied" if report.state == "applying" else "was imported before"
+        return _problem(request, 409, "bank-file-duplicate", f"this file {done} as {report.id}; nothing was changed",
+                        report, location)
     if report.state == "rejected":
         return _problem(request, 422, "bank-file-rejected",
                         f"the file was rejected whole ({len(report.errors)} error(s)); nothing was applied",

@@ -12,9 +12,11 @@ from datetime import date, datetime
 from typing import BinaryIO, Iterable, Iterator
 from zoneinfo import ZoneInfo
 
+import psycopg2.extras
 from lxml import etree
 
 from services.common.audit import audit
+from services.common.bulkjob import in_parts
 from services.common.db import Database
 from services.common.errors import IllegalTransition, InvalidArgument
 from services.common.inputrules import REASON_MAX, prose
@@ -47,6 +49,7 @@ MANDATE_EVENTS = ("activate", "renew", "revoke", "flag_renewal")
 class CollectionHandlers:
     def __init__(self, db: Database, settings: BillingSettings, policy: retry.RetryPolicy = retry.RetryPolicy()):
         self.db = db
+        self.settings = settings
         self.zone = ZoneInfo(settings.timezone)
         self.currency = settings.currency
         self.policy = policy
@@ -216,20 +219,46 @@ class CollectionHandlers:
             if not known:
                 error = {"where": "file", "message": f"batch {result.batch_no} is not a batch of {layout.code}"}
                 return self._rejected(up, fmt, [error]), False
-        with self.db.transaction() as cur:
-            file_id = reconcile.claim(cur, up, fmt, file_id_text, result.batch_no, len(result.lines))
-            if file_id is None:
-                return reconcile.bank_file_by_id(cur, reconcile.earlier(cur, up, file_id_text)), True
-            if kind == "agency":
-                reconcile.apply_agency(cur, file_id, up, result)
+        with self.db.connection() as conn:
+            cur = conn.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
+            file_id, ours = reconcile.claim(cur, up, fmt, file_id_text, result.batch_no, len(result.lines))
+            if not ours:
+                report = reconcile.bank_file_by_id(cur, file_id)
+                conn.commit()
+                return report, True
+            try:
+                report = self._apply(conn, cur, file_id, up, result)
+                conn.commit()
+                return report, False
+            finally:
+                conn.rollback()
+                reconcile.unlock(cur, file_id)
+                conn.commit()
+
+    def _apply(self, conn, cur, file_id: int, up: reconcile.Upload, result: ReturnFile) -> dict:
+        """The claimed file applied; its report (committed by the caller, with the last part)."""
+        if up.kind == "agency":
+            reconcile.apply_agency(cur, file_id, up, result)
+        else:
+            parts = max(1, min(self.settings.bank_file_parts, self.db.maxconn,
+                               len(result.lines) // self.settings.bank_file_lines_per_part))
+            reconcile.stage_result(cur, file_id, up, result, parts)
+            today, calendar = self.today(), load_calendar(cur)
+
+            def part(part_cur, n: int) -> None:
+                reconcile.apply_part(part_cur, file_id, n, up, today, calendar, self.policy)
+            if parts == 1:
+                part(cur, 0)  # in the claim's transaction: the file is applied whole or not at all
             else:
-                reconcile.apply_result(cur, file_id, up, result, self.today(), load_calendar(cur), self.policy)
-            report = reconcile.bank_file_by_id(cur, file_id)
-            audit(cur, "bank_file", report["file_no"], "import",
-                  {"bankCode": up.bank_code, "kind": kind, "format": fmt, "sha256": up.sha256,
-                   "applied": report["applied"], "duplicates": report["duplicates"],
-                   "exceptions": report["exceptions"]}, actor.username)
-            return report, False
+                conn.commit()
+                in_parts(self.db, conn, cur, parts, part)
+            reconcile.finish_result(cur, file_id, up, result)
+        report = reconcile.bank_file_by_id(cur, file_id)
+        audit(cur, "bank_file", report["file_no"], "import",
+              {"bankCode": up.bank_code, "kind": up.kind, "format": report["format"], "sha256": up.sha256,
+               "applied": report["applied"], "duplicates": report["duplicates"],
+               "exceptions": report["exceptions"]}, up.actor)
+        return report
 
     def _rejected(self, up: reconcile.Upload, fmt: str | None, errors: list[dict]) -> dict:
         with self.db.transaction() as cur:

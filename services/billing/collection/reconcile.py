@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from psycopg2 import sql
 from psycopg2.extras import Json
 
 from services.common.audit import audit_many
@@ -37,23 +38,38 @@ class Upload:
     actor: str
 
 
-def claim(cur, up: Upload, fmt: str, bank_file_id: str | None, batch_no: str | None, lines: int) -> int | None:
-    """The file's row, or None when the same file (content, or the bank's own file id) was applied
-    before. A concurrent upload of the same file waits here for the first one's transaction."""
+def claim(cur, up: Upload, fmt: str, bank_file_id: str | None, batch_no: str | None, lines: int) -> tuple[int, bool]:
+    """The file's row and whether this session is to apply it: a new row, or one an earlier attempt left
+    applying (its process ended, so this session could take the file's lock). (the earlier row, False) when
+    the same file (content, or the bank's own file id) was applied before or is being applied now. A
+    concurrent upload of the same file waits here until the first one's row is committed."""
     cur.execute("""
         INSERT INTO bank_file (bank_code, kind, format, file_name, content_sha256, bank_file_id, batch_no, state,
                                lines, uploaded_by)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, 'applied', %s, %s) ON CONFLICT DO NOTHING RETURNING id""",
+        VALUES (%s, %s, %s, %s, %s, %s, %s, 'applying', %s, %s) ON CONFLICT DO NOTHING RETURNING id""",
                 (up.bank_code, up.kind, fmt, up.file_name or None, up.sha256, bank_file_id, batch_no, lines, up.actor))
     row = cur.fetchone()
-    return row["id"] if row else None
-
-
-def earlier(cur, up: Upload, bank_file_id: str | None) -> int:
-    cur.execute("""SELECT id FROM bank_file WHERE bank_code = %s AND kind = %s AND state = 'applied'
+    if row:
+        _lock(cur, row["id"])
+        return row["id"], True
+    cur.execute("""SELECT id, state FROM bank_file WHERE bank_code = %s AND kind = %s AND state <> 'rejected'
                      AND (content_sha256 = %s OR bank_file_id = %s) ORDER BY id LIMIT 1""",
                 (up.bank_code, up.kind, up.sha256, bank_file_id))
-    return cur.fetchone()["id"]
+    row = cur.fetchone()
+    if row["state"] == "applying":
+        cur.execute("SELECT pg_try_advisory_lock(hashtext('billing.bank_file'), %s::int) AS locked", (row["id"],))
+        return row["id"], cur.fetchone()["locked"]
+    return row["id"], False
+
+
+# Held by the session applying a file, from its claim to its last part: a file still applying whose lock
+# is free was left by an attempt that ended, and the same file uploaded again finishes it.
+def _lock(cur, file_id: int) -> None:
+    cur.execute("SELECT pg_advisory_lock(hashtext('billing.bank_file'), %s::int)", (file_id,))
+
+
+def unlock(cur, file_id: int) -> None:
+    cur.execute("SELECT pg_advisory_unlock(hashtext('billing.bank_file'), %s::int)", (file_id,))
 
 
 def record_rejected(cur, up: Upload, fmt: str | None, errors: list[dict]) -> int:
@@ -81,16 +97,24 @@ def _stage(cur, result: ReturnFile) -> None:
 
 
 # --- result files ---------------------------------------------------------------------------------------
+#
+# A result file is applied in parts, each in a transaction of its own on a connection of its own, so that a
+# file of a million lines keeps both cores busy: its matched lines are split by ranges of our account
+# numbers, so no two parts touch the same account, bill, mandate or dunning case, and none waits for
+# another. A file small enough for one part is applied in one transaction, all of it or nothing. A file
+# whose attempt ended between parts stays 'applying'; the same file uploaded again applies the parts not yet
+# recorded (a debit answered by an earlier part is no longer awaiting an answer, so nothing is applied twice).
 
 
-def apply_result(cur, file_id: int, up: Upload, result: ReturnFile, today: date, calendar: WorkingCalendar,
-                 policy: retry.RetryPolicy) -> None:
-    cur.execute("SELECT set_config('work_mem', %s, true)", (BULK_WORK_MEM,))
-    # A file's lines are a few of the debits, bills and shares a year of collections leaves: each is found by
-    # its key. At the default cost of a random read (4, a disk's) the planner hashed all of them instead,
-    # and the file took half as long again at a year's history as at a month's (4.9 s to match the lines
-    # against 12 million debits, against 1.1 s by key). The pages are in memory, as the ledger's are.
-    cur.execute("SELECT set_config('random_page_cost', '1.1', true)")
+def line_table(file_id: int) -> sql.Identifier:
+    """The file's matched lines, read by every part: unlogged (a lost table is staged again from the file
+    uploaded again) and dropped once the file is applied."""
+    return sql.Identifier(f"bank_file_lines_{file_id}")
+
+
+def stage_result(cur, file_id: int, up: Upload, result: ReturnFile, parts: int) -> None:
+    """The file's lines matched to the bank's debits, each with the part that applies it."""
+    _bulk_settings(cur)
     _stage(cur, result)
     if result.group_status == "RJCT" and not result.lines and result.batch_no:
         # A pain.002 refusing the whole batch: every debit still awaiting an answer failed for its reason.
@@ -98,16 +122,41 @@ def apply_result(cur, file_id: int, up: Upload, result: ReturnFile, today: date,
                            %s, 'batch rejected' FROM debit d JOIN debit_batch k ON k.id = d.batch_id
                        WHERE k.batch_no = %s AND k.bank_code = %s AND d.state = 'sent'""",
                     (result.group_reason or "other", result.batch_no, up.bank_code))
+    bounds = []
+    if parts > 1:
+        # The parts' bounds from the accounts of a sample of about ten thousand lines: as balanced, for a
+        # fraction of the lookups.
+        cur.execute("""SELECT percentile_disc(%(at)s::float8[]) WITHIN GROUP (ORDER BY d.account_no) AS bounds
+                       FROM bank_line l JOIN debit d ON d.debit_no = l.reference AND d.bank_code = %(bank)s
+                       WHERE l.line_no %% %(every)s = 0""",
+                    {"at": [k / parts for k in range(1, parts)], "bank": up.bank_code,
+                     "every": max(1, len(result.lines) // 10_000)})
+        bounds = sorted({b for b in cur.fetchone()["bounds"] or () if b is not None})
+    table = line_table(file_id)
+    cur.execute(sql.SQL("DROP TABLE IF EXISTS {}").format(table))
     # In the debits' order, so that updating them walks the table and its indexes front to back.
-    cur.execute("""
-        CREATE TEMP TABLE line_match ON COMMIT DROP AS
-        SELECT l.*, d.id AS debit_id, d.attempt,
+    cur.execute(sql.SQL("""
+        CREATE UNLOGGED TABLE {} AS
+        SELECT l.*, d.id AS debit_id, d.attempt, width_bucket(d.account_no, %(bounds)s::text[]) AS part,
                CASE WHEN d.id IS NULL THEN 'no debit of ' || %(bank)s || ' has this reference'
                     WHEN l.amount_minor IS NOT NULL AND l.amount_minor <> d.amount_minor
                         THEN 'amount ' || l.amount_minor || ' differs from the debit''s ' || d.amount_minor
                END AS problem
         FROM bank_line l LEFT JOIN debit d ON d.debit_no = l.reference AND d.bank_code = %(bank)s
-        ORDER BY d.id""", {"bank": up.bank_code})
+        ORDER BY d.id""").format(table), {"bank": up.bank_code, "bounds": bounds})
+
+
+def apply_part(cur, file_id: int, part: int, up: Upload, today: date, calendar: WorkingCalendar,
+               policy: retry.RetryPolicy) -> None:
+    """One part's matched lines applied, and recorded with its counts per batch (unless a earlier attempt
+    recorded it already)."""
+    cur.execute("SELECT 1 FROM bank_file_part WHERE bank_file_id = %s AND part = %s", (file_id, part))
+    if cur.fetchone():
+        return
+    _bulk_settings(cur)
+    cur.execute(sql.SQL("""CREATE TEMP TABLE line_match ON COMMIT DROP AS
+                           SELECT * FROM {} WHERE part = %s AND problem IS NULL ORDER BY debit_id""")
+                .format(line_table(file_id)), (part,))
     _failure_steps(cur, today, calendar, policy)
     # Only a debit still awaiting its answer takes one: a line answered by an earlier file is a duplicate,
     # and of two files answering the same debit at once, the second waits here and then finds it answered.
@@ -121,7 +170,7 @@ def apply_result(cur, file_id: int, up: Upload, result: ReturnFile, today: date,
                 next_attempt_on = CASE WHEN m.ok THEN NULL ELSE s.next_on END,
                 payment_id = CASE WHEN m.ok THEN nextval('payment_id_seq') END
             FROM line_match m LEFT JOIN failure_step s ON NOT m.ok AND s.reason = m.reason AND s.attempt = m.attempt
-            WHERE d.id = m.debit_id AND m.problem IS NULL AND d.state = ANY(%(from)s)
+            WHERE d.id = m.debit_id AND d.state = ANY(%(from)s)
             RETURNING d.id, d.debit_no, d.bill_id, d.batch_id, d.account_no, d.mandate_id, d.amount_minor,
                       d.currency, d.attempt, m.ok, d.reason, d.payment_id, s.next_on, s.flag)
         SELECT * FROM u""",
@@ -131,22 +180,51 @@ def apply_result(cur, file_id: int, up: Upload, result: ReturnFile, today: date,
     cur.execute("ANALYZE applied")
     _post_debit_payments(cur, up.actor)
     failed = _fail(cur, up)
-    _queue_exceptions(cur, file_id)
-    batches = _advance_batches(cur)
     cur.execute("""
-        UPDATE bank_file f SET applied = a.applied, succeeded = a.succeeded, failed = a.failed,
+        INSERT INTO bank_file_part (bank_file_id, part, batches)
+        SELECT %s, %s, COALESCE(jsonb_agg(b), '[]') FROM (
+            SELECT batch_id, count(*) FILTER (WHERE ok) AS succeeded, count(*) FILTER (WHERE NOT ok) AS failed,
+                   COALESCE(sum(amount_minor) FILTER (WHERE ok), 0) AS amount_minor
+            FROM applied GROUP BY batch_id) b""", (file_id, part))
+    emit_many(cur, NAME, failed)
+
+
+def finish_result(cur, file_id: int, up: Upload, result: ReturnFile) -> None:
+    """Once every part is in: the unmatched lines queued, the batches advanced and the file's counts."""
+    table = line_table(file_id)
+    cur.execute("""CREATE TEMP TABLE file_batch ON COMMIT DROP AS
+                   SELECT b.batch_id, sum(b.succeeded) AS succeeded, sum(b.failed) AS failed,
+                          sum(b.amount_minor)::bigint AS amount_minor
+                   FROM bank_file_part p
+                   CROSS JOIN jsonb_to_recordset(p.batches) AS b(batch_id BIGINT, succeeded INT, failed INT,
+                                                                 amount_minor BIGINT)
+                   WHERE p.bank_file_id = %s GROUP BY b.batch_id""", (file_id,))
+    _queue_exceptions(cur, file_id, table)
+    batches = _advance_batches(cur)
+    cur.execute(sql.SQL("""
+        UPDATE bank_file f SET state = 'applied', applied = a.applied, succeeded = a.succeeded, failed = a.failed,
             amount_minor = a.amount_minor, exceptions = m.exceptions, duplicates = m.matched - a.applied,
             pending = %s, lines = m.lines
-        FROM (SELECT count(*) AS applied, count(*) FILTER (WHERE ok) AS succeeded,
-                     count(*) FILTER (WHERE NOT ok) AS failed,
-                     COALESCE(sum(amount_minor) FILTER (WHERE ok), 0) AS amount_minor FROM applied) a,
+        FROM (SELECT COALESCE(sum(succeeded + failed), 0) AS applied, COALESCE(sum(succeeded), 0) AS succeeded,
+                     COALESCE(sum(failed), 0) AS failed, COALESCE(sum(amount_minor), 0) AS amount_minor
+              FROM file_batch) a,
              (SELECT count(*) AS lines, count(*) FILTER (WHERE problem IS NOT NULL) AS exceptions,
-                     count(*) FILTER (WHERE problem IS NULL) AS matched FROM line_match) m
-        WHERE f.id = %s RETURNING file_no""", (len(result.pending_references), file_id))
+                     count(*) FILTER (WHERE problem IS NULL) AS matched FROM {}) m
+        WHERE f.id = %s RETURNING file_no""").format(table), (len(result.pending_references), file_id))
     file_no = cur.fetchone()["file_no"]
+    cur.execute(sql.SQL("DROP TABLE {}").format(table))
     emit_many(cur, NAME, [("debits_reconciled", {
         "bankFileId": file_no, "batchNo": b["batch_no"], "bankCode": up.bank_code, "succeeded": b["succeeded"],
-        "failed": b["failed"], "amountMinor": b["amount_minor"]}) for b in batches] + failed)
+        "failed": b["failed"], "amountMinor": b["amount_minor"]}) for b in batches])
+
+
+def _bulk_settings(cur) -> None:
+    cur.execute("SELECT set_config('work_mem', %s, true)", (BULK_WORK_MEM,))
+    # A file's lines are a few of the debits, bills and shares a year of collections leaves: each is found by
+    # its key. At the default cost of a random read (4, a disk's) the planner hashed all of them instead,
+    # and the file took half as long again at a year's history as at a month's (4.9 s to match the lines
+    # against 12 million debits, against 1.1 s by key). The pages are in memory, as the ledger's are.
+    cur.execute("SELECT set_config('random_page_cost', '1.1', true)")
 
 
 def _failure_steps(cur, today: date, calendar: WorkingCalendar, policy: retry.RetryPolicy) -> None:
@@ -203,11 +281,11 @@ def _fail(cur, up: Upload) -> list[tuple]:
             for r in cur.fetchall()]
 
 
-def _queue_exceptions(cur, file_id: int) -> None:
-    cur.execute("""INSERT INTO collection_exception (bank_file_id, line_no, reference, account_number, amount_minor, ok,
-                                                     problem)
-                   SELECT %s, line_no, reference, COALESCE(account_number, ''), amount_minor, ok, problem
-                   FROM line_match WHERE problem IS NOT NULL ORDER BY line_no""", (file_id,))
+def _queue_exceptions(cur, file_id: int, lines: sql.Identifier) -> None:
+    cur.execute(sql.SQL("""
+        INSERT INTO collection_exception (bank_file_id, line_no, reference, account_number, amount_minor, ok, problem)
+        SELECT %s, line_no, reference, COALESCE(account_number, ''), amount_minor, ok, problem
+        FROM {} WHERE problem IS NOT NULL ORDER BY line_no""").format(lines), (file_id,))
 
 
 def _advance_batches(cur) -> list[dict]:
@@ -216,11 +294,10 @@ def _advance_batches(cur) -> list[dict]:
         UPDATE debit_batch k SET state = CASE
                 WHEN EXISTS (SELECT 1 FROM debit d WHERE d.batch_id = k.id AND d.state = 'sent') THEN 'result_received'
                 ELSE 'reconciled' END
-        WHERE k.id IN (SELECT DISTINCT batch_id FROM applied) AND k.state = ANY(%s)""",
+        WHERE k.id IN (SELECT batch_id FROM file_batch) AND k.state = ANY(%s)""",
                 (leaving("debit_batch", "receive_result"),))
-    cur.execute("""SELECT k.batch_no, count(*) FILTER (WHERE a.ok) AS succeeded, count(*) FILTER (WHERE NOT a.ok) AS failed,
-                          COALESCE(sum(a.amount_minor) FILTER (WHERE a.ok), 0)::bigint AS amount_minor
-                   FROM applied a JOIN debit_batch k ON k.id = a.batch_id GROUP BY k.batch_no ORDER BY k.batch_no""")
+    cur.execute("""SELECT k.batch_no, b.succeeded, b.failed, b.amount_minor
+                   FROM file_batch b JOIN debit_batch k ON k.id = b.batch_id ORDER BY k.batch_no""")
     return cur.fetchall()
 
 
@@ -259,9 +336,9 @@ def apply_agency(cur, file_id: int, up: Upload, result: ReturnFile) -> None:
     emit_many(cur, NAME, [("payment_received", {
         "paymentNo": p["payment_no"], "accountNo": p["account_no"], "customerNo": p["customer_no"],
         "amountMinor": p["amount_minor"], "currency": p["currency"], "method": "agency"}) for p in paid])
-    _queue_exceptions(cur, file_id)
+    _queue_exceptions(cur, file_id, sql.Identifier("line_match"))
     cur.execute("""
-        UPDATE bank_file SET applied = %(n)s, succeeded = %(n)s,
+        UPDATE bank_file SET state = 'applied', applied = %(n)s, succeeded = %(n)s,
             amount_minor = (SELECT COALESCE(sum(amount_minor), 0) FROM agency_paid),
             exceptions = (SELECT count(*) FROM line_match WHERE problem IS NOT NULL),
             duplicates = (SELECT count(*) FROM line_match WHERE problem IS NULL) - %(n)s

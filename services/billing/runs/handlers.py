@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import psycopg2.extras
 
 from services.common.background import awaited
+from services.common.bulkjob import in_parts
 from services.common.db import Database
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
 from services.common import workcalendar_store
@@ -122,8 +123,8 @@ class BillRunHandlers:
             ranges = store.account_ranges(cur, key.cycle, PARTS)
             tables = [store.line_table(run["id"], part) for part in range(len(ranges))]
             started = time.monotonic()
-            self._in_parts(conn, cur, len(ranges), lambda c, part: store.rate(
-                c, tables[part], key.start, key.end, key.cycle, ranges[part]))
+            in_parts(self.db, conn, cur, len(ranges), lambda c, part: store.rate(
+                c, tables[part], key.start, key.end, key.cycle, ranges[part]), JOB_WORK_MEM)
             store.record_phase(cur, run["id"], "rate", round(time.monotonic() - started, 2))
             conn.commit()
 
@@ -131,8 +132,8 @@ class BillRunHandlers:
             issued_on = self.today()
             due_on = self.due_on(cur, issued_on)
             conn.commit()
-            added = sum(self._in_parts(conn, cur, len(tables), lambda c, part: store.issue(
-                c, run, tables[part], issued_on, due_on, actor)))
+            added = sum(in_parts(self.db, conn, cur, len(tables), lambda c, part: store.issue(
+                c, run, tables[part], issued_on, due_on, actor), JOB_WORK_MEM))
             store.record_phase(cur, run["id"], "issue", round(time.monotonic() - started, 2))
             conn.commit()
 
@@ -152,41 +153,6 @@ class BillRunHandlers:
             store.fail_run(cur, run["id"], f"{type(exc).__name__}: {exc}")
             conn.commit()
             raise
-
-    def _in_parts(self, conn, cur, parts: int, work) -> list:
-        """work(cursor, part) for every part at once, each committed on its own: part 0 on this connection,
-        every other on one of the pool's. Waits for all, then raises the first failure."""
-        results: list = [None] * parts
-        failures: list[BaseException] = []
-
-        def other(part: int) -> None:
-            try:
-                with self.db.connection() as own:
-                    own_cur = own.cursor(cursor_factory=psycopg2.extras.RealDictCursor)
-                    try:
-                        own_cur.execute(f"SET work_mem = '{JOB_WORK_MEM}'")
-                        results[part] = work(own_cur, part)
-                        own.commit()
-                    finally:
-                        own.rollback()
-                        own_cur.execute("RESET work_mem")
-                        own.commit()
-            except BaseException as exc:  # noqa: BLE001 - raised on the run's own thread below
-                failures.append(exc)
-
-        threads = [threading.Thread(target=other, args=(part,), name=f"bill-run-part-{part}")
-                   for part in range(1, parts)]
-        for thread in threads:
-            thread.start()
-        try:
-            results[0] = work(cur, 0)
-            conn.commit()
-        finally:
-            for thread in threads:
-                thread.join()
-        if failures:
-            raise failures[0]
-        return results
 
     def dry_run(self, key: RunKey, account_no: str) -> RunReport:
         """The same rating into a temporary table, reported and rolled back: nothing is written."""
