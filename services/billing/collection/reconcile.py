@@ -148,7 +148,7 @@ def stage_result(cur, file_id: int, up: Upload, result: ReturnFile, parts: int) 
 
 def apply_part(cur, file_id: int, part: int, up: Upload, today: date, calendar: WorkingCalendar,
                policy: retry.RetryPolicy) -> None:
-    """One part's matched lines applied, and recorded with its counts per batch (unless a earlier attempt
+    """One part's matched lines applied, and recorded with its counts per batch (unless an earlier attempt
     recorded it already)."""
     cur.execute("SELECT 1 FROM bank_file_part WHERE bank_file_id = %s AND part = %s", (file_id, part))
     if cur.fetchone():
