@@ -88,18 +88,18 @@ def test_an_attempt_that_ended_between_parts_is_finished_by_the_same_file_again(
         conn.commit()
         reconcile.unlock(cur, file_id)
         conn.commit()
-    report = handlers.bank_file(_file_no(db, file_id), "")
-    assert report["state"] == "applying"
+    with db.transaction() as cur:
+        assert reconcile.bank_file_by_id(cur, file_id)["state"] == "applying"
     answered = [x for x in bills if debit_of(db, x["bill_no"])["state"] != "sent"]
     assert 0 < len(answered) < len(bills), "the first part applied some of the lines, not all"
 
     # Uploaded while another session applies it, the file is a duplicate, and nothing more is applied.
     with db.connection() as other, other.cursor() as cur:
-        cur.execute("SELECT pg_advisory_lock(hashtext('billing.bank_file'), %s::int)", (file_id,))
+        reconcile.lock(cur, file_id)
         busy, duplicate = handlers.import_file(bank_code=BANK, kind="result", file_name="", chunks=[content],
                                                actor=ROBOT)
         assert duplicate and busy["state"] == "applying"
-        cur.execute("SELECT pg_advisory_unlock(hashtext('billing.bank_file'), %s::int)", (file_id,))
+        reconcile.unlock(cur, file_id)
         other.commit()
 
     finished, duplicate = handlers.import_file(bank_code=BANK, kind="result", file_name="", chunks=[content],
@@ -113,8 +113,3 @@ def test_an_attempt_that_ended_between_parts_is_finished_by_the_same_file_again(
     assert len(events(db, "debit_failed", "billNo", bills[2]["bill_no"])) == 1
     assert [e["succeeded"] for e in events(db, "debits_reconciled", "bankFileId", finished["file_no"])] == [2]
 
-
-def _file_no(db, file_id: int) -> str:
-    with db.transaction() as cur:
-        cur.execute("SELECT file_no FROM bank_file WHERE id = %s", (file_id,))
-        return cur.fetchone()["file_no"]

@@ -38,6 +38,11 @@ class Upload:
     actor: str
 
 
+# Held by the session applying a file, from its claim to its last part: a file still applying whose lock
+# is free was left by an attempt that ended, and the same file uploaded again finishes it.
+_FILE_LOCK = "hashtext('billing.bank_file'), %s::int"
+
+
 def claim(cur, up: Upload, fmt: str, bank_file_id: str | None, batch_no: str | None, lines: int) -> tuple[int, bool]:
     """The file's row and whether this session is to apply it: a new row, or one an earlier attempt left
     applying (its process ended, so this session could take the file's lock). (the earlier row, False) when
@@ -50,26 +55,24 @@ def claim(cur, up: Upload, fmt: str, bank_file_id: str | None, batch_no: str | N
                 (up.bank_code, up.kind, fmt, up.file_name or None, up.sha256, bank_file_id, batch_no, lines, up.actor))
     row = cur.fetchone()
     if row:
-        _lock(cur, row["id"])
+        lock(cur, row["id"])
         return row["id"], True
     cur.execute("""SELECT id, state FROM bank_file WHERE bank_code = %s AND kind = %s AND state <> 'rejected'
                      AND (content_sha256 = %s OR bank_file_id = %s) ORDER BY id LIMIT 1""",
                 (up.bank_code, up.kind, up.sha256, bank_file_id))
     row = cur.fetchone()
     if row["state"] == "applying":
-        cur.execute("SELECT pg_try_advisory_lock(hashtext('billing.bank_file'), %s::int) AS locked", (row["id"],))
+        cur.execute(f"SELECT pg_try_advisory_lock({_FILE_LOCK}) AS locked", (row["id"],))
         return row["id"], cur.fetchone()["locked"]
     return row["id"], False
 
 
-# Held by the session applying a file, from its claim to its last part: a file still applying whose lock
-# is free was left by an attempt that ended, and the same file uploaded again finishes it.
-def _lock(cur, file_id: int) -> None:
-    cur.execute("SELECT pg_advisory_lock(hashtext('billing.bank_file'), %s::int)", (file_id,))
+def lock(cur, file_id: int) -> None:
+    cur.execute(f"SELECT pg_advisory_lock({_FILE_LOCK})", (file_id,))
 
 
 def unlock(cur, file_id: int) -> None:
-    cur.execute("SELECT pg_advisory_unlock(hashtext('billing.bank_file'), %s::int)", (file_id,))
+    cur.execute(f"SELECT pg_advisory_unlock({_FILE_LOCK})", (file_id,))
 
 
 def record_rejected(cur, up: Upload, fmt: str | None, errors: list[dict]) -> int:
