@@ -29,6 +29,10 @@ log = logging.getLogger(__name__)
 # Threads answering calls: one runs Python while another waits on PostgreSQL, about two a core. At 16
 # they mostly took turns at the interpreter lock: a quarter more CPU per 360 view, measured.
 WORKERS = 2 * (os.cpu_count() or 2)
+# An error's message travels in a header (grpc-message, percent-encoded: a Chinese character takes nine
+# bytes), and a client refuses headers over 8 KB with RESOURCE_EXHAUSTED instead of the error: a message
+# quoting a pasted page of text is cut to what a person reads anyway.
+MESSAGE_MAX = 500
 
 
 class DomainErrorInterceptor(grpc.ServerInterceptor):
@@ -82,7 +86,7 @@ def _mapped_errors(method: str, context):
     except DomainError as exc:
         outcome = exc.status.name
         context.set_trailing_metadata(((REASON_METADATA_KEY, exc.reason),))
-        context.abort(exc.status, exc.message)
+        context.abort(exc.status, shortened(exc.message))
     except Exception:
         if context.code() is not None:  # already aborted on purpose
             raise
@@ -95,6 +99,10 @@ def _mapped_errors(method: str, context):
         log.log(logging.DEBUG if outcome == "OK" else logging.INFO, "rpc",
                 extra={"method": method, "code": outcome, "ms": round((time.perf_counter() - started) * 1000, 2)})
         correlation_id.reset(token)
+
+
+def shortened(message: str) -> str:
+    return message if len(message) <= MESSAGE_MAX else message[:MESSAGE_MAX - 1] + "…"
 
 
 class Readiness:

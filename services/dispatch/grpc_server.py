@@ -8,7 +8,7 @@ from bss.dispatch.v1 import dispatch_pb2 as pb
 from bss.dispatch.v1 import dispatch_pb2_grpc as pb_grpc
 
 from services.common.db import Database
-from services.common.inputrules import TEXT_MAX, key, prose
+from services.common.inputrules import CODE_MAX, TEXT_MAX, key, number, prose
 
 from .campaigns import servicer as campaigns
 from .customer_lookup import CustomerLookup
@@ -33,7 +33,8 @@ class WorkOrderServicer(pb_grpc.WorkOrderServiceServicer):
         station_name = site.pop("station_name")
         values = {**site, "type": request.type, "source": request.source,
                   "description": prose("description", request.description, TEXT_MAX),
-                  "reference": request.reference or None, "request_id": request.request_id or None}
+                  "reference": number("reference", request.reference, CODE_MAX).strip() or None,
+                  "request_id": request.request_id or None}
         if request.contact_phone:
             values["contact_phone"] = key("contactPhone", request.contact_phone)
         return work_order_pb(self.h.create(values, station_name, actor(request.actor)), self.h.tz)

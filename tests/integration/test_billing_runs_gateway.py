@@ -144,8 +144,16 @@ def test_catalog_admin(gw, db, admin, supervisor):  # noqa: F811
     for wrong in ({"value": 150}, {"validTo": "2029-01-01"}, {"eligibility": "promotion"}, {"products": ["NOPE-X"]}):
         assert_problem(gw.post("/api/v1/discounts", headers=admin, json={**discount, "code": f"{world.tag}-E", **wrong}),
                        422, "invalid-discount")
+    # Text PostgreSQL cannot hold, and a pasted page where a code belongs, are the sender's mistakes too.
+    for wrong, reason in (({"name": "九折\x00"}, "invalid-text"), ({"products": ["BB\x00"]}, "invalid-code"),
+                          ({"eligibility": "promotion", "promotionCode": "P\x00"}, "invalid-code"),
+                          ({"products": ["X" * 20000]}, "invalid-code")):
+        body = assert_problem(gw.post("/api/v1/discounts", headers=admin,
+                                      json={**discount, "code": f"{world.tag}-F", **wrong}), 422, reason)
+        assert len(body["detail"]) <= 500
     listed = gw.get("/api/v1/discounts", headers=supervisor).json()
     assert discount["code"] in [d["code"] for d in listed["data"]]
+    assert f"{world.tag}-F" not in [d["code"] for d in listed["data"]]
 
 
 def test_a_clerk_signs_an_account_up_to_a_promotion_and_its_discount_is_billed(gw, db, supervisor, admin):  # noqa: F811

@@ -92,6 +92,10 @@ def test_bad_fault_calls_are_refused_clearly(settings, gw, customer_db):
                                                        "description": "x"}, headers=agent), 404, "customer-not-found")
     assert gw.post("/api/v1/workOrders", json={"customerNo": customer_no, "serviceNo": service_no,
                                                "description": ""}, headers=agent).status_code == 422
+    agent["Idempotency-Key"] = str(uuid.uuid4())
+    assert_problem(gw.post("/api/v1/workOrders", json={"customerNo": customer_no, "serviceNo": service_no,
+                                                       "description": "x", "reference": "T1\x00"}, headers=agent),
+                   422, "invalid-text")
     missing_key = {k: v for k, v in agent.items() if k != "Idempotency-Key"}
     assert_problem(gw.post("/api/v1/workOrders", json={"customerNo": customer_no, "serviceNo": service_no,
                                                        "description": "x"}, headers=missing_key),

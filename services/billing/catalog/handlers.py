@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from services.common.audit import audit, audit_many
 from services.common.db import Database
 from services.common.errors import AlreadyExists, InvalidArgument, NotFound
+from services.common.inputrules import prose
 
 from .. import store as ledger
 from ..domain import rating
@@ -21,6 +22,7 @@ SYSTEMS = ("cms", "sms", "bss")
 CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_.-]{0,39}$")
 MAX_MAPPINGS = 1000
 MAX_PROMOTIONS = 20
+DISCOUNT_NAME_MAX = 100  # printed on every bill line it reduces
 
 
 def parse_date(value: str, what: str) -> date:
@@ -51,15 +53,17 @@ class NewDiscount:
 
     def checked(self) -> dict:
         """The row to write, or InvalidArgument naming what is wrong (the rating's own check, and a name)."""
-        if not self.name.strip() or len(self.name) > 100:
-            raise InvalidArgument(f"discount {self.code}: a discount needs a name of at most 100 characters",
-                                  reason="invalid-discount")
+        name = prose("name", self.name, DISCOUNT_NAME_MAX).strip()
+        if not name:
+            raise InvalidArgument(f"discount {self.code}: a discount needs a name of at most {DISCOUNT_NAME_MAX} "
+                                  "characters", reason="invalid-discount")
         discount = rating.Discount(
-            code=check_code(self.code, "discount code"), name=self.name.strip(), kind=self.kind, value=self.value,
+            code=check_code(self.code, "discount code"), name=name, kind=self.kind, value=self.value,
             valid_from=parse_date(self.valid_from, "validFrom"),
             valid_to=parse_date(self.valid_to, "validTo") if self.valid_to else None,
-            eligibility=self.eligibility, promotion_code=self.promotion_code or None,
-            products=frozenset(self.products))
+            eligibility=self.eligibility,
+            promotion_code=check_code(self.promotion_code, "promotion code") if self.promotion_code else None,
+            products=frozenset(check_code(p, "product code") for p in self.products))
         rating.check_discount(discount)
         return {"code": discount.code, "name": discount.name, "kind": discount.kind, "value": discount.value,
                 "eligibility": discount.eligibility, "promotion_code": discount.promotion_code,
