@@ -101,6 +101,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # (and list its orders of their station).
     "campaigns:run": frozenset({Role.SUPERVISOR, Role.ADMIN}),
     "campaigns:read": frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
+    # Who may sign in, and as what: admins keep the staff accounts (everyone chooses their own password).
+    "staff:admin": frozenset({Role.ADMIN}),
 }
 
 

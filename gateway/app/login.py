@@ -17,8 +17,9 @@ UNKNOWN_ADDRESS = "unknown"
 
 
 def sign_in(db: Database, username: str, password: str, address: str | None,
-            correlation_id: str | None = None) -> User:
-    """The user, or Problem 401 (wrong name or password) or 429 (too many failures, with Retry-After)."""
+            correlation_id: str | None = None, allow_expired: bool = False) -> User:
+    """The user, or Problem 401 (wrong name or password), 429 (too many failures, with Retry-After) or 403
+    (the password was an admin's for one sign-in, unless `allow_expired`: the call that replaces it)."""
     address = address or UNKNOWN_ADDRESS
     asked, name = throttle.as_typed(username), throttle.name_key(username)
     keys = throttle.counter_keys(username, address)
@@ -37,7 +38,9 @@ def sign_in(db: Database, username: str, password: str, address: str | None,
                       f"too many failed sign-ins; try again in {retry_after} seconds",
                       {"Retry-After": str(retry_after)})
 
-    user = authenticate(db, username, password)
+    found = authenticate(db, username, password)
+    user, expired = found if found is not None else (None, False)
+    must_change = expired and not allow_expired
 
     with db.transaction() as cur:
         if user is None:
@@ -49,7 +52,11 @@ def sign_in(db: Database, username: str, password: str, address: str | None,
         else:
             store.clear_counters(cur, [keys[kind] for kind in throttle.ACCOUNT_COUNTERS])
             store.remember_address(cur, name, address)
-            store.record_auth_event(cur, asked, address, "success", None, correlation_id)
+            store.record_auth_event(cur, asked, address, "success",
+                                    "password change required" if must_change else None, correlation_id)
     if user is None:
         raise Problem(401, "invalid-credentials", "wrong username or password", {"WWW-Authenticate": "Bearer"})
+    if must_change:
+        raise Problem(403, "password-change-required",
+                      "this password was set by an admin for one sign-in: choose your own with POST /api/v1/auth/password")
     return user

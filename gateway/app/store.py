@@ -8,9 +8,67 @@ from psycopg2.extras import Json
 
 
 def find_active_user(cur, username: str) -> dict | None:
-    cur.execute("SELECT username, role, scope, password_hash FROM users WHERE username = %s AND active",
+    cur.execute("""SELECT username, role, scope, password_hash, password_expired FROM users
+                   WHERE username = %s AND active""", (username,))
+    return cur.fetchone()
+
+
+# -- staff accounts (staff.py) ------------------------------------------------------------------------
+
+# The last successful sign-in is read from the sign-in audit trail (its index by name and time), so
+# signing in writes nothing more than it did.
+STAFF_COLUMNS = """u.username, u.display_name, u.role, u.scope, u.active, u.demo, u.password_expired,
+    u.created_at, u.created_by, u.updated_at, u.updated_by,
+    (SELECT max(e.at) FROM auth_event e WHERE e.username = u.username AND e.outcome = 'success') AS last_sign_in_at"""
+
+
+def staff(cur, username: str, lock: bool = False) -> dict | None:
+    cur.execute(f"SELECT {STAFF_COLUMNS} FROM users u WHERE u.username = %s" + (" FOR UPDATE OF u" if lock else ""),
                 (username,))
     return cur.fetchone()
+
+
+def staff_page(cur, role: str | None, active: bool | None, offset: int, limit: int) -> tuple[list[dict], int]:
+    where = "(%(role)s::text IS NULL OR u.role = %(role)s) AND (%(active)s::boolean IS NULL OR u.active = %(active)s)"
+    args = {"role": role, "active": active, "offset": offset, "limit": limit}
+    cur.execute(f"SELECT count(*) AS n FROM users u WHERE {where}", args)
+    total = cur.fetchone()["n"]
+    cur.execute(f"SELECT {STAFF_COLUMNS} FROM users u WHERE {where} ORDER BY u.username OFFSET %(offset)s LIMIT %(limit)s",
+                args)
+    return cur.fetchall(), total
+
+
+def insert_staff(cur, row: dict, actor: str) -> bool:
+    """False when the user name is taken (by anyone, active or not: a name in an audit trail is one person)."""
+    cur.execute("""INSERT INTO users (username, display_name, role, scope, password_hash, password_expired,
+                                      created_by, updated_by)
+                   VALUES (%(username)s, %(display_name)s, %(role)s, %(scope)s, %(password_hash)s,
+                           %(password_expired)s, %(actor)s, %(actor)s)
+                   ON CONFLICT (username) DO NOTHING""", {**row, "actor": actor})
+    return cur.rowcount == 1
+
+
+def update_staff(cur, username: str, changes: dict, actor: str) -> None:
+    """`changes`: columns of users (never the hash; set_password) to their new values."""
+    assignments = ", ".join(f"{column} = %({column})s" for column in changes)
+    cur.execute(f"UPDATE users SET {assignments}, updated_at = now(), updated_by = %(actor)s WHERE username = %(username)s",
+                {**changes, "actor": actor, "username": username})
+
+
+def set_password(cur, username: str, password_hash: str, expired: bool, actor: str) -> None:
+    cur.execute("""UPDATE users SET password_hash = %s, password_expired = %s, updated_at = now(), updated_by = %s
+                   WHERE username = %s""", (password_hash, expired, actor, username))
+
+
+def clear_failures_of(cur, name_key: str) -> None:
+    """Forget a name's failed sign-ins, from every address (throttle.py's name and pair counters)."""
+    cur.execute("DELETE FROM login_throttle WHERE key = 'name:' || %(name)s OR starts_with(key, 'pair:' || %(name)s || '@')",
+                {"name": name_key})
+
+
+def other_active_admins(cur, username: str) -> int:
+    cur.execute("SELECT count(*) AS n FROM users WHERE role = 'admin' AND active AND username <> %s", (username,))
+    return cur.fetchone()["n"]
 
 
 def upsert_demo_users(cur, users: Iterable[tuple[str, str, str | None]], password_hash: str) -> None:

@@ -41,7 +41,9 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-def authenticate(db: Database, username: str, password: str) -> User | None:
+def authenticate(db: Database, username: str, password: str) -> tuple[User, bool] | None:
+    """The user, and whether their password was set by an admin for one sign-in (staff.py); None for a
+    wrong name or password."""
     row = None
     if "\x00" not in username:  # no name holds one, and PostgreSQL text cannot even be asked about it
         with db.transaction() as cur:
@@ -52,7 +54,7 @@ def authenticate(db: Database, username: str, password: str) -> User | None:
         return None
     if not verify_password(row["password_hash"], password):
         return None
-    return User(row["username"], Role(row["role"]), row["scope"])
+    return User(row["username"], Role(row["role"]), row["scope"]), row["password_expired"]
 
 
 def still_current(db: Database, user: User) -> bool:

@@ -20,9 +20,10 @@ from tests.integration.test_gateway import client_for, free_port, gateway_db  # 
 
 pytestmark = pytest.mark.integration
 
-# Answered to anyone: signing in, probes, the docs and the console.
-PUBLIC = {"/api/v1/auth/token", "/health", "/health/live", "/health/ready", "/docs", "/docs/oauth2-redirect",
-          "/redoc", "/openapi.json", "/docs/assets", "/"}
+# Answered to anyone: signing in (and choosing one's password, which checks the old), probes, the docs and the
+# console.
+PUBLIC = {"/api/v1/auth/token", "/api/v1/auth/password", "/health", "/health/live", "/health/ready", "/docs",
+          "/docs/oauth2-redirect", "/redoc", "/openapi.json", "/docs/assets", "/"}
 
 
 class Requirement(NamedTuple):
