@@ -33,6 +33,17 @@ def get_staff(db: Database, username: str) -> dict:
         return _found(cur, rules.username(username))
 
 
+def check_technician(db: Database, username: str, station_code: str) -> None:
+    """Problem 422 unless `username` is an active technician account of `station_code`: a roster entry
+    without one would be given visits nobody sees (a technician sees only their own station's orders)."""
+    with db.transaction() as cur:
+        row = store.find_active_user(cur, username)
+    if row is None or row["role"] != Role.TECHNICIAN or (row["scope"] or "").upper() != station_code.upper():
+        raise Problem(422, "unknown-technician",
+                      f"{username} is not an active technician account of {station_code.upper()}: open or change the "
+                      "account first (/api/v1/staff)")
+
+
 def create_staff(db: Database, actor: User, username: str, role: Role, scope: str | None,
                  display_name: str | None, password: str, for_one_sign_in: bool = True) -> dict:
     """A new account. An admin's password is for one sign-in (`for_one_sign_in`); the command line that

@@ -86,7 +86,17 @@ def set_capacity(db, station: str, places: int) -> None:
         cur.execute("UPDATE station SET slot_capacity = %s WHERE station_code = %s", (places, station))
 
 
+def technician_account(gw, username: str, station: str) -> None:
+    """An active technician account of the station, as an admin opens one (a demo technician has one)."""
+    made = gw.post("/api/v1/staff", headers={**bearer(gw, "admin"), "Idempotency-Key": str(uuid.uuid4())},
+                   json={"username": username, "role": "technician", "scope": station,
+                         "password": "外勤工程师临时口令-2026"})
+    assert made.status_code in (201, 409), made.text
+
+
 def put_technician(gw, username: str, station: str, skills: list[str], capacity: int, active: bool = True):
+    if active:
+        technician_account(gw, username, station)
     response = gw.put(f"/api/v1/technicians/{username}", headers=bearer(gw, "admin"),
                       json={"stationCode": station, "skills": skills, "dailyCapacity": capacity, "active": active})
     assert response.status_code == 200, response.text
@@ -307,9 +317,17 @@ def test_the_roster_is_kept_by_supervisors_and_admins(gw, db):
                          ({"skills": [], "dailyCapacity": 1}, 422)):
         response = gw.put(f"/api/v1/technicians/t-{station.lower()}", json=body, headers=admin)
         assert response.status_code == status and response.headers["content-type"] == "application/problem+json"
+    technician_account(gw, "someone", "NOWHERE")
     assert_problem(gw.put("/api/v1/technicians/someone", json={"stationCode": "NOWHERE", "skills": [],
                                                               "dailyCapacity": 1}, headers=admin),
                    422, "unknown-station")
+    # A name no technician signs in with, or one of another station, would be given visits nobody sees.
+    for username in (f"nobody-{station.lower()}", "tech-st02-1", "counter"):
+        assert_problem(gw.put(f"/api/v1/technicians/{username}", json={"stationCode": station, "skills": ["repair"],
+                                                                       "dailyCapacity": 1}, headers=admin),
+                       422, "unknown-technician")
+    assert gw.put(f"/api/v1/technicians/nobody-{station.lower()}", json={
+        "stationCode": station, "skills": [], "dailyCapacity": 0, "active": False}, headers=admin).status_code == 200
     assert gw.put(f"/api/v1/technicians/t-{station.lower()}", json={"stationCode": station, "skills": [],
                                                                     "dailyCapacity": 1},
                   headers=bearer(gw, "dispatcher")).status_code == 403

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from bss.dispatch.v1 import scheduling_pb2 as pb
 
-from ..deps import (AppointmentBooker, Limit, Offset, SchedulingClient, TechnicianReader, TechnicianWriter,
+from .. import staff
+from ..deps import (AppointmentBooker, DbDep, Limit, Offset, SchedulingClient, TechnicianReader, TechnicianWriter,
                     WorkOrderAssigner, WorkOrderClaimer)
 from ..fields import created, page, selected
 from ..idempotency import Idempotent
@@ -104,7 +106,11 @@ async def list_technicians(station_code: StationCode, user: TechnicianReader, cl
 
 
 @router.put("/technicians/{username}", response_model=TechnicianPublic)
-async def put_technician(username: UsernamePath,
-                         body: TechnicianPut, user: TechnicianWriter, client: SchedulingClient) -> JSONResponse:
-    """Put a technician on a station's roster or change their entry: skills, daily capacity, active."""
+async def put_technician(username: UsernamePath, body: TechnicianPut, user: TechnicianWriter, client: SchedulingClient,
+                         db: DbDep) -> JSONResponse:
+    """Put a technician on a station's roster or change their entry: skills, daily capacity, active. An active
+    entry needs an active technician account of that station (/staff); an entry is taken off with active false
+    whatever became of the account."""
+    if body.active:
+        await run_in_threadpool(staff.check_technician, db, username, body.station_code)
     return selected(TechnicianPublic.from_proto(await client.PutTechnician(body.to_proto(username, actor(user)))))
