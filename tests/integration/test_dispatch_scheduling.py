@@ -336,6 +336,26 @@ def test_the_roster_is_kept_by_supervisors_and_admins(gw, db):
                     (f"t-{station.lower()}",))
         assert cur.fetchall() == [{"actor": "admin", "action": "put"}]
 
+def test_a_technician_who_leaves_the_station_leaves_its_roster(gw, db):
+    station, other = new_station(), new_station()
+    new_order(db, station)
+    new_order(db, other)
+    admin = bearer(gw, "admin")
+    mover, leaver = f"mover-{station.lower()}", f"leaver-{station.lower()}"
+    for username in (mover, leaver):
+        put_technician(gw, username, station, ["repair"], 4)
+
+    def roster() -> dict[str, bool]:
+        listed = gw.get(f"/api/v1/stations/{station}/technicians", headers=admin).json()["data"]
+        return {t["username"]: t["active"] for t in listed}
+
+    assert roster() == {mover: True, leaver: True}
+    moved = gw.patch(f"/api/v1/staff/{mover}", headers=admin, json={"scope": other})
+    assert moved.status_code == 200 and moved.json()["scope"] == other
+    assert gw.patch(f"/api/v1/staff/{leaver}", headers=admin, json={"active": False}).status_code == 200
+    assert roster() == {mover: False, leaver: False}, "automatic assignment would give them visits they never see"
+    put_technician(gw, mover, other, ["repair"], 4)  # the other station's dispatcher takes them on
+
 
 def test_two_claims_of_one_order_exactly_one_wins(settings, gw, db):
     no = new_order(db, "ST01", "repair")

@@ -87,11 +87,12 @@ def test_roles_scopes_and_deactivation(settings, lone, gateway_db):  # noqa: F81
     assert_problem(create(lone, admin, username=teller, role="bank", scope="CCB"), 409, "staff-exists")
     token = {"Authorization": f"Bearer {choose(lone, teller, GOOD, '银行对账专用口令-2077').json()['access_token']}"}
 
-    moved = lone.patch(f"/api/v1/staff/{teller}", headers=admin, json={"role": "technician", "scope": "ST02"})
-    assert moved.status_code == 200 and (moved.json()["role"], moved.json()["scope"]) == ("technician", "ST02")
-    as_supervisor = lone.patch(f"/api/v1/staff/{teller}", headers=admin, json={"role": "supervisor"})
-    assert (as_supervisor.json()["role"], as_supervisor.json()["scope"]) == ("supervisor", None), \
+    moved = lone.patch(f"/api/v1/staff/{teller}", headers=admin, json={"role": "dispatcher", "scope": "ST02"})
+    assert moved.status_code == 200 and (moved.json()["role"], moved.json()["scope"]) == ("dispatcher", "ST02")
+    as_clerk = lone.patch(f"/api/v1/staff/{teller}", headers=admin, json={"role": "counter"})
+    assert (as_clerk.json()["role"], as_clerk.json()["scope"]) == ("counter", None), \
         "a role acting for the whole operator drops the station"
+    assert_problem(lone.patch(f"/api/v1/staff/{teller}", headers=admin, json={"role": "bank"}), 422, "invalid-scope")
     off = lone.patch(f"/api/v1/staff/{teller}", headers=admin, json={"active": False})
     assert off.status_code == 200 and not off.json()["active"]
     # A fresh gateway asks the database at once (the running one within AccountCheck's seconds).
@@ -100,7 +101,7 @@ def test_roles_scopes_and_deactivation(settings, lone, gateway_db):  # noqa: F81
         assert_problem(sign_in(fresh, teller, "银行对账专用口令-2077"), 401, "invalid-credentials")
     assert [a["action"] for a in audit_of(gateway_db, teller)] == ["created", "password-chosen", "changed",
                                                                    "changed", "changed"]
-    assert audit_of(gateway_db, teller)[2]["changes"] == {"role": ["bank", "technician"], "scope": ["CCB", "ST02"]}
+    assert audit_of(gateway_db, teller)[2]["changes"] == {"role": ["bank", "dispatcher"], "scope": ["CCB", "ST02"]}
 
 
 def test_the_last_admin_stays_and_only_admins_keep_accounts(lone, gateway_db):  # noqa: F811

@@ -4,17 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
+import grpc
 from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from bss.dispatch.v1 import scheduling_pb2 as pb
+
 from .. import staff
 from ..auth import Role
-from ..deps import DbDep, Limit, Offset, StaffAdmin
+from ..deps import DbDep, Limit, Offset, SchedulingClient, StaffAdmin
 from ..fields import created, page, selected
 from ..idempotency import Idempotent
 from ..keys import UsernamePath
+from ..problems import Problem
 from ..schemas.staff import PasswordSet, StaffChange, StaffCreate, StaffPage, StaffPublic
+from ..schemas.work_orders import actor
 
 router = APIRouter(prefix="/staff", tags=["staff"])
 
@@ -43,13 +48,35 @@ def get_staff(username: UsernamePath, user: StaffAdmin, db: DbDep) -> JSONRespon
 
 
 @router.patch("/{username}", response_model=StaffPublic)
-def change_staff(username: UsernamePath, body: StaffChange, user: StaffAdmin, db: DbDep) -> JSONResponse:
+async def change_staff(username: UsernamePath, body: StaffChange, user: StaffAdmin, db: DbDep,
+                       client: SchedulingClient) -> JSONResponse:
     """Change the role, its scope, the display name, or deactivate (active: false) or reactivate. A
-    deactivated or re-roled account's tokens stop working within seconds; the last active admin stays."""
+    deactivated or re-roled account's tokens stop working within seconds; the last active admin stays. A
+    technician who leaves their station (deactivated, re-roled or moved) leaves its roster too, or automatic
+    assignment would go on giving them visits."""
     # A null scope or display name clears it; a null role or active is no change.
     changes = {name: getattr(body, name) for name in body.model_fields_set
                if getattr(body, name) is not None or name in ("scope", "display_name")}
-    return selected(StaffPublic.from_row(staff.change_staff(db, user, username, changes)))
+    before = await run_in_threadpool(staff.get_staff, db, username)
+    after = await run_in_threadpool(staff.change_staff, db, user, username, changes)
+    station = before["scope"] if before["role"] == Role.TECHNICIAN else None
+    if station and not (after["active"] and after["role"] == Role.TECHNICIAN and after["scope"] == station):
+        await _off_the_roster(client, after["username"], station, actor(user))
+    return selected(StaffPublic.from_row(after))
+
+
+async def _off_the_roster(client, username: str, station: str, by) -> None:
+    try:
+        roster = await client.ListTechnicians(pb.ListTechniciansRequest(station_code=station, actor=by))
+        for entry in roster.technicians:
+            if entry.username == username and entry.active:
+                await client.PutTechnician(pb.PutTechnicianRequest(
+                    username=username, station_code=station, skills=entry.skills,
+                    daily_capacity=entry.daily_capacity, active=False, actor=by))
+    except grpc.RpcError:
+        raise Problem(503, "roster-unchanged",
+                      f"the account of {username} is changed, but {station}'s roster could not be: take them off it "
+                      f"with PUT /api/v1/technicians/{username} and active false") from None
 
 
 @router.post("/{username}/password", response_model=StaffPublic)
