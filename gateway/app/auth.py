@@ -120,17 +120,23 @@ class User:
 
 def issue_token(user: User, secret: str, ttl: timedelta, now: datetime | None = None) -> str:
     now = now or datetime.now(timezone.utc)
-    claims = {"sub": user.username, "role": user.role.value, "iat": now, "exp": now + ttl}
+    # The issue time to the microsecond: a password replaced a moment before or after tells old tokens from new.
+    claims = {"sub": user.username, "role": user.role.value, "iat": now.timestamp(), "exp": now + ttl}
     if user.scope:
         claims["scope"] = user.scope
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
 
 
 def decode_token(token: str, secret: str, now: float | None = None) -> User:
-    user, expires = _verified(token, secret)
+    user, expires, _ = _verified(token, secret)
     if (time.time() if now is None else now) >= expires:
         raise _expired()
     return user
+
+
+def issued_at(token: str, secret: str) -> float:
+    """When a token decode_token accepted was issued (a new password ends older tokens: users.still_current)."""
+    return _verified(token, secret)[2]
 
 
 def _expired() -> Problem:
@@ -142,11 +148,12 @@ def _expired() -> Problem:
 # expiry again (decoding cost the gateway about a fifteenth of its CPU per request). A refused token
 # raises, so it is never kept.
 @lru_cache(maxsize=4096)
-def _verified(token: str, secret: str) -> tuple[User, float]:
+def _verified(token: str, secret: str) -> tuple[User, float, float]:
     try:
         claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]})
         scope = claims.get("scope")
-        return User(str(claims["sub"]), Role(claims["role"]), str(scope) if scope else None), float(claims["exp"])
+        return (User(str(claims["sub"]), Role(claims["role"]), str(scope) if scope else None), float(claims["exp"]),
+                float(claims.get("iat", 0)))
     except jwt.ExpiredSignatureError:
         raise _expired() from None
     except (jwt.InvalidTokenError, ValueError):

@@ -18,7 +18,7 @@ from bss.dispatch.v1.stock_pb2_grpc import StockServiceStub
 from bss.dispatch.v1 import campaigns_pb2_grpc
 from services.common.db import Database
 
-from .auth import User, decode_token
+from .auth import User, decode_token, issued_at
 from .grpc_clients import Client
 from .problems import Problem
 from .sections import ViewReads
@@ -55,11 +55,11 @@ async def _current_user(token: Annotated[str | None, Depends(_bearer)], settings
         raise Problem(401, "missing-token", "sign in and send the access token as a Bearer token",
                       {"WWW-Authenticate": "Bearer"})
     user = decode_token(token, settings.jwt_secret)
-    # A token outlives the account's state: a clerk deactivated or given another role is refused
-    # within AccountCheck's few seconds.
-    if not await still_current(user):
-        raise Problem(401, "token-revoked", "this account was deactivated or its role changed; sign in again",
-                      {"WWW-Authenticate": "Bearer"})
+    # A token outlives the account's state: a clerk deactivated, given another role or a new password is
+    # refused within AccountCheck's few seconds.
+    if not await still_current(user, issued_at(token, settings.jwt_secret)):
+        raise Problem(401, "token-revoked", "this account was deactivated, its role changed or its password "
+                      "replaced; sign in again", {"WWW-Authenticate": "Bearer"})
     return user
 
 

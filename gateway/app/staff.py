@@ -4,6 +4,8 @@ password or its hash. A deactivated or re-roled account's tokens stop working wi
 """
 from __future__ import annotations
 
+import time
+
 from services.common.audit import audit
 from services.common.db import Database
 
@@ -95,7 +97,7 @@ def set_password_for_one_sign_in(db: Database, actor: User, username: str, passw
     rules.check_password(password, name)
     with db.transaction() as cur:
         _found(cur, name, lock=True)
-        store.set_password(cur, name, hash_password(password), True, actor.username)
+        store.set_password(cur, name, hash_password(password), True, actor.username, time.time())
         store.clear_failures_of(cur, throttle.name_key(name))
         audit(cur, "staff", name, "password-set", {"forOneSignIn": True}, actor.username)
         return _found(cur, name)
@@ -111,6 +113,6 @@ def choose_password(db: Database, username: str, password: str, new_password: st
         row = store.find_active_user(cur, user.username)
         if verify_password(row["password_hash"], new_password):
             raise Problem(422, "weak-password", "the new password must differ from the old one")
-        store.set_password(cur, user.username, hash_password(new_password), False, user.username)
+        store.set_password(cur, user.username, hash_password(new_password), False, user.username, time.time())
         audit(cur, "staff", user.username, "password-chosen", {}, user.username)
     return user

@@ -8,8 +8,9 @@ from psycopg2.extras import Json
 
 
 def find_active_user(cur, username: str) -> dict | None:
-    cur.execute("""SELECT username, role, scope, password_hash, password_expired FROM users
-                   WHERE username = %s AND active""", (username,))
+    cur.execute("""SELECT username, role, scope, password_hash, password_expired,
+                          extract(epoch FROM tokens_valid_after) AS tokens_valid_after
+                   FROM users WHERE username = %s AND active""", (username,))
     return cur.fetchone()
 
 
@@ -55,9 +56,11 @@ def update_staff(cur, username: str, changes: dict, actor: str) -> None:
                 {**changes, "actor": actor, "username": username})
 
 
-def set_password(cur, username: str, password_hash: str, expired: bool, actor: str) -> None:
-    cur.execute("""UPDATE users SET password_hash = %s, password_expired = %s, updated_at = now(), updated_by = %s
-                   WHERE username = %s""", (password_hash, expired, actor, username))
+def set_password(cur, username: str, password_hash: str, expired: bool, actor: str, at: float) -> None:
+    """The new hash; tokens issued before `at` (the gateway's clock, as their issue time is) stop working."""
+    cur.execute("""UPDATE users SET password_hash = %s, password_expired = %s, updated_at = now(), updated_by = %s,
+                                    tokens_valid_after = to_timestamp(%s)
+                   WHERE username = %s""", (password_hash, expired, actor, at, username))
 
 
 def clear_failures_of(cur, name_key: str) -> None:

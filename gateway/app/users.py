@@ -57,11 +57,13 @@ def authenticate(db: Database, username: str, password: str) -> tuple[User, bool
     return User(row["username"], Role(row["role"]), row["scope"]), row["password_expired"]
 
 
-def still_current(db: Database, user: User) -> bool:
-    """Whether the account behind a token is still active with the role and scope the token claims."""
+def still_current(db: Database, user: User, issued_at: float = 0.0) -> bool:
+    """Whether the account behind a token is still active with the role and scope the token claims, and its
+    password older than the token."""
     with db.transaction() as cur:
         row = store.find_active_user(cur, user.username)
-    return row is not None and row["role"] == user.role.value and row["scope"] == user.scope
+    return (row is not None and row["role"] == user.role.value and row["scope"] == user.scope
+            and (row["tokens_valid_after"] is None or issued_at >= row["tokens_valid_after"]))
 
 
 class AccountCheck:
@@ -74,21 +76,22 @@ class AccountCheck:
     about again each time, so signing in again after a change is never held up by the cache.
     """
 
-    def __init__(self, lookup: Callable[[User], bool], ttl: float = ACCOUNT_CHECK_SECONDS,
+    def __init__(self, lookup: Callable[[User, float], bool], ttl: float = ACCOUNT_CHECK_SECONDS,
                  clock: Callable[[], float] = time.monotonic):
         self._lookup = lookup
         self.ttl = ttl
         self._clock = clock
-        # Keys come from tokens we signed, so this holds at most one entry per user and role.
-        self._confirmed: dict[User, float] = {}
+        # Keys come from tokens we signed: an entry per token in use (a user and role, issued when).
+        self._confirmed: dict[tuple[User, float], float] = {}
 
-    async def __call__(self, user: User) -> bool:
-        if self._clock() < self._confirmed.get(user, float("-inf")):
+    async def __call__(self, user: User, issued_at: float = 0.0) -> bool:
+        key = (user, issued_at)
+        if self._clock() < self._confirmed.get(key, float("-inf")):
             return True
-        if not await run_in_threadpool(self._lookup, user):
-            self._confirmed.pop(user, None)
+        if not await run_in_threadpool(self._lookup, user, issued_at):
+            self._confirmed.pop(key, None)
             return False
-        self._confirmed[user] = self._clock() + self.ttl
+        self._confirmed[key] = self._clock() + self.ttl
         return True
 
 

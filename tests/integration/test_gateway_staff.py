@@ -37,7 +37,7 @@ def audit_of(gateway_db, username: str) -> list[dict]:  # noqa: F811
         return cur.fetchall()
 
 
-def test_an_admin_opens_an_account_and_the_clerk_chooses_their_own_password(lone, gateway_db):  # noqa: F811
+def test_an_admin_opens_an_account_and_the_clerk_chooses_their_own_password(settings, lone, gateway_db):  # noqa: F811
     admin = bearer(lone, "admin")
     clerk = name()
     made = create(lone, admin, username=clerk.upper(), displayName="张三", role="counter")
@@ -71,6 +71,10 @@ def test_an_admin_opens_an_account_and_the_clerk_chooses_their_own_password(lone
     reset = lone.post(f"/api/v1/staff/{clerk}/password", headers=admin, json={"password": "重置给你的密码-0001"})
     assert reset.status_code == 200 and reset.json()["passwordExpired"]
     assert_problem(sign_in(lone, clerk, "重置给你的密码-0001"), 403, "password-change-required")
+
+    # The reset ended the sessions of the old password: a fresh gateway (no remembered check) refuses its token.
+    with client_for(settings, customer_grpc=f"127.0.0.1:{free_port()}") as fresh:
+        assert_problem(fresh.get("/api/v1/customers", params={"q": "138"}, headers=token), 401, "token-revoked")
 
     assert [(a["action"], a["actor"]) for a in audit_of(gateway_db, clerk)] == [
         ("created", "admin"), ("password-chosen", clerk), ("password-set", "admin")]

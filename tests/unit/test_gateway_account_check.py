@@ -12,11 +12,12 @@ class Accounts:
 
     def __init__(self):
         self.roles = {CLERK.username: CLERK.role}
+        self.valid_after = 0.0  # when the password was last replaced
         self.asked = 0
 
-    def __call__(self, user: User) -> bool:
+    def __call__(self, user: User, issued_at: float) -> bool:
         self.asked += 1
-        return self.roles.get(user.username) == user.role
+        return self.roles.get(user.username) == user.role and issued_at >= self.valid_after
 
 
 class Clock:
@@ -59,3 +60,13 @@ def test_a_refusal_is_not_kept_so_signing_in_again_works_at_once():
     accounts.roles[CLERK.username] = Role.COUNTER
     assert asyncio.run(current(demoted))
     assert not asyncio.run(current(CLERK))  # the old token's role, asked again and refused
+
+
+def test_a_new_password_ends_older_tokens_not_the_new_one():
+    accounts, clock = Accounts(), Clock()
+    current = check(accounts, clock)
+    assert asyncio.run(current(CLERK, 100.0))
+    accounts.valid_after = 200.0
+    assert asyncio.run(current(CLERK, 200.0)), "the token the change answered with"
+    clock.now += 5.0
+    assert not asyncio.run(current(CLERK, 100.0)) and asyncio.run(current(CLERK, 200.0))
