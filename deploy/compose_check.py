@@ -67,6 +67,8 @@ SUSPENSION, RESTORATION = "suspension_requested", "restoration_requested"
 ACTIONS = {SUSPENSION: "suspend", RESTORATION: "restore"}
 # What the customer worker logs for an event its inbox already holds (services/customer/billing_requests.py).
 ALREADY_HANDLED = "billing request already handled"
+# What an admin tells a new clerk in confidence, for one sign-in.
+GIVEN_PASSWORD = "新同事第一次登录用-2026"
 
 
 def say(text: str) -> None:
@@ -150,11 +152,13 @@ class EventProbe:
 BANK_USERS = {scope: name for name, role, scope in demo_users() if role == "bank"}
 
 
-def sign_in(gateway: str, user: str) -> httpx.Client:
-    r = httpx.post(f"http://{gateway}/api/v1/auth/token", data={"username": user, "password": "demo"}, timeout=15)
-    token = expect_status(r, 200, f"sign in as {user}")["access_token"]
-    return httpx.Client(base_url=f"http://{gateway}/api/v1", timeout=15,
-                        headers={"Authorization": f"Bearer {token}"})
+def sign_in(gateway: str, user: str, password: str = "demo") -> httpx.Client:
+    r = httpx.post(f"http://{gateway}/api/v1/auth/token", data={"username": user, "password": password}, timeout=15)
+    return signed_in(gateway, expect_status(r, 200, f"sign in as {user}")["access_token"])
+
+
+def signed_in(gateway: str, token: str) -> httpx.Client:
+    return httpx.Client(base_url=f"http://{gateway}/api/v1", timeout=15, headers={"Authorization": f"Bearer {token}"})
 
 
 def billing_request(event_type: str, customer_no: str, service_no: str) -> dict:
@@ -391,6 +395,25 @@ class Tour:
             return f"{code} answered batch {batch['id']} ({len(paid)} debits paid)"
         return None
 
+    def staff_accounts_are_kept(self, gateway: str) -> str:
+        """The way into a production installation: the console makes an admin (in the gateway's container), who
+        opens a clerk's account; the clerk chooses their own password and searches."""
+        admin_name, clerk_name = f"ops-{uuid.uuid4().hex[:6]}", f"clerk-{uuid.uuid4().hex[:6]}"
+        admin_password, clerk_password = f"运维控制台口令-{uuid.uuid4().hex[:8]}", f"柜台自己的口令-{uuid.uuid4().hex[:8]}"
+        self.project.compose("run", "--rm", "--no-deps", "-T", "gateway", "python", "-m", "gateway.app.staff_cli",
+                             "add", admin_name, "--role", "admin", stdin=admin_password + "\n")
+        admin = sign_in(gateway, admin_name, admin_password)
+        expect_status(admin.post("/staff", json={"username": clerk_name, "role": "counter", "password": GIVEN_PASSWORD},
+                                 headers={"Idempotency-Key": str(uuid.uuid4())}), 201, "an admin opens a clerk's account")
+        refused = httpx.post(f"http://{gateway}/api/v1/auth/token", timeout=15,
+                             data={"username": clerk_name, "password": GIVEN_PASSWORD})
+        expect_status(refused, 403, "signing in with the admin's password")
+        chosen = httpx.post(f"http://{gateway}/api/v1/auth/password", timeout=15, json={
+            "username": clerk_name, "password": GIVEN_PASSWORD, "newPassword": clerk_password})
+        clerk = signed_in(gateway, expect_status(chosen, 200, "the clerk chooses a password")["access_token"])
+        expect_status(clerk.get("/customers", params={"q": SURNAMES[0], "limit": 1}), 200, "the new clerk searches")
+        return f"the console made admin {admin_name}, who opened {clerk_name}'s account; the clerk chose a password"
+
     def run(self) -> None:
         gateway = self.project.published("gateway", 8080)
         health = httpx.get(f"http://{gateway}/health", timeout=10)
@@ -417,6 +440,7 @@ class Tour:
         expect(answered is not None, "the demo's collection run left no debit batch for any bank")
         say(answered)
         say(self.field_work_is_dispatched(gateway, clerk, customer_no))
+        say(self.staff_accounts_are_kept(gateway))
 
 
 def project_env(name: str) -> dict[str, str]:
