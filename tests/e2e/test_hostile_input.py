@@ -38,6 +38,10 @@ def schema_of(spec: dict, schema: dict) -> dict:
     return schema
 
 
+def first_id(page: httpx.Response, default: str) -> str:
+    return next((item["id"] for item in page.json()["data"]), default)
+
+
 class World:
     """Real numbers of the demo data, as the roles that work with them find them."""
 
@@ -47,20 +51,22 @@ class World:
         customer_no, _, analog_service, _ = both_systems_customer(suite)
         clerk, supervisor = self.clients["counter"], self.clients["supervisor"]
         view = clerk.get(f"/customers/{customer_no}").json()
-        digital = next(s for s in view["services"] if s["origin"] == "sms")
-        card = next(d["serial"] for d in view["devices"] if d["kind"] == "smart_card")
-        billing = clerk.get(f"/customers/{customer_no}/billing").json()["accounts"][0]
+        # Whatever this customer lacks is probed with a number that finds nothing (a 404 is an answer too).
+        service_no = next((s["serviceNo"] for s in view["services"] if s["origin"] == "sms"), analog_service)
+        card = next((d["serial"] for d in view["devices"] if d["kind"] == "smart_card"), "X1")
+        billing = (clerk.get(f"/customers/{customer_no}/billing").json()["accounts"] or [{"accountNo": "A1",
+                                                                                         "lastBills": []}])[0]
         account_no = billing["accountNo"]
         payment = clerk.post("/payments", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
             "accountNo": account_no, "amount": {"amountMinor": 100, "currency": "CNY"}, "method": "cash",
             "counter": "C01"}).json()
         own_orders = self.clients["technician"].get("/technicians/me/workOrders").json()["data"]
         self.values = {
-            "customerNo": customer_no, "serviceNo": digital["serviceNo"], "cardNo": card, "accountNo": account_no,
+            "customerNo": customer_no, "serviceNo": service_no, "cardNo": card, "accountNo": account_no,
             "billNo": billing["lastBills"][0]["id"] if billing["lastBills"] else "B1",
-            "paymentNo": payment["id"], "stationCode": "ST01", "username": "tech-st01-2", "technician": "tech-st01-2",
-            "mandateNo": supervisor.get("/mandates", params={"limit": 1}).json()["data"][0]["id"],
-            "batchNo": supervisor.get("/debitBatches", params={"limit": 1}).json()["data"][0]["id"],
+            "paymentNo": payment.get("id", "P1"), "stationCode": "ST01", "username": "tech-st01-2", "technician": "tech-st01-2",
+            "mandateNo": first_id(supervisor.get("/mandates", params={"limit": 1}), "M1"),
+            "batchNo": first_id(supervisor.get("/debitBatches", params={"limit": 1}), "D1"),
             "workOrderNo": own_orders[0]["id"] if own_orders else "W1",
             "runNo": "R1", "campaignNo": "K1", "fileNo": "F1", "writeOffNo": "WO1", "matchId": 1, "exceptionId": 1,
             "runId": 1, "id": "O1", "year": 2026, "day": "2026-12-01", "period": "2026-11", "code": "DTV-HD",
@@ -68,11 +74,10 @@ class World:
             "amount": {"amountMinor": 100, "currency": "CNY"}, "method": "cash", "phone": "13900001111",
             "name": "探针", "reason": "probe", "note": "probe", "notes": "probe", "description": "probe",
             "summary": "probe", "address": "广东省广州市天河区体育西路1号", "area": "0101", "areaCode": "0101"}
-        self.analog_service = analog_service
         # Bodies a schema cannot make real by itself: a valid bank account, a visit in progress, a new user...
         self.bodies = {
             ("POST", "/api/v1/customers"): {"name": "探针", "phone": "13900001112", "address": "广东省广州市天河区体育西路2号"},
-            ("POST", "/api/v1/workOrders"): {"customerNo": customer_no, "serviceNo": digital["serviceNo"],
+            ("POST", "/api/v1/workOrders"): {"customerNo": customer_no, "serviceNo": service_no,
                                              "description": "无信号", "reference": "T1"},
             ("POST", "/api/v1/staff"): {"username": f"probe-{uuid.uuid4().hex[:6]}", "role": "counter",
                                         "password": PASSWORD},
