@@ -103,6 +103,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "campaigns:read": frozenset({Role.DISPATCHER, Role.SUPERVISOR, Role.ADMIN}),
     # Who may sign in, and as what: admins keep the staff accounts (everyone chooses their own password).
     "staff:admin": frozenset({Role.ADMIN}),
+    # Who changed what, when, in every service: oversight.
+    "audit:read": frozenset({Role.SUPERVISOR, Role.ADMIN}),
 }
 
 

@@ -19,9 +19,9 @@ from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
 from .headers import SecurityHeadersMiddleware
-from .routes import (auth, bill_runs, bills, calendar, campaigns, catalog, collection, console, customers, dunning,
-                     field, health, import_runs, matches, payments, product_orders, scheduling, staff, stock,
-                     work_orders)
+from .routes import (audit, auth, bill_runs, bills, calendar, campaigns, catalog, collection, console, customers,
+                     dunning, field, health, import_runs, matches, payments, product_orders, scheduling, staff,
+                     stock, work_orders)
 from .sections import ViewReads
 from .settings import GatewaySettings, gateway_settings
 from .users import AccountCheck, ensure_demo_users, still_current
@@ -57,7 +57,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     for router in (auth.router, customers.router, matches.router, import_runs.router, calendar.router, bills.router,
                    bill_runs.router, catalog.router, payments.router, dunning.router, collection.router,
                    product_orders.router, work_orders.router, scheduling.router, field.router, stock.router,
-                   campaigns.router, staff.router):
+                   campaigns.router, staff.router, audit.router):
         app.include_router(router, prefix=API_PREFIX, responses=problems.documented())
     app.include_router(health.router)
     app.include_router(console.router)

@@ -4,8 +4,11 @@ a change and its audit row are committed together or not at all."""
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 from psycopg2.extras import Json, execute_values
+
+from .errors import InvalidArgument
 
 
 def audit(cur, entity: str, key: str, action: str, changes: dict, actor: str) -> None:
@@ -19,6 +22,28 @@ def audit_many(cur, rows: list[tuple[str, str, str, dict]], actor: str) -> None:
         execute_values(cur, "INSERT INTO audit_log (entity, entity_key, action, changes, actor) VALUES %s",
                        [(entity, key, action, Json(changes, dumps=_json_dumps), actor)
                         for entity, key, action, changes in rows])
+
+
+def check_query(entity: str | None, key: str | None, actor: str | None) -> None:
+    """A read follows an index: a record (entity and key) or a person (actor), or both."""
+    if not ((entity and key) or actor):
+        raise InvalidArgument("ask for a record (entity and entityKey) or a person (actor)",
+                              reason="invalid-audit-query")
+
+
+def entries(cur, entity: str | None, key: str | None, actor: str | None, since: datetime | None,
+            until: datetime | None, limit: int) -> tuple[list[dict], int]:
+    """The newest `limit` rows of a record (entity and key), of an actor, or of both, in [since, until), and
+    how many match in all."""
+    where = """(%(entity)s::text IS NULL OR entity = %(entity)s) AND (%(key)s::text IS NULL OR entity_key = %(key)s)
+           AND (%(actor)s::text IS NULL OR actor = %(actor)s) AND (%(since)s::timestamptz IS NULL OR at >= %(since)s)
+           AND (%(until)s::timestamptz IS NULL OR at < %(until)s)"""
+    args = {"entity": entity, "key": key, "actor": actor, "since": since, "until": until, "limit": limit}
+    cur.execute(f"SELECT count(*) AS n FROM audit_log WHERE {where}", args)
+    total = cur.fetchone()["n"]
+    cur.execute(f"""SELECT id, entity, entity_key, action, changes, actor, at FROM audit_log WHERE {where}
+                    ORDER BY at DESC, id DESC LIMIT %(limit)s""", args)
+    return cur.fetchall(), total
 
 
 def _json_dumps(value) -> str:

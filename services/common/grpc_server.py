@@ -17,7 +17,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from . import calendar_grpc
+from . import audit_grpc, calendar_grpc
 from .db import Database
 from .errors import REASON_METADATA_KEY, DomainError
 from .gc_tuning import tune_for_serving
@@ -173,11 +173,12 @@ class ServiceServer:
 
 def build(spec: ServiceSpec, settings: Settings, address: str | None = None) -> ServiceServer:
     """The service's server wired to its database (its role and schema), on `address` or where its
-    settings say it listens; beside the service's own, the working-day calendar service every service
-    offers on its schema (calendar_grpc.py)."""
+    settings say it listens; beside the service's own, the working-day calendar and the audit trail every
+    service offers on its schema (calendar_grpc.py, audit_grpc.py)."""
     db = Database(settings.service_db_url(spec.name), schema=spec.name, maxconn=settings.db_pool_max)
     register = load(spec.grpc)
-    server, port, readiness = create_server(lambda s: [*register(s, settings, db), *calendar_grpc.register(s, db)],
+    server, port, readiness = create_server(lambda s: [*register(s, settings, db), *calendar_grpc.register(s, db),
+                                                       *audit_grpc.register(s, db)],
                                             check=db.ping,
                                             address=address or spec.grpc_address(settings))
     return ServiceServer(server, port, readiness, db)

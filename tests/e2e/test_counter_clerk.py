@@ -196,3 +196,29 @@ def test_a_digital_tv_order_is_installed_by_a_technician_and_shows_in_the_360_vi
         cur.execute("SELECT e.product_id, e.status, t.serial_no FROM entitlement e JOIN smartcard c USING (card_no) "
                     "LEFT JOIN stb t ON t.card_no = c.card_no WHERE c.card_no = %s", (card,))
         assert cur.fetchall() == [("BASIC", "A", stb)]
+
+
+def test_a_supervisor_reads_who_changed_a_service_across_the_services(suite):
+    customer_no, _, service_no, _ = both_systems_customer(suite)
+    clerk, supervisor, admin = login(suite, "counter"), login(suite, "supervisor"), login(suite, "admin")
+    for action in ("suspend", "restore"):
+        r = clerk.post(f"/customers/{customer_no}/services/{service_no}/{action}", json={"reason": "trail"})
+        assert r.status_code == 200, r.text
+    trail = supervisor.get("/auditEntries", params={"entity": "service", "entityKey": service_no})
+    assert trail.status_code == 200, trail.text
+    mine = [(e["service"], e["action"], e["actor"], e["changes"]["to"]) for e in trail.json()["data"]][:2]
+    assert mine == [("customer", "restore", "counter", "active"), ("customer", "suspend", "counter", "suspended")]
+    assert trail.json()["unavailable"] == [] and int(trail.headers["X-Total-Count"]) == trail.json()["count"] >= 2
+    # What one person did, in every service: the admin opens a staff account (the gateway's own trail).
+    newcomer = f"trail-{uuid.uuid4().hex[:6]}"
+    assert admin.post("/staff", headers={"Idempotency-Key": str(uuid.uuid4())}, json={
+        "username": newcomer, "role": "agent", "password": "新坐席第一次登录用-2026"}).status_code == 201
+    done = supervisor.get("/auditEntries", params={"actor": "admin", "limit": 100}).json()
+    assert ("gateway", "staff", newcomer, "created") in [(e["service"], e["entity"], e["entityKey"], e["action"])
+                                                          for e in done["data"]]
+    times = [e["at"] for e in done["data"]]
+    assert times == sorted(times, reverse=True)
+    for wrong in ({}, {"entity": "service"}, {"actor": "admin", "since": "2026-12-01T08:00:00"},
+                  {"actor": "admin", "offset": 990, "limit": 20}):
+        assert supervisor.get("/auditEntries", params=wrong).status_code == 422
+    assert clerk.get("/auditEntries", params={"actor": "counter"}).status_code == 403
