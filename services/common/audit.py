@@ -9,6 +9,7 @@ from datetime import datetime
 from psycopg2.extras import Json, execute_values
 
 from .errors import InvalidArgument
+from .inputrules import LABEL_MAX, SEARCH_MAX, number
 
 
 def audit(cur, entity: str, key: str, action: str, changes: dict, actor: str) -> None:
@@ -24,11 +25,15 @@ def audit_many(cur, rows: list[tuple[str, str, str, dict]], actor: str) -> None:
                         for entity, key, action, changes in rows])
 
 
-def check_query(entity: str | None, key: str | None, actor: str | None) -> None:
-    """A read follows an index: a record (entity and key) or a person (actor), or both."""
+def query(entity: str | None, key: str | None, actor: str | None) -> tuple[str | None, str | None, str | None]:
+    """What a read asks about, in one spelling: a record (entity and key) or a person (actor), or both, so
+    that it follows an index; InvalidArgument otherwise."""
+    entity, key, actor = (number(field, value or "", limit).strip() or None for field, value, limit in (
+        ("entity", entity, LABEL_MAX), ("entityKey", key, SEARCH_MAX), ("actor", actor, LABEL_MAX)))
     if not ((entity and key) or actor):
         raise InvalidArgument("ask for a record (entity and entityKey) or a person (actor)",
                               reason="invalid-audit-query")
+    return entity, key, actor
 
 
 def entries(cur, entity: str | None, key: str | None, actor: str | None, since: datetime | None,

@@ -11,7 +11,6 @@ from bss.common.v1 import audit_pb2_grpc as pb_grpc
 from . import audit
 from .db import Database
 from .errors import InvalidArgument
-from .inputrules import LABEL_MAX, SEARCH_MAX, number
 
 SERVICE_NAME = pb.DESCRIPTOR.services_by_name["AuditTrailService"].full_name
 LIMIT_MAX = 1000
@@ -30,18 +29,12 @@ def _moment(field: str, value: str) -> datetime | None:
     return moment
 
 
-def _text(field: str, value: str, limit: int) -> str | None:
-    return number(field, value, limit).strip() or None
-
-
 class AuditTrailServicer(pb_grpc.AuditTrailServiceServicer):
     def __init__(self, db: Database):
         self.db = db
 
     def ListAuditEntries(self, request, context):
-        entity, key = _text("entity", request.entity, LABEL_MAX), _text("entityKey", request.entity_key, SEARCH_MAX)
-        actor = _text("actor", request.actor, LABEL_MAX)
-        audit.check_query(entity, key, actor)
+        entity, key, actor = audit.query(request.entity, request.entity_key, request.actor)
         if not 1 <= request.limit <= LIMIT_MAX:
             raise InvalidArgument(f"limit is 1 to {LIMIT_MAX}", reason="invalid-audit-query")
         with self.db.transaction() as cur:

@@ -53,7 +53,7 @@ async def list_entries(request: Request, user: AuditReader, db: DbDep,
     """The entries of a record (`entity` and `entityKey`, e.g. service and S30000001) or of a person
     (`actor`), or both, in [since, until), newest first. Times need their offset (+08:00 or Z)."""
     try:
-        audit.check_query(entity, entity_key, actor)
+        entity, entity_key, actor = audit.query(entity, entity_key, actor)
     except InvalidArgument as exc:
         raise Problem(422, exc.reason, exc.message) from None
     if offset + limit > LIMIT_MAX:
