@@ -83,9 +83,12 @@ def change_staff(db: Database, actor: User, username: str, changes: dict) -> dic
         # Someone must be left to keep the accounts (and the catalog, the calendar...): only the command
         # line could make an admin again.
         stays_admin = wanted.get("role", before["role"]) == Role.ADMIN and wanted.get("active", before["active"])
-        if before["role"] == Role.ADMIN and before["active"] and not stays_admin \
-                and store.other_active_admins(cur, name) == 0:
-            raise Problem(409, "last-admin", f"{name} is the last active admin: make another admin first")
+        if before["role"] == Role.ADMIN and before["active"] and not stays_admin:
+            # Two admins deactivating each other at once would each still see the other: such changes take
+            # turns, and the second counts after the first has committed.
+            store.lock_admin_changes(cur)
+            if store.other_active_admins(cur, name) == 0:
+                raise Problem(409, "last-admin", f"{name} is the last active admin: make another admin first")
         store.update_staff(cur, name, wanted, actor.username)
         audit(cur, "staff", name, "changed", {k: [before[k], v] for k, v in wanted.items()}, actor.username)
         return _found(cur, name)

@@ -69,6 +69,10 @@ def clear_failures_of(cur, name_key: str) -> None:
                 {"name": name_key})
 
 
+def lock_admin_changes(cur) -> None:
+    cur.execute("SELECT pg_advisory_xact_lock(hashtext('gateway.users.admins'))")
+
+
 def other_active_admins(cur, username: str) -> int:
     cur.execute("SELECT count(*) AS n FROM users WHERE role = 'admin' AND active AND username <> %s", (username,))
     return cur.fetchone()["n"]

@@ -6,9 +6,14 @@ from __future__ import annotations
 import subprocess
 import sys
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
 
 import pytest
 
+from gateway.app import staff
+from gateway.app.auth import Role, User
+from gateway.app.problems import Problem
 from tests.integration.test_gateway import (ROOT, assert_problem, bearer, client_for, free_port, gateway_db,  # noqa: F401
                                             lone, sign_in)
 
@@ -166,3 +171,34 @@ def test_the_console_makes_the_first_admin_of_a_production_installation(settings
     assert weak.returncode == 2 and "weak-password" in weak.stderr
     listed = subprocess.run([*cli, "list"], capture_output=True, text=True, env=env, cwd=ROOT, timeout=120)
     assert boss in listed.stdout and "运维" in listed.stdout
+
+
+def test_two_admins_deactivating_each_other_at_once_leave_one(gateway_db):  # noqa: F811
+    with gateway_db.transaction() as cur:
+        cur.execute("SELECT username FROM users WHERE role = 'admin' AND active")
+        others = [r["username"] for r in cur.fetchall()]
+    console = User("console", Role.ADMIN)
+    try:
+        for _ in range(5):
+            pair = [name("admin") for _ in range(2)]
+            for admin in pair:
+                staff.create_staff(gateway_db, console, admin, Role.ADMIN, None, None, GOOD)
+            with gateway_db.transaction() as cur:
+                cur.execute("UPDATE users SET active = false WHERE role = 'admin' AND NOT (username = ANY(%s))",
+                            (pair,))
+            start = Barrier(2)
+
+            def deactivate(target: str) -> str:
+                start.wait()
+                try:
+                    staff.change_staff(gateway_db, console, target, {"active": False})
+                    return "done"
+                except Problem as problem:
+                    return problem.reason
+
+            with ThreadPoolExecutor(2) as pool:
+                outcomes = sorted(pool.map(deactivate, pair))
+            assert outcomes == ["done", "last-admin"]
+    finally:
+        with gateway_db.transaction() as cur:
+            cur.execute("UPDATE users SET active = true WHERE username = ANY(%s)", (others,))
