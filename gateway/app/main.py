@@ -9,6 +9,7 @@ from typing import AsyncIterator
 import uvicorn
 from fastapi import FastAPI
 
+from services.common import metrics
 from services.common.db import Database
 from services.common.gc_tuning import tune_for_serving
 from services.common.logs import setup_logging
@@ -19,6 +20,7 @@ from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
 from .headers import SecurityHeadersMiddleware
+from .metrics import MetricsMiddleware
 from .routes import (audit, auth, bill_runs, bills, calendar, campaigns, catalog, collection, console, customers,
                      dunning, field, health, import_runs, matches, payments, product_orders, scheduling, staff,
                      stock, work_orders)
@@ -53,7 +55,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.state.settings = settings
     problems.install(app)
     app.add_middleware(SecurityHeadersMiddleware, private_prefix=API_PREFIX + "/")
-    app.add_middleware(CorrelationMiddleware)  # outermost, so every answer carries the request's id
+    app.add_middleware(CorrelationMiddleware)  # so every answer carries the request's id
+    app.add_middleware(MetricsMiddleware)  # outermost: counts every answer, the middleware's own included
     for router in (auth.router, customers.router, matches.router, import_runs.router, calendar.router, bills.router,
                    bill_runs.router, catalog.router, payments.router, dunning.router, collection.router,
                    product_orders.router, work_orders.router, scheduling.router, field.router, stock.router,
@@ -70,6 +73,7 @@ def main() -> None:
     setup_logging("gateway", settings.log_level)
     # No access log: a JSON line per request cost the gateway about a tenth of its CPU under load.
     app = create_app(settings)
+    metrics.serve(settings.metrics_port, "gateway")
     tune_for_serving()
     uvicorn.run(app, host=settings.gateway_host, port=settings.gateway_port, log_config=None,
                 access_log=False)

@@ -22,6 +22,7 @@ import psycopg2
 from nameko.events import EventHandler
 from nameko.messaging import Consumer, QueueConsumer
 
+from . import metrics
 from .errors import Unavailable
 from .subscriptions import Subscription
 
@@ -69,6 +70,7 @@ class _QueueRouter(QueueConsumer):
 
 def _dead_letter(message, why: str) -> None:
     log.error("event dead-lettered: %s", why, extra={"routingKey": message.delivery_info.get("routing_key")})
+    metrics.EVENTS_HANDLED.labels(message.delivery_info.get("routing_key", ""), "dead-lettered").inc()
     message.reject(requeue=False)
 
 
@@ -89,13 +91,19 @@ class SubscribedHandler(EventHandler):
     def handle_message_processed(self, message, result=None, exc_info=None):
         if exc_info is None:
             self.queue_consumer.ack_message(message)
+            outcome = "handled"
         elif isinstance(exc_info[1], TRANSIENT):
             eventlet.sleep(RETRY_PAUSE_S)
             self.queue_consumer.requeue_message(message)
+            outcome = "retried"
         elif message.channel.connection:
             log.error("event handler failed; dead-lettered", exc_info=exc_info,
                       extra={"queue": self.queue.name, "eventType": self.event_type})
             message.reject(requeue=False)
+            outcome = "dead-lettered"
+        else:
+            outcome = "connection-lost"  # the broker gives it again to the next consumer
+        metrics.EVENTS_HANDLED.labels(self.event_type, outcome).inc()
 
 
 subscribed = SubscribedHandler.decorator

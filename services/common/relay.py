@@ -13,11 +13,13 @@ import select
 import signal
 import sys
 import threading
+import time
 
 import pika
 import pika.exceptions
 import psycopg2
 
+from . import metrics
 from .db import connect
 from .logs import setup_logging
 from .publisher import BatchPublisher, Message, Outcome
@@ -26,6 +28,7 @@ from .settings import Settings, get_settings
 log = logging.getLogger(__name__)
 
 BATCH = 500
+BACKLOG_SECONDS = 10.0
 
 
 def exchange_name(service: str) -> str:
@@ -40,6 +43,7 @@ class OutboxRelay:
         self.stopping = threading.Event()
         self.publisher = BatchPublisher(settings.amqp_uri, exchange_name(service))
         self._db = None
+        self._backlog_due = 0.0
 
     def close(self) -> None:
         self.publisher.close()
@@ -122,8 +126,10 @@ class OutboxRelay:
                 n = self.publish_pending()
                 if n:
                     log.info("events published", extra={"service": self.service, "count": n})
+                    metrics.OUTBOX_PUBLISHED.inc(n)
                     backoff = 1.0
                     continue
+                self._report_backlog()
                 if not self.publisher.connected and self._has_pending():
                     # The broker is down: wait a little longer each time, up to 30 s.
                     self.stopping.wait(backoff)
@@ -144,6 +150,16 @@ class OutboxRelay:
                 log.warning("broker connection lost", extra={"service": self.service, "error": str(exc)})
         self.publisher.close()
 
+    def _report_backlog(self) -> None:
+        """What is left to publish, for the metrics, at most once per BACKLOG_SECONDS (a count of the
+        unpublished index: cheap while the broker keeps up, and the figure to watch while it does not)."""
+        if time.monotonic() < self._backlog_due:
+            return
+        self._backlog_due = time.monotonic() + BACKLOG_SECONDS
+        with self._db_ready() as conn, conn.cursor() as cur:
+            cur.execute("SELECT count(*) FROM outbox WHERE published_at IS NULL")
+            metrics.OUTBOX_BACKLOG.set(cur.fetchone()[0])
+
     def _has_pending(self) -> bool:
         with self._db_ready() as conn, conn.cursor() as cur:
             cur.execute("SELECT EXISTS (SELECT 1 FROM outbox WHERE published_at IS NULL)")
@@ -156,6 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("usage: python -m services.common.relay <service>")
     settings = get_settings()
     setup_logging(f"{argv[0]}-relay", settings.log_level)
+    metrics.serve(settings.metrics_port, f"{argv[0]}-relay")
     relay = OutboxRelay(argv[0], settings)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: relay.stopping.set())

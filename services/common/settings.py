@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     db_pool_max: int = 10
     amqp_uri: str = "amqp://guest:guest@127.0.0.1:5672/"
     log_level: str = "INFO"
+    # Where the process serves its metrics for Prometheus (services/common/metrics.py); 0: nowhere.
+    metrics_port: int = 0
 
     @model_validator(mode="after")
     def _refuse_dev_service_password_in_production(self) -> "Settings":

@@ -21,6 +21,7 @@ from nameko.runners import ServiceRunner  # noqa: E402
 
 from services.registry import service_spec  # noqa: E402
 
+from . import metrics  # noqa: E402
 from .logs import setup_logging  # noqa: E402
 from .service import load  # noqa: E402
 from .settings import get_settings  # noqa: E402
@@ -38,7 +39,9 @@ def main(argv=None) -> None:
         sys.exit("usage: python -m services.common.worker <service> | module:ServiceClass [...]")
     classes = [load(p) for p in worker_paths(argv)]
     settings = get_settings()
-    setup_logging("-".join(c.name for c in classes) + "-worker", settings.log_level)
+    process = "-".join(c.name for c in classes) + "-worker"
+    setup_logging(process, settings.log_level)
+    metrics.serve(settings.metrics_port, process)
     runner = ServiceRunner(nameko_config())
     for cls in classes:
         runner.add_service(cls)

@@ -3,17 +3,21 @@ fresh database and in one migrated before the audit trail was shared, its gRPC s
 health and reflection, and the shared audit trail in its schema."""
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 
 import grpc
+import httpx
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
+from bss.common.v1 import audit_pb2, audit_pb2_grpc
 from services.common.audit import audit
 from services.common.broker import broker_problem, broker_reachable
 from services.common.db import Database
@@ -85,9 +89,9 @@ def test_a_service_starts_from_its_spec_on_a_free_port(fresh):
 def test_the_grpc_process_serves_until_sigterm(settings, command):
     """Both command lines (the second is the one docker-compose and deploy/k8s call) run the same server."""
     migrate_service(settings, CUSTOMER)
-    address = f"127.0.0.1:{free_port()}"
+    address, metrics_port = f"127.0.0.1:{free_port()}", free_port()
     proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT,
-                            env={**os.environ, "BSS_CUSTOMER_GRPC": address},
+                            env={**os.environ, "BSS_CUSTOMER_GRPC": address, "BSS_METRICS_PORT": str(metrics_port)},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         with grpc.insecure_channel(address) as channel:
@@ -95,6 +99,10 @@ def test_the_grpc_process_serves_until_sigterm(settings, command):
             reply = health_pb2_grpc.HealthStub(channel).Check(
                 health_pb2.HealthCheckRequest(service=SERVICE_NAME), timeout=5)
             assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        # The calls it answered, for Prometheus, on a port of its own.
+        scraped = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text
+        assert 'bss_grpc_server_handled_total{code="OK",method="/grpc.health.v1.Health/Check"}' in scraped
+        assert 'bss_grpc_server_handling_seconds_bucket{le="0.005",method="/grpc.health.v1.Health/Check"}' in scraped
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(30) == 0, proc.stdout.read().decode()
     finally:
@@ -123,3 +131,32 @@ def test_the_broker_probe(settings):
     closed = f"amqp://guest:guest@127.0.0.1:{free_port()}/"
     assert not broker_reachable(closed, timeout=2)
     assert broker_problem("not a uri at all") is not None
+
+
+def test_every_service_offers_its_audit_trail(settings):
+    with service_server(BARE, settings) as port, grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+        db = Database(settings.service_db_url(BARE.name), schema=BARE.name, maxconn=1)
+        try:
+            with db.transaction() as cur:
+                key = f"T{uuid.uuid4().hex[:8]}"
+                audit(cur, "thing", key, "create", {}, "clerk-7")
+                audit(cur, "thing", key, "rename", {"label": ["old", "新"]}, "clerk-8")
+        finally:
+            db.close()
+        trail = audit_pb2_grpc.AuditTrailServiceStub(channel)
+        found = trail.ListAuditEntries(audit_pb2.ListAuditEntriesRequest(entity="thing", entity_key=key, limit=10),
+                                       timeout=5)
+        assert found.count == 2 and [(e.action, e.actor) for e in found.entries] == [("rename", "clerk-8"),
+                                                                                      ("create", "clerk-7")]
+        assert json.loads(found.entries[0].changes_json) == {"label": ["old", "新"]}
+        mine = trail.ListAuditEntries(audit_pb2.ListAuditEntriesRequest(actor="clerk-8", entity="thing",
+                                                                         entity_key=key, limit=10), timeout=5)
+        assert [e.action for e in mine.entries] == ["rename"]
+        for wrong in (audit_pb2.ListAuditEntriesRequest(limit=10),
+                      audit_pb2.ListAuditEntriesRequest(entity="thing", limit=10),
+                      audit_pb2.ListAuditEntriesRequest(actor="clerk\x00", limit=10),
+                      audit_pb2.ListAuditEntriesRequest(actor="clerk-8", limit=0),
+                      audit_pb2.ListAuditEntriesRequest(actor="clerk-8", since="2026-12-01T08:00:00", limit=10)):
+            with pytest.raises(grpc.RpcError) as refused:
+                trail.ListAuditEntries(wrong, timeout=5)
+            assert refused.value.code() == grpc.StatusCode.INVALID_ARGUMENT

@@ -150,3 +150,14 @@ def test_the_tour_counts_billings_write_backs_and_audit_rows_by_reason():
     assert tour(rows).carried_out("S30000001") == {("write_back", "billing request R1: late|fee"): 1,
                                                    ("audit_log", "billing request R1: late|fee"): 1,
                                                    ("write_back", "billing"): 1}
+
+
+def test_every_long_running_process_serves_metrics_in_both():
+    assert yaml.safe_load((ROOT / "docker-compose.yml").read_text())["x-bss-env"]["BSS_METRICS_PORT"] == "9100"
+    config = next(doc for doc in yaml.safe_load_all((K8S / "config.yaml").read_text()) if doc["kind"] == "ConfigMap")
+    port = config["data"]["BSS_METRICS_PORT"]
+    for path in K8S.glob("*.yaml"):
+        for doc in yaml.safe_load_all(path.read_text()):
+            if doc and doc["kind"] == "Deployment":
+                annotations = doc["spec"]["template"]["metadata"].get("annotations", {})
+                assert annotations == {"prometheus.io/scrape": "true", "prometheus.io/port": port}, path.name

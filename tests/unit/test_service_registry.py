@@ -67,7 +67,7 @@ def test_make_run_starts_every_registered_service():
 
 def test_shared_settings_hold_only_what_every_service_needs():
     shared = set(Settings.model_fields)
-    assert shared == {"mode", "db_url", "db_service_password", "db_pool_max", "amqp_uri", "log_level"}
+    assert shared == {"mode", "db_url", "db_service_password", "db_pool_max", "amqp_uri", "log_level", "metrics_port"}
     assert {"legacy_cms_url", "legacy_sms_url", "demo_households", "legacy_sync_seconds",
             "customer_grpc"} <= set(CustomerSettings.model_fields)
     assert {"jwt_secret", "jwt_ttl_minutes", "gateway_host", "gateway_port",
