@@ -67,6 +67,9 @@ SUSPENSION, RESTORATION = "suspension_requested", "restoration_requested"
 ACTIONS = {SUSPENSION: "suspend", RESTORATION: "restore"}
 # What the customer worker logs for an event its inbox already holds (services/customer/billing_requests.py).
 ALREADY_HANDLED = "billing request already handled"
+# Reads a process's metrics from inside its container, where BSS_METRICS_PORT serves them.
+SCRAPE = ("import os, urllib.request; print(urllib.request.urlopen("
+          "f\"http://127.0.0.1:{os.environ['BSS_METRICS_PORT']}/metrics\", timeout=10).read().decode())")
 # What an admin tells a new clerk in confidence, for one sign-in.
 GIVEN_PASSWORD = "新同事第一次登录用-2026"
 
@@ -414,6 +417,18 @@ class Tour:
         expect_status(clerk.get("/customers", params={"q": SURNAMES[0], "limit": 1}), 200, "the new clerk searches")
         return f"the console made admin {admin_name}, who opened {clerk_name}'s account; the clerk chose a password"
 
+    def metrics_are_served(self) -> str:
+        """What Prometheus would scrape, read from inside the containers (the port is not published)."""
+        # The health checks alone give the gateway and every gRPC replica answered calls to count; a relay's
+        # or a worker's replica may not have had an event yet, so theirs are looked for by definition.
+        wanted = {"gateway": "bss_http_requests_total{", "customer-grpc": "bss_grpc_server_handled_total{",
+                  "customer-relay": "# TYPE bss_outbox_backlog_events gauge",
+                  "customer-worker": "# TYPE bss_events_handled_total counter"}
+        for service, metric in wanted.items():
+            scraped = self.project.compose("exec", "-T", service, "python", "-c", SCRAPE)
+            expect(metric in scraped, f"{service} serves no {metric} on its metrics port")
+        return f"metrics served by {', '.join(wanted)}"
+
     def run(self) -> None:
         gateway = self.project.published("gateway", 8080)
         health = httpx.get(f"http://{gateway}/health", timeout=10)
@@ -441,6 +456,7 @@ class Tour:
         say(answered)
         say(self.field_work_is_dispatched(gateway, clerk, customer_no))
         say(self.staff_accounts_are_kept(gateway))
+        say(self.metrics_are_served())
 
 
 def project_env(name: str) -> dict[str, str]:
