@@ -73,7 +73,7 @@ def main() -> None:
     setup_logging("gateway", settings.log_level)
     # No access log: a JSON line per request cost the gateway about a tenth of its CPU under load.
     app = create_app(settings)
-    metrics.serve(settings.metrics_port, "gateway")
+    metrics.serve(settings.metrics_port)
     tune_for_serving()
     uvicorn.run(app, host=settings.gateway_host, port=settings.gateway_port, log_config=None,
                 access_log=False)

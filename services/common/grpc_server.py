@@ -202,7 +202,7 @@ def run(spec: ServiceSpec) -> None:
     """A service's gRPC process: its settings, JSON logs, its server until SIGTERM."""
     settings = get_settings(spec.settings)
     setup_logging(f"{spec.name}-grpc", settings.log_level)
-    metrics.serve(settings.metrics_port, f"{spec.name}-grpc")
+    metrics.serve(settings.metrics_port)
     service = build(spec, settings)
     log.info("gRPC server listening", extra={"service": spec.name, "port": service.port})
     serve_forever(service)

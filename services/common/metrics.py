@@ -30,8 +30,8 @@ OUTBOX_PUBLISHED = Counter("bss_outbox_published_total", "Events a relay publish
 OUTBOX_BACKLOG = Gauge("bss_outbox_backlog_events", "Events in the outbox not yet published (a relay's last look)")
 
 
-def serve(port: int, process: str) -> None:
+def serve(port: int) -> None:
     """Serve this process's metrics on `port` (0: not at all), on every interface, as a container's port."""
     if port:
         start_http_server(port)
-        log.info("metrics served", extra={"port": port, "process": process})
+        log.info("metrics served", extra={"metricsPort": port})

@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit("usage: python -m services.common.relay <service>")
     settings = get_settings()
     setup_logging(f"{argv[0]}-relay", settings.log_level)
-    metrics.serve(settings.metrics_port, f"{argv[0]}-relay")
+    metrics.serve(settings.metrics_port)
     relay = OutboxRelay(argv[0], settings)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: relay.stopping.set())

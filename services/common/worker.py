@@ -39,9 +39,8 @@ def main(argv=None) -> None:
         sys.exit("usage: python -m services.common.worker <service> | module:ServiceClass [...]")
     classes = [load(p) for p in worker_paths(argv)]
     settings = get_settings()
-    process = "-".join(c.name for c in classes) + "-worker"
-    setup_logging(process, settings.log_level)
-    metrics.serve(settings.metrics_port, process)
+    setup_logging("-".join(c.name for c in classes) + "-worker", settings.log_level)
+    metrics.serve(settings.metrics_port)
     runner = ServiceRunner(nameko_config())
     for cls in classes:
         runner.add_service(cls)

@@ -91,7 +91,9 @@ def test_the_grpc_process_serves_until_sigterm(settings, command):
     migrate_service(settings, CUSTOMER)
     address, metrics_port = f"127.0.0.1:{free_port()}", free_port()
     proc = subprocess.Popen([sys.executable, "-m", *command], cwd=ROOT,
-                            env={**os.environ, "BSS_CUSTOMER_GRPC": address, "BSS_METRICS_PORT": str(metrics_port)},
+                            # At INFO, as deployed: what the process logs at start must not stop it.
+                            env={**os.environ, "BSS_CUSTOMER_GRPC": address, "BSS_METRICS_PORT": str(metrics_port),
+                                 "BSS_LOG_LEVEL": "INFO"},
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         with grpc.insecure_channel(address) as channel:
