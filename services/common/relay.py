@@ -124,12 +124,13 @@ class OutboxRelay:
                     listening.autocommit = True
                     listening.cursor().execute(f"LISTEN outbox_{self.service}")
                 n = self.publish_pending()
+                # While a burst drains too, or the gauge would show the backlog from before it.
+                self.report_backlog()
                 if n:
                     log.info("events published", extra={"service": self.service, "count": n})
                     metrics.OUTBOX_PUBLISHED.inc(n)
                     backoff = 1.0
                     continue
-                self._report_backlog()
                 if not self.publisher.connected and self._has_pending():
                     # The broker is down: wait a little longer each time, up to 30 s.
                     self.stopping.wait(backoff)
@@ -150,7 +151,7 @@ class OutboxRelay:
                 log.warning("broker connection lost", extra={"service": self.service, "error": str(exc)})
         self.publisher.close()
 
-    def _report_backlog(self) -> None:
+    def report_backlog(self) -> None:
         """What is left to publish, for the metrics, at most once per BACKLOG_SECONDS (a count of the
         unpublished index: cheap while the broker keeps up, and the figure to watch while it does not)."""
         if time.monotonic() < self._backlog_due:

@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pika
+from prometheus_client import REGISTRY
 import pytest
 
 from services.common.broker import broker_reachable
@@ -196,9 +197,14 @@ def test_an_unreachable_broker_leaves_the_events_in_the_outbox(settings, db):
     event_ids = emit_events(db, 3)
     with OutboxRelay(SERVICE, nowhere) as relay:
         relay.publish_pending()
+        relay.report_backlog()
     rows = outbox_rows(db, event_ids)
     assert all(r["published_at"] is None and r["position"] is None and r["attempts"] >= 1 for r in rows.values())
+    # What operations watch while the broker is down.
+    assert REGISTRY.get_sample_value("bss_outbox_backlog_events") >= 3
     # The real broker takes them later; nothing was lost.
     with OutboxRelay(SERVICE, settings) as relay:
         relay.publish_all()
+        relay.report_backlog()
     assert all(r["published_at"] is not None for r in outbox_rows(db, event_ids).values())
+    assert REGISTRY.get_sample_value("bss_outbox_backlog_events") == 0
