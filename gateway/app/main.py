@@ -1,6 +1,8 @@
 """The gateway application: `create_app(settings)` for tests and servers, `python -m gateway.app.main` to run."""
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from contextlib import asynccontextmanager
 from functools import partial
 from pathlib import Path
@@ -16,6 +18,7 @@ from services.common.logs import setup_logging
 from services.common.migrate import migrate
 
 from . import docs, problems
+from .access_log import AccessLog
 from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
@@ -43,9 +46,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.account_check = AccountCheck(partial(still_current, app.state.db))
         app.state.channels = Channels(settings)
         app.state.view_reads = ViewReads(app.state.channels)
+        app.state.access_log = AccessLog(app.state.db)
+        writer = asyncio.create_task(app.state.access_log.run())
         try:
             yield
         finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
             await app.state.channels.close()
             app.state.db.close()
 

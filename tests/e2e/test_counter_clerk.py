@@ -222,3 +222,17 @@ def test_a_supervisor_reads_who_changed_a_service_across_the_services(suite):
                   {"actor": "admin", "offset": 990, "limit": 20}):
         assert supervisor.get("/auditEntries", params=wrong).status_code == 422
     assert clerk.get("/auditEntries", params={"actor": "counter"}).status_code == 403
+
+
+def test_a_supervisor_reads_who_opened_a_customers_personal_data(suite):
+    customer_no, _, _, _ = both_systems_customer(suite)
+    clerk, supervisor = login(suite, "counter"), login(suite, "supervisor")
+    assert clerk.get(f"/customers/{customer_no}").status_code == 200
+    deadline, opened = time.monotonic() + 10, []
+    while not opened and time.monotonic() < deadline:  # written in batches, about once a second
+        log = supervisor.get(f"/customers/{customer_no}/accessLog")
+        assert log.status_code == 200, log.text
+        opened = [(e["username"], e["role"], e["purpose"]) for e in log.json()["data"] if e["username"] == "counter"]
+        time.sleep(0.3)
+    assert opened[0] == ("counter", "counter", "GET /api/v1/customers/{customerNo}")
+    assert clerk.get(f"/customers/{customer_no}/accessLog").status_code == 403

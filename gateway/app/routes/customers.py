@@ -10,10 +10,13 @@ from fastapi.responses import JSONResponse
 from bss.customer.v1 import customer_pb2 as pb
 from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, key
 
-from ..deps import CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, Limit, Offset, ViewReadsDep
+from .. import access_log
+from ..deps import (AuditReader, CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, DbDep, Limit, Offset,
+                    ViewReadsDep)
 from ..fields import Selection, created, page, selected, selector
 from ..idempotency import Idempotent
 from ..keys import STATION_CODE, CardNo, CustomerNo, ServiceNo
+from ..schemas.audit import AccessPage, AccessPublic
 from ..schemas.billing import CustomerBillingPublic
 from ..schemas.work_orders import WorkOrderSummary
 from ..schemas.work_orders import actor as work_order_actor
@@ -26,6 +29,8 @@ from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, Cu
 router = APIRouter(prefix="/customers", tags=["customers"])
 # The 360 view shows at most this many open work orders (the most urgent first).
 OPEN_WORK_ORDERS = 10
+# What the access log (access_log.py) says was opened by a 360 view.
+VIEW_PURPOSE = "GET /api/v1/customers/{customerNo}"
 
 
 
@@ -90,6 +95,8 @@ async def get_customer(customer_no: CustomerNo, user: CustomerReader, reads: Vie
     view, *answers = await asyncio.gather(reads.customer.get(customer_no, cid), *sections.values())
     if view is None:
         raise Problem(404, "customer-not-found", f"customer {customer_no} not found")
+    request.app.state.access_log.record(user, customer_no, VIEW_PURPOSE,
+                                        request.client.host if request.client else "unknown")
     public = CustomerPublic.from_proto(view, user.role)
     for name, answer in zip(sections, answers):
         if answer is None:
@@ -106,6 +113,16 @@ async def update_contact(customer_no: CustomerNo, body: ContactUpdate, user: Cus
                          client: CustomerClient) -> CustomerPublic:
     view = await client.UpdateContact(body.to_proto(customer_no, user))
     return CustomerPublic.from_proto(view, user.role)
+
+
+@router.get("/{customerNo}/accessLog", response_model=AccessPage)
+def list_accesses(customer_no: CustomerNo, user: AuditReader, db: DbDep, offset: Offset = 0,
+                  limit: Limit = 50) -> JSONResponse:
+    """Who opened this customer's personal data (the 360 view), when and from where, newest first. Entries
+    reach the table about a second after the view."""
+    with db.transaction() as cur:
+        rows, total = access_log.entries(cur, key("customerNo", customer_no), offset, limit)
+    return page(AccessPage(data=[AccessPublic(**r) for r in rows], count=total))
 
 
 @router.get("/{customerNo}/services", response_model=ServicesPublic)

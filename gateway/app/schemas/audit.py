@@ -34,3 +34,16 @@ class AuditEntryPublic(ApiModel):
 class AuditEntriesPublic(Page[AuditEntryPublic]):
     # Services that did not answer: their entries are missing from this page (the count too).
     unavailable: list[str] = []
+
+
+class AccessPublic(ApiModel):
+    """One opening of a customer's personal data (gateway/app/access_log.py)."""
+    at: datetime
+    username: str
+    role: str
+    purpose: str  # what was opened, as its route
+    address: str
+
+
+class AccessPage(Page[AccessPublic]):
+    pass

@@ -1,0 +1,88 @@
+"""Who opened which customer's personal data (table pi_access): kept in memory as the views are answered and
+written in batches once a second, so that a 360 view costs an append, not a round trip to the database.
+
+A batch the database refuses stays in memory and is tried again; past MAX_PENDING entries the oldest are
+dropped, and counted in the log, rather than the gateway's memory growing while PostgreSQL is away."""
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import deque
+from datetime import datetime, timezone
+
+from psycopg2.extras import execute_values
+from starlette.concurrency import run_in_threadpool
+
+from services.common.db import Database
+
+from .auth import User
+
+log = logging.getLogger(__name__)
+FLUSH_SECONDS = 1.0
+MAX_PENDING = 200_000  # a few minutes of views at full load
+
+
+class AccessLog:
+    def __init__(self, db: Database):
+        self.db = db
+        self.pending: deque[tuple] = deque()
+        self.dropped = 0
+
+    def record(self, user: User, customer_no: str, purpose: str, address: str) -> None:
+        if len(self.pending) >= MAX_PENDING:
+            self.pending.popleft()
+            self.dropped += 1
+        self.pending.append((datetime.now(timezone.utc), user.username, user.role.value, customer_no, purpose,
+                             address))
+
+    def flush(self) -> int:
+        """Write what is pending; returns how many rows were written. Called where `record` is (the event
+        loop's thread), so that no entry is recorded into a batch already taken."""
+        batch, self.pending = self.pending, deque()
+        try:
+            self._write(batch)
+        except BaseException:
+            self._put_back(batch)
+            raise
+        return len(batch)
+
+    def _write(self, batch: deque) -> None:
+        if batch:
+            with self.db.transaction() as cur:
+                execute_values(cur, "INSERT INTO pi_access (at, username, role, customer_no, purpose, address) "
+                               "VALUES %s", list(batch), page_size=1000)
+        if self.dropped:
+            log.warning("personal data accesses dropped while the database was away", extra={"count": self.dropped})
+            self.dropped = 0
+
+    def _put_back(self, batch: deque) -> None:
+        batch.extend(self.pending)
+        while len(batch) > MAX_PENDING:
+            batch.popleft()
+            self.dropped += 1
+        self.pending = batch
+
+    async def run(self) -> None:
+        """Flush every FLUSH_SECONDS until cancelled, then once more."""
+        try:
+            while True:
+                await asyncio.sleep(FLUSH_SECONDS)
+                await self._flush_quietly()
+        finally:
+            await self._flush_quietly()
+
+    async def _flush_quietly(self) -> None:
+        batch, self.pending = self.pending, deque()
+        try:
+            await run_in_threadpool(self._write, batch)
+        except Exception:  # noqa: BLE001 - the database is away: the entries wait for the next flush
+            self._put_back(batch)
+            log.warning("personal data accesses not written yet", exc_info=True, extra={"pending": len(self.pending)})
+
+
+def entries(cur, customer_no: str, offset: int, limit: int) -> tuple[list[dict], int]:
+    cur.execute("SELECT count(*) AS n FROM pi_access WHERE customer_no = %s", (customer_no,))
+    total = cur.fetchone()["n"]
+    cur.execute("""SELECT at, username, role, purpose, address FROM pi_access WHERE customer_no = %s
+                   ORDER BY at DESC OFFSET %s LIMIT %s""", (customer_no, offset, limit))
+    return cur.fetchall(), total
