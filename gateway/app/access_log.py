@@ -10,11 +10,11 @@ import logging
 from collections import deque
 from datetime import datetime, timezone
 
-from psycopg2.extras import execute_values
 from starlette.concurrency import run_in_threadpool
 
 from services.common.db import Database
 
+from . import store
 from .auth import User
 
 log = logging.getLogger(__name__)
@@ -38,29 +38,13 @@ class AccessLog:
     def flush(self) -> int:
         """Write what is pending; returns how many rows were written. Called where `record` is (the event
         loop's thread), so that no entry is recorded into a batch already taken."""
-        batch, self.pending = self.pending, deque()
+        batch = self._take()
         try:
             self._write(batch)
         except BaseException:
             self._put_back(batch)
             raise
         return len(batch)
-
-    def _write(self, batch: deque) -> None:
-        if batch:
-            with self.db.transaction() as cur:
-                execute_values(cur, "INSERT INTO pi_access (at, username, role, customer_no, purpose, address) "
-                               "VALUES %s", list(batch), page_size=1000)
-        if self.dropped:
-            log.warning("personal data accesses dropped while the database was away", extra={"count": self.dropped})
-            self.dropped = 0
-
-    def _put_back(self, batch: deque) -> None:
-        batch.extend(self.pending)
-        while len(batch) > MAX_PENDING:
-            batch.popleft()
-            self.dropped += 1
-        self.pending = batch
 
     async def run(self) -> None:
         """Flush every FLUSH_SECONDS until cancelled, then once more."""
@@ -72,17 +56,36 @@ class AccessLog:
             await self._flush_quietly()
 
     async def _flush_quietly(self) -> None:
-        batch, self.pending = self.pending, deque()
+        # Taken and put back here, in the event loop's thread as `record` is; only the write leaves it.
+        batch = self._take()
         try:
             await run_in_threadpool(self._write, batch)
         except Exception:  # noqa: BLE001 - the database is away: the entries wait for the next flush
             self._put_back(batch)
             log.warning("personal data accesses not written yet", exc_info=True, extra={"pending": len(self.pending)})
 
+    def _take(self) -> deque:
+        batch, self.pending = self.pending, deque()
+        return batch
 
-def entries(cur, customer_no: str, offset: int, limit: int) -> tuple[list[dict], int]:
-    cur.execute("SELECT count(*) AS n FROM pi_access WHERE customer_no = %s", (customer_no,))
-    total = cur.fetchone()["n"]
-    cur.execute("""SELECT at, username, role, purpose, address FROM pi_access WHERE customer_no = %s
-                   ORDER BY at DESC OFFSET %s LIMIT %s""", (customer_no, offset, limit))
-    return cur.fetchall(), total
+    def _write(self, batch: deque) -> None:
+        if batch:
+            with self.db.transaction() as cur:
+                store.insert_accesses(cur, list(batch))
+        if self.dropped:
+            log.warning("personal data accesses dropped while the database was away", extra={"count": self.dropped})
+            self.dropped = 0
+
+    def _put_back(self, batch: deque) -> None:
+        """In front of what came since; past MAX_PENDING the oldest go."""
+        batch.extend(self.pending)
+        while len(batch) > MAX_PENDING:
+            batch.popleft()
+            self.dropped += 1
+        self.pending = batch
+
+
+def accesses(db: Database, customer_no: str, offset: int, limit: int) -> tuple[list[dict], int]:
+    """Who opened the customer's personal data, newest first, and how many times in all."""
+    with db.transaction() as cur:
+        return store.accesses(cur, customer_no, offset, limit)

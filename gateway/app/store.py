@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from psycopg2.extras import Json
+from psycopg2.extras import Json, execute_values
 
 
 def find_active_user(cur, username: str) -> dict | None:
@@ -191,3 +191,19 @@ def release_idempotency_key(cur, username: str, key: str) -> None:
 def forget_expired_idempotency_keys(cur, ttl_seconds: float) -> None:
     cur.execute("DELETE FROM idempotency_key WHERE created_at < now() - make_interval(secs => %s)",
                 (ttl_seconds,))
+
+
+# -- who opened which customer's personal data (access_log.py) -----------------------------------------
+
+def insert_accesses(cur, rows: list[tuple]) -> None:
+    """(at, username, role, customer_no, purpose, address) rows, in one statement per thousand."""
+    execute_values(cur, "INSERT INTO pi_access (at, username, role, customer_no, purpose, address) VALUES %s",
+                   rows, page_size=1000)
+
+
+def accesses(cur, customer_no: str, offset: int, limit: int) -> tuple[list[dict], int]:
+    cur.execute("SELECT count(*) AS n FROM pi_access WHERE customer_no = %s", (customer_no,))
+    total = cur.fetchone()["n"]
+    cur.execute("""SELECT at, username, role, purpose, address FROM pi_access WHERE customer_no = %s
+                   ORDER BY at DESC OFFSET %s LIMIT %s""", (customer_no, offset, limit))
+    return cur.fetchall(), total

@@ -20,6 +20,7 @@ from .auth import Role, User
 DEMO_PASSWORD = "demo"
 # How long a token's account, once found active with the token's role, is taken to stay so.
 ACCOUNT_CHECK_SECONDS = 5.0
+CONFIRMED_MAX = 10_000  # remembered tokens past which the expired ones are forgotten
 
 log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
@@ -91,7 +92,11 @@ class AccountCheck:
         if not await run_in_threadpool(self._lookup, user, issued_at):
             self._confirmed.pop(key, None)
             return False
-        self._confirmed[key] = self._clock() + self.ttl
+        now = self._clock()
+        if len(self._confirmed) >= CONFIRMED_MAX:
+            # An entry per token: without this, every sign-in of a long-running gateway would stay here.
+            self._confirmed = {k: until for k, until in self._confirmed.items() if until > now}
+        self._confirmed[key] = now + self.ttl
         return True
 
 

@@ -25,14 +25,21 @@ def audit_many(cur, rows: list[tuple[str, str, str, dict]], actor: str) -> None:
                         for entity, key, action, changes in rows])
 
 
-def query(entity: str | None, key: str | None, actor: str | None) -> tuple[str | None, str | None, str | None]:
+LIMIT_MAX = 1000  # entries a read answers at most; a deeper one narrows the time instead
+
+
+def query(entity: str | None, key: str | None, actor: str | None, since: datetime | None = None,
+          until: datetime | None = None) -> tuple[str | None, str | None, str | None]:
     """What a read asks about, in one spelling: a record (entity and key) or a person (actor), or both, so
-    that it follows an index; InvalidArgument otherwise."""
+    that it follows an index, between times that say their offset; InvalidArgument otherwise."""
     entity, key, actor = (number(field, value or "", limit).strip() or None for field, value, limit in (
         ("entity", entity, LABEL_MAX), ("entityKey", key, SEARCH_MAX), ("actor", actor, LABEL_MAX)))
     if not ((entity and key) or actor):
         raise InvalidArgument("ask for a record (entity and entityKey) or a person (actor)",
                               reason="invalid-audit-query")
+    for name, moment in (("since", since), ("until", until)):
+        if moment is not None and moment.tzinfo is None:
+            raise InvalidArgument(f"{name} needs its offset from UTC (+08:00 or Z)", reason="invalid-time")
     return entity, key, actor
 
 

@@ -70,3 +70,15 @@ def test_a_new_password_ends_older_tokens_not_the_new_one():
     assert asyncio.run(current(CLERK, 200.0)), "the token the change answered with"
     clock.now += 5.0
     assert not asyncio.run(current(CLERK, 100.0)) and asyncio.run(current(CLERK, 200.0))
+
+
+def test_tokens_long_expired_from_the_cache_are_forgotten(monkeypatch):
+    from gateway.app import users
+    monkeypatch.setattr(users, "CONFIRMED_MAX", 3)
+    accounts, clock = Accounts(), Clock()
+    current = check(accounts, clock)
+    for issued in (1.0, 2.0, 3.0):
+        assert asyncio.run(current(CLERK, issued))
+    clock.now += 5.0
+    assert asyncio.run(current(CLERK, 4.0))
+    assert list(current._confirmed) == [(CLERK, 4.0)], "one entry per sign-in would grow without end"

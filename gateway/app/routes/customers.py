@@ -120,8 +120,7 @@ def list_accesses(customer_no: CustomerNo, user: AuditReader, db: DbDep, offset:
                   limit: Limit = 50) -> JSONResponse:
     """Who opened this customer's personal data (the 360 view), when and from where, newest first. Entries
     reach the table about a second after the view."""
-    with db.transaction() as cur:
-        rows, total = access_log.entries(cur, key("customerNo", customer_no), offset, limit)
+    rows, total = access_log.accesses(db, key("customerNo", customer_no), offset, limit)
     return page(AccessPage(data=[AccessPublic(**r) for r in rows], count=total))
 
 
