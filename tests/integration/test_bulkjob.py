@@ -120,3 +120,14 @@ def test_a_run_whose_process_died_is_marked_failed_by_the_next_run(settings, sch
         conn.close()
     assert q(settings, schema, "SELECT status, error FROM job_run ORDER BY id") == [
         ("failed", ABANDONED), ("completed", None)]
+
+
+def test_a_job_connection_compiles_nothing_just_in_time(settings, schema):
+    """Every bulk statement is estimated past the server's JIT thresholds, where compiling costs seconds."""
+    conn = connection(settings, schema)
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SHOW jit")
+            assert cur.fetchone() == ("off",)
+    finally:
+        conn.close()
