@@ -17,7 +17,7 @@ from services.common.gc_tuning import tune_for_serving
 from services.common.logs import setup_logging
 from services.common.migrate import migrate
 
-from . import docs, problems
+from . import docs, problems, retention
 from .access_log import AccessLog
 from .correlation import CorrelationMiddleware
 from .deps import API_PREFIX
@@ -28,7 +28,7 @@ from .routes import (audit, auth, bill_runs, bills, calendar, campaigns, catalog
                      dunning, field, health, import_runs, matches, payments, product_orders, scheduling, staff,
                      stock, work_orders)
 from .sections import ViewReads
-from .settings import GatewaySettings, gateway_settings
+from .settings import GatewaySettings, gateway_settings, retention_days
 from .users import AccountCheck, ensure_demo_users, still_current
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -47,13 +47,15 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         app.state.channels = Channels(settings)
         app.state.view_reads = ViewReads(app.state.channels)
         app.state.access_log = AccessLog(app.state.db)
-        writer = asyncio.create_task(app.state.access_log.run())
+        tasks = [asyncio.create_task(app.state.access_log.run()),
+                 asyncio.create_task(retention.run(app.state.db, retention_days(settings)))]
         try:
             yield
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+            for task in tasks:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.channels.close()
             app.state.db.close()
 

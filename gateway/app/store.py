@@ -193,6 +193,20 @@ def forget_expired_idempotency_keys(cur, ttl_seconds: float) -> None:
                 (ttl_seconds,))
 
 
+# -- retention (retention.py) ---------------------------------------------------------------------------
+
+# The tables purged by age, each with the column that dates a row.
+DATED = {"pi_access": "at", "auth_event": "at"}
+
+
+def delete_older(cur, table: str, before, limit: int) -> int:
+    """Up to `limit` rows of `table` (one of DATED) dated before `before`; how many went."""
+    column = DATED[table]
+    cur.execute(f"""DELETE FROM {table} WHERE ctid = ANY (ARRAY(
+                        SELECT ctid FROM {table} WHERE {column} < %s LIMIT %s))""", (before, limit))
+    return cur.rowcount
+
+
 # -- who opened which customer's personal data (access_log.py) -----------------------------------------
 
 def insert_accesses(cur, rows: list[tuple]) -> None:

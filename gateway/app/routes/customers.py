@@ -29,9 +29,16 @@ from ..schemas.customers import (ContactCreate, ContactPublic, ContactUpdate, Cu
 router = APIRouter(prefix="/customers", tags=["customers"])
 # The 360 view shows at most this many open work orders (the most urgent first).
 OPEN_WORK_ORDERS = 10
-# What the access log (access_log.py) says was opened by a 360 view.
+# What the access log (access_log.py) says was opened: a 360 view, or a customer's line (name, masked ID
+# number and phone, address) on a page of search results or of a browse. The search text itself is not
+# kept: it is often a phone or ID number, personal data of its own.
 VIEW_PURPOSE = "GET /api/v1/customers/{customerNo}"
+SEARCH_PURPOSE = "GET /api/v1/customers?q (search)"
+BROWSE_PURPOSE = "GET /api/v1/customers (browse)"
 
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 class ServiceAction(StrEnum):
@@ -42,7 +49,7 @@ class ServiceAction(StrEnum):
 
 @router.get("", response_model=CustomersPublic)
 async def list_customers(
-        user: CustomerReader, browser: CustomerBrowser, client: CustomerClient,
+        user: CustomerReader, browser: CustomerBrowser, client: CustomerClient, request: Request,
         fields: Annotated[Selection, Depends(selector(CustomerSummaryPublic))],
         q: Annotated[str | None, Query(min_length=1, max_length=200, description=(
             "Search: phone, ID number, name, customer or smart card number, address. Without q, browse "
@@ -63,6 +70,9 @@ async def list_customers(
                                                  "leave them out when searching with q")
     else:
         reply = await client.SearchCustomers(pb.SearchCustomersRequest(q=q, offset=offset, limit=limit))
+    purpose, address = BROWSE_PURPOSE if q is None else SEARCH_PURPOSE, client_address(request)
+    for customer in reply.customers:
+        request.app.state.access_log.record(user, customer.customer_no, purpose, address)
     return page(CustomersPublic.from_proto(reply, user.role), fields)
 
 
@@ -95,8 +105,7 @@ async def get_customer(customer_no: CustomerNo, user: CustomerReader, reads: Vie
     view, *answers = await asyncio.gather(reads.customer.get(customer_no, cid), *sections.values())
     if view is None:
         raise Problem(404, "customer-not-found", f"customer {customer_no} not found")
-    request.app.state.access_log.record(user, customer_no, VIEW_PURPOSE,
-                                        request.client.host if request.client else "unknown")
+    request.app.state.access_log.record(user, customer_no, VIEW_PURPOSE, client_address(request))
     public = CustomerPublic.from_proto(view, user.role)
     for name, answer in zip(sections, answers):
         if answer is None:
@@ -118,8 +127,8 @@ async def update_contact(customer_no: CustomerNo, body: ContactUpdate, user: Cus
 @router.get("/{customerNo}/accessLog", response_model=AccessPage)
 def list_accesses(customer_no: CustomerNo, user: AuditReader, db: DbDep, offset: Offset = 0,
                   limit: Limit = 50) -> JSONResponse:
-    """Who opened this customer's personal data (the 360 view), when and from where, newest first. Entries
-    reach the table about a second after the view."""
+    """Who opened this customer's personal data (the 360 view, or their line among search or browse results),
+    when and from where, newest first. Entries reach the table about a second after the view."""
     rows, total = access_log.accesses(db, key("customerNo", customer_no), offset, limit)
     return page(AccessPage(data=[AccessPublic(**r) for r in rows], count=total))
 
