@@ -20,6 +20,7 @@ from services.common.migrate import migrate
 from . import docs, problems, retention
 from .access_log import AccessLog
 from .correlation import CorrelationMiddleware
+from .forms import Utf8FormMiddleware
 from .deps import API_PREFIX
 from .grpc_clients import Channels
 from .headers import SecurityHeadersMiddleware
@@ -64,6 +65,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                   lifespan=lifespan, **docs.app_arguments(settings))
     app.state.settings = settings
     problems.install(app)
+    app.add_middleware(Utf8FormMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, private_prefix=API_PREFIX + "/")
     app.add_middleware(CorrelationMiddleware)  # so every answer carries the request's id
     app.add_middleware(MetricsMiddleware)  # outermost: counts every answer, the middleware's own included

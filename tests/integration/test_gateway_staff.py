@@ -64,6 +64,10 @@ def test_an_admin_opens_an_account_and_the_clerk_chooses_their_own_password(sett
     token = {"Authorization": f"Bearer {chosen.json()['access_token']}"}
     assert lone.get("/api/v1/customers", params={"q": "138"}, headers=token).status_code != 401
     assert sign_in(lone, clerk, "我自己的密码 with spaces ").status_code == 200
+    # As curl -d sends it: the UTF-8 bytes as they are, not percent-encoded (the spaces as '+').
+    raw = lone.post("/api/v1/auth/token", content=f"username={clerk}&password=我自己的密码+with+spaces+".encode(),
+                    headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert raw.status_code == 200, raw.text
     assert_problem(sign_in(lone, clerk, GOOD), 401, "invalid-credentials")
 
     seen = lone.get(f"/api/v1/staff/{clerk}", headers=admin).json()
