@@ -11,6 +11,7 @@ from collections import deque
 from datetime import datetime, timezone
 
 from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
 
 from services.common.db import Database
 
@@ -20,6 +21,10 @@ from .auth import User
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 MAX_PENDING = 200_000  # a few minutes of views at full load
+
+
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
 
 
 class AccessLog:

@@ -242,3 +242,28 @@ def test_a_supervisor_reads_who_opened_a_customers_personal_data(suite):
     # The search text is not kept: it is often a phone or ID number.
     assert all(customer_no not in e["purpose"] for e in log.json()["data"])
     assert clerk.get(f"/customers/{customer_no}/accessLog").status_code == 403
+
+
+def test_a_bank_account_is_shown_to_an_agent_masked_and_every_read_is_traced(suite):
+    """A mandate's bank account is sensitive personal information: an agent confirms its last four digits,
+    the counter and supervisors see it whole, and the customer's access log names each reader."""
+    agent, clerk, supervisor = login(suite, "agent"), login(suite, "counter"), login(suite, "supervisor")
+    listed = supervisor.get("/mandates", params={"state": "active", "limit": 1})
+    assert listed.status_code == 200, listed.text
+    [mandate] = listed.json()["data"]  # the demo signs most accounts' mandates
+    whole = mandate["bankAccountNo"]
+    assert whole.isdigit()
+    assert clerk.get(f"/mandates/{mandate['id']}").json()["bankAccountNo"] == whole
+    seen = agent.get(f"/mandates/{mandate['id']}").json()["bankAccountNo"]
+    assert seen == whole[:6] + "*" * (len(whole) - 10) + whole[-4:]
+    listed_to_agent = agent.get("/mandates", params={"accountNo": mandate["accountNo"]}).json()["data"]
+    assert {m["bankAccountNo"] for m in listed_to_agent if m["id"] == mandate["id"]} == {seen}
+
+    expected = {("agent", "GET /api/v1/mandates/{mandateNo}"), ("agent", "GET /api/v1/mandates"),
+                ("counter", "GET /api/v1/mandates/{mandateNo}"), ("supervisor", "GET /api/v1/mandates")}
+    deadline, readers = time.monotonic() + 10, set()
+    while not expected <= readers and time.monotonic() < deadline:  # written about once a second
+        log = supervisor.get(f"/customers/{mandate['customerNo']}/accessLog", params={"limit": 100})
+        readers = {(e["username"], e["purpose"]) for e in log.json()["data"]}
+        time.sleep(0.3)
+    assert expected <= readers

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from bss.billing.v1 import collection_pb2 as pb
 
+from ..access_log import client_address
 from ..auth import Role, User
 from ..deps import (BankFileReader, BankFileUploader, CollectionClient, CollectionRunner, DebitBatchReader,
                     ExceptionReader, ExceptionResolver, Limit, MandateReader, MandateWriter, Offset, ReportReader)
@@ -29,6 +30,9 @@ router = APIRouter(tags=["collection"])
 # A run, a million-line file in or out: far longer than a screen's call.
 BULK_TIMEOUT_SECONDS = 600.0
 UPLOAD_CHUNK = 1 << 20
+# What the access log says was opened when a mandate (holder and bank account) is read.
+MANDATES_PURPOSE = "GET /api/v1/mandates"
+MANDATE_PURPOSE = "GET /api/v1/mandates/{mandateNo}"
 
 
 class MandateEvent(StrEnum):
@@ -65,24 +69,35 @@ async def create_mandate(body: MandateCreate, user: MandateWriter, client: Colle
     """An account's direct-debit authorisation (代扣授权) at a bank; the account number is checked by that
     bank's rule. An account has one mandate at a time (409 mandate-exists)."""
     reply = await client.CreateMandate(body.to_proto(user))
-    return created(MandatePublic.from_proto(reply),
+    return created(MandatePublic.from_proto(reply, user.role),
                    request.app.url_path_for("get_mandate", mandateNo=reply.mandate_no))
 
 
 @router.get("/mandates", response_model=MandatesPublic)
-async def list_mandates(user: MandateReader, client: CollectionClient,
+async def list_mandates(user: MandateReader, client: CollectionClient, request: Request,
                         account_no: Annotated[str | None, key_query("accountNo")] = None,
                         bank: Annotated[BankCode | None, Query()] = None,
                         state: Annotated[str | None, Query(max_length=20, pattern=r"^[a-z_]+$")] = None,
                         offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
     reply = await client.ListMandates(pb.ListMandatesRequest(account_no=account_no or "", bank_code=bank or "",
                                                              state=state or "", offset=offset, limit=limit))
-    return page(MandatesPublic.from_proto(reply))
+    opened(request, user, reply.mandates, MANDATES_PURPOSE)
+    return page(MandatesPublic.from_proto(reply, user.role))
 
 
 @router.get("/mandates/{mandateNo}", response_model=MandatePublic)
-async def get_mandate(mandate_no: MandateNo, user: MandateReader, client: CollectionClient) -> JSONResponse:
-    return selected(MandatePublic.from_proto(await client.GetMandate(pb.GetMandateRequest(mandate_no=mandate_no))))
+async def get_mandate(mandate_no: MandateNo, user: MandateReader, client: CollectionClient,
+                      request: Request) -> JSONResponse:
+    reply = await client.GetMandate(pb.GetMandateRequest(mandate_no=mandate_no))
+    opened(request, user, [reply], MANDATE_PURPOSE)
+    return selected(MandatePublic.from_proto(reply, user.role))
+
+
+def opened(request: Request, user: User, mandates, purpose: str) -> None:
+    """Each mandate's holder and bank account, read: in the customer's access log (access_log.py)."""
+    address = client_address(request)
+    for m in mandates:
+        request.app.state.access_log.record(user, m.customer_no, purpose, address)
 
 
 @router.post("/mandates/{mandateNo}/{event}", response_model=MandatePublic)
@@ -92,7 +107,7 @@ async def change_mandate(mandate_no: MandateNo, event: MandateEvent, user: Manda
     a new bank account), revoke, flagRenewal. An event the state does not allow is 409."""
     wire = "flag_renewal" if event is MandateEvent.FLAG_RENEWAL else event.value
     reply = await client.ChangeMandate((body or MandateChange()).to_proto(mandate_no, wire, user))
-    return selected(MandatePublic.from_proto(reply))
+    return selected(MandatePublic.from_proto(reply, user.role))
 
 
 # --- runs and batches -------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from bss.customer.v1 import customer_pb2 as pb
 from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, key
 
 from .. import access_log
+from ..access_log import client_address
 from ..deps import (AuditReader, CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, DbDep, Limit, Offset,
                     ViewReadsDep)
 from ..fields import Selection, created, page, selected, selector
@@ -35,10 +36,6 @@ OPEN_WORK_ORDERS = 10
 VIEW_PURPOSE = "GET /api/v1/customers/{customerNo}"
 SEARCH_PURPOSE = "GET /api/v1/customers?q (search)"
 BROWSE_PURPOSE = "GET /api/v1/customers (browse)"
-
-
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 class ServiceAction(StrEnum):

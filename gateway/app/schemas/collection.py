@@ -12,6 +12,7 @@ from services.common.inputrules import NAME_MAX, REASON_MAX
 
 from ..auth import User
 from ..keys import RecordKey
+from ..masking import mask
 from .base import ApiModel, InputModel, Money, Page, opt
 from .billing import money
 from .payments import actor
@@ -65,17 +66,18 @@ class MandatePublic(ApiModel):
     updated_at: str
 
     @classmethod
-    def from_proto(cls, m: pb.Mandate) -> "MandatePublic":
+    def from_proto(cls, m: pb.Mandate, role: str) -> "MandatePublic":
         return cls(id=m.mandate_no, account_no=m.account_no, customer_no=m.customer_no, bank_code=m.bank_code,
-                   holder_name=m.holder_name, bank_account_no=m.bank_account_no, signed_on=m.signed_on,
+                   holder_name=m.holder_name, bank_account_no=mask("bank_account_no", m.bank_account_no, role),
+                   signed_on=m.signed_on,
                    state=m.state, state_note=opt(m.state_note), created_by=m.created_by, created_at=m.created_at,
                    updated_by=m.updated_by, updated_at=m.updated_at)
 
 
 class MandatesPublic(Page[MandatePublic]):
     @classmethod
-    def from_proto(cls, reply: pb.ListMandatesResponse) -> "MandatesPublic":
-        return cls(data=[MandatePublic.from_proto(m) for m in reply.mandates], count=reply.count)
+    def from_proto(cls, reply: pb.ListMandatesResponse, role: str) -> "MandatesPublic":
+        return cls(data=[MandatePublic.from_proto(m, role) for m in reply.mandates], count=reply.count)
 
 
 class CollectionRunCreate(InputModel):
