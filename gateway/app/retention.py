@@ -43,8 +43,7 @@ def purge(db: Database, retention_days: dict[str, int], now: datetime | None = N
                 while True:
                     with conn.cursor() as cur:
                         deleted = store.delete_older(cur, table, before, BATCH)
-                        if deleted:
-                            purged[table] += deleted
+                        purged[table] += deleted
                         conn.commit()
                     if deleted < BATCH:
                         break
