@@ -10,6 +10,8 @@ import logging
 from collections import deque
 from datetime import datetime, timezone
 
+from typing import Iterable
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
@@ -17,14 +19,18 @@ from services.common.db import Database
 
 from . import store
 from .auth import User
+from .deps import client_address
 
 log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 MAX_PENDING = 200_000  # a few minutes of views at full load
 
 
-def client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+def opened(request: Request, user: User, customer_nos: Iterable[str], purpose: str) -> None:
+    """These customers' personal data, answered to `user` by the route `purpose` names: in the access log."""
+    log, address = request.app.state.access_log, client_address(request)
+    for customer_no in customer_nos:
+        log.record(user, customer_no, purpose, address)
 
 
 class AccessLog:

@@ -33,6 +33,11 @@ MAX_PAGE = 100
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 
 
+def client_address(request: Request) -> str:
+    """The address a request came from, as sign-ins and the access log record it."""
+    return request.client.host if request.client else "unknown"
+
+
 async def _settings(request: Request) -> GatewaySettings:
     return request.app.state.settings
 

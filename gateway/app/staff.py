@@ -62,9 +62,9 @@ def create_staff(db: Database, actor: User, username: str, role: Role, scope: st
         return _found(cur, name)
 
 
-def change_staff(db: Database, actor: User, username: str, changes: dict) -> dict:
+def change_staff(db: Database, actor: User, username: str, changes: dict) -> tuple[dict, dict]:
     """`changes`: any of role (a Role), scope, display_name, active. A scope follows the role: a new role
-    without a scope keeps the old one only where it still fits."""
+    without a scope keeps the old one only where it still fits. The account before and after."""
     name = rules.username(username)
     with db.transaction() as cur:
         before = _found(cur, name, lock=True)
@@ -79,7 +79,7 @@ def change_staff(db: Database, actor: User, username: str, changes: dict) -> dic
             wanted["active"] = changes["active"]
         wanted = {k: v for k, v in wanted.items() if before[k] != v}
         if not wanted:
-            return before
+            return before, before
         # Someone must be left to keep the accounts (and the catalog, the calendar...): only the command
         # line could make an admin again.
         stays_admin = wanted.get("role", before["role"]) == Role.ADMIN and wanted.get("active", before["active"])
@@ -91,7 +91,7 @@ def change_staff(db: Database, actor: User, username: str, changes: dict) -> dic
                 raise Problem(409, "last-admin", f"{name} is the last active admin: make another admin first")
         store.update_staff(cur, name, wanted, actor.username)
         audit(cur, "staff", name, "changed", {k: [before[k], v] for k, v in wanted.items()}, actor.username)
-        return _found(cur, name)
+        return before, _found(cur, name)
 
 
 def set_password_for_one_sign_in(db: Database, actor: User, username: str, password: str) -> dict:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import OAuth2PasswordRequestForm
 
 from ..auth import User, issue_token
-from ..deps import DbDep, SettingsDep
+from ..deps import DbDep, SettingsDep, client_address
 from ..login import sign_in
 from ..problems import documented
 from ..schemas.auth import Token
@@ -23,8 +23,7 @@ def issue_access_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db
                        settings: SettingsDep, request: Request) -> Token:
     """OAuth2 password flow: a JWT carrying the user's name and role. Repeated failures are throttled
     (429 with Retry-After) per name and per address; see gateway/app/throttle.py."""
-    user = sign_in(db, form.username, form.password, request.client.host if request.client else None,
-                   request.state.correlation_id)
+    user = sign_in(db, form.username, form.password, client_address(request), request.state.correlation_id)
     return _token(user, settings)
 
 
@@ -32,8 +31,8 @@ def issue_access_token(form: Annotated[OAuth2PasswordRequestForm, Depends()], db
 def choose_own_password(body: PasswordChoice, db: DbDep, settings: SettingsDep, request: Request) -> Token:
     """Replace one's password: the one an admin set for one sign-in, or one's own. The current password is
     checked as a sign-in is (throttled, audited); the answer is a token, as signing in gives."""
-    user = choose_password(db, body.username, body.password, body.new_password,
-                           request.client.host if request.client else None, request.state.correlation_id)
+    user = choose_password(db, body.username, body.password, body.new_password, client_address(request),
+                           request.state.correlation_id)
     return _token(user, settings)
 
 

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse, StreamingResponse
 
 from bss.billing.v1 import collection_pb2 as pb
 
-from ..access_log import client_address
+from .. import access_log
 from ..auth import Role, User
 from ..deps import (BankFileReader, BankFileUploader, CollectionClient, CollectionRunner, DebitBatchReader,
                     ExceptionReader, ExceptionResolver, Limit, MandateReader, MandateWriter, Offset, ReportReader)
@@ -81,7 +81,7 @@ async def list_mandates(user: MandateReader, client: CollectionClient, request: 
                         offset: Offset = 0, limit: Limit = 20) -> JSONResponse:
     reply = await client.ListMandates(pb.ListMandatesRequest(account_no=account_no or "", bank_code=bank or "",
                                                              state=state or "", offset=offset, limit=limit))
-    opened(request, user, reply.mandates, MANDATES_PURPOSE)
+    access_log.opened(request, user, (m.customer_no for m in reply.mandates), MANDATES_PURPOSE)
     return page(MandatesPublic.from_proto(reply, user.role))
 
 
@@ -89,15 +89,8 @@ async def list_mandates(user: MandateReader, client: CollectionClient, request: 
 async def get_mandate(mandate_no: MandateNo, user: MandateReader, client: CollectionClient,
                       request: Request) -> JSONResponse:
     reply = await client.GetMandate(pb.GetMandateRequest(mandate_no=mandate_no))
-    opened(request, user, [reply], MANDATE_PURPOSE)
+    access_log.opened(request, user, [reply.customer_no], MANDATE_PURPOSE)
     return selected(MandatePublic.from_proto(reply, user.role))
-
-
-def opened(request: Request, user: User, mandates, purpose: str) -> None:
-    """Each mandate's holder and bank account, read: in the customer's access log (access_log.py)."""
-    address = client_address(request)
-    for m in mandates:
-        request.app.state.access_log.record(user, m.customer_no, purpose, address)
 
 
 @router.post("/mandates/{mandateNo}/{event}", response_model=MandatePublic)

@@ -11,7 +11,6 @@ from bss.customer.v1 import customer_pb2 as pb
 from services.common.inputrules import CUSTOMER_STATUSES, ORIGINS, key
 
 from .. import access_log
-from ..access_log import client_address
 from ..deps import (AuditReader, CustomerBrowser, CustomerClient, CustomerReader, CustomerWriter, DbDep, Limit, Offset,
                     ViewReadsDep)
 from ..fields import Selection, created, page, selected, selector
@@ -67,9 +66,8 @@ async def list_customers(
                                                  "leave them out when searching with q")
     else:
         reply = await client.SearchCustomers(pb.SearchCustomersRequest(q=q, offset=offset, limit=limit))
-    purpose, address = BROWSE_PURPOSE if q is None else SEARCH_PURPOSE, client_address(request)
-    for customer in reply.customers:
-        request.app.state.access_log.record(user, customer.customer_no, purpose, address)
+    access_log.opened(request, user, (c.customer_no for c in reply.customers),
+                      BROWSE_PURPOSE if q is None else SEARCH_PURPOSE)
     return page(CustomersPublic.from_proto(reply, user.role), fields)
 
 
@@ -102,7 +100,7 @@ async def get_customer(customer_no: CustomerNo, user: CustomerReader, reads: Vie
     view, *answers = await asyncio.gather(reads.customer.get(customer_no, cid), *sections.values())
     if view is None:
         raise Problem(404, "customer-not-found", f"customer {customer_no} not found")
-    request.app.state.access_log.record(user, customer_no, VIEW_PURPOSE, client_address(request))
+    access_log.opened(request, user, [customer_no], VIEW_PURPOSE)
     public = CustomerPublic.from_proto(view, user.role)
     for name, answer in zip(sections, answers):
         if answer is None:

@@ -57,8 +57,7 @@ async def change_staff(username: UsernamePath, body: StaffChange, user: StaffAdm
     # A null scope or display name clears it; a null role or active is no change.
     changes = {name: getattr(body, name) for name in body.model_fields_set
                if getattr(body, name) is not None or name in ("scope", "display_name")}
-    before = await run_in_threadpool(staff.get_staff, db, username)
-    after = await run_in_threadpool(staff.change_staff, db, user, username, changes)
+    before, after = await run_in_threadpool(staff.change_staff, db, user, username, changes)
     station = before["scope"] if before["role"] == Role.TECHNICIAN else None
     if station and not (after["active"] and after["role"] == Role.TECHNICIAN and after["scope"] == station):
         await _off_the_roster(client, after["username"], station, actor(user))
