@@ -30,6 +30,7 @@ from services.billing.handlers import Actor
 from services.billing.service import SPEC
 from services.billing.settings import BillingSettings
 from services.common.db import Database, connect
+from services.common.gc_tuning import tune_for_serving
 from services.common.migrate import migrate_service
 from services.common.provision import ensure_database
 from tests.bench.history import fill_history, months_wanted
@@ -161,6 +162,7 @@ def run(settings: BillingSettings | None = None, bills: int = BILLS, months: int
         settings.service_db_url("billing"), schema="billing", maxconn=2)
     handlers = CollectionHandlers(db, settings)
     actor = Actor("bench", "supervisor")
+    tune_for_serving()  # the garbage collector as the billing server runs it (grpc_server.py)
     try:
         with server_cost(settings.db_url) as run_cost:
             started = time.perf_counter()

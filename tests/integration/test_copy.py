@@ -7,7 +7,7 @@ from datetime import date, datetime
 import psycopg2
 import pytest
 
-from services.common.copy import CopyWriter, InBackground, pipe_copy
+from services.common.copy import CopyWriter, InBackground, column_lines, pipe_copy
 from tests.databases import execute, scratch_schema
 
 COLUMNS = ("n", "t", "b", "d", "ts", "tags")
@@ -45,6 +45,19 @@ def test_awkward_text_nulls_and_types_come_back_as_they_went_in(settings, table,
         writer.flush()
     conn.commit()
     assert rows_of(settings, table) == rows
+
+
+def test_columns_of_awkward_text_and_nulls_come_back_as_they_went_in(settings, table, conn):
+    numbers = [str(i) for i in range(len(AWKWARD) + 1)]
+    texts = [*AWKWARD, None]
+    flags = [None if i == 3 else "t" for i in range(len(numbers))]
+    with conn.cursor() as cur:
+        writer = CopyWriter(cur, table, ("n", "t", "b"))
+        writer.add_block(column_lines([numbers, texts, flags]), len(numbers))
+        writer.flush()
+    conn.commit()
+    assert [(n, t, b) for n, t, b, *_ in rows_of(settings, table)] == [
+        (i, text, None if i == 3 else True) for i, text in enumerate(texts)]
 
 
 def test_rows_go_in_batches_and_ready_lines_mix_with_rows(settings, table, conn):

@@ -5,8 +5,9 @@ import pytest
 
 from services.billing.collection.accounts import luhn_ok
 from services.billing.collection.layouts import all_layouts, load_layout
+from services.billing.collection import returns
 from services.billing.collection.model import (DebitLine, FileRejected, OfferBatch, OfferLineError,
-                                               ReturnLine)
+                                               ReturnLine, parse_amounts)
 from services.billing.collection.offer import read_offer, write_offer
 from services.billing.collection.returns import read_return, write_return
 
@@ -226,3 +227,36 @@ def test_unknown_bank_code_fails_as_other_and_keeps_the_code():
     result = read_return(ccb, return_bytes(ccb, [ReturnLine(0, lines[0].reference, lines[0].account_number,
                                                             lines[0].amount_minor, False, "Z9", None)]))
     assert (result.lines[0].ok, result.lines[0].bank_code, result.lines[0].reason) == (False, "Z9", "other")
+
+
+def test_lines_read_in_chunks_find_a_reference_repeated_in_a_later_chunk(monkeypatch):
+    monkeypatch.setattr(returns, "_CHUNK", 2)
+    ccb = load_layout("CCB")
+    lines = debits(5)
+    rows = return_bytes(ccb, outcomes(ccb, lines)).split(b"\r\n")
+    rows[4] = rows[4].replace(lines[4].reference.encode(), lines[0].reference.encode())
+    assert rejected(ccb, b"\r\n".join(rows)) == [
+        ("line 5", f"reference {lines[0].reference} is already on line 1")]
+    result = read_return(ccb, return_bytes(ccb, outcomes(ccb, lines)))
+    assert [x.reference for x in result.lines] == [d.reference for d in lines]
+    assert [x.line_no for x in result.lines] == [1, 2, 3, 4, 5]
+
+
+def test_errors_are_listed_in_the_file_order_whatever_found_them():
+    boc = load_layout("BOC")
+    rows = return_bytes(boc, outcomes(boc, debits(4))).split(b"\r\n")
+    rows[3] = rows[3][:51] + b"\xff\xff" + rows[3][53:]          # line 5: no character of GBK in the name
+    rows[1] = rows[1][:81] + b"12.345".rjust(14) + rows[1][95:]   # line 3: three decimals
+    errors = rejected(boc, b"\r\n".join([b" "] + rows))
+    assert errors == [("line 1", "empty line"), ("line 3", "amount '12.345' is not yuan with at most two decimals"),
+                      ("line 5", "holder_name is not valid gbk")]
+
+
+@pytest.mark.parametrize("texts, fmt, expected", [
+    (["0", "12800", "007"], "fen", [0, 12800, 7]),
+    (["12", "12.5", "12.05", "0.01"], "yuan", [1200, 1250, 1205, 1]),
+    (["12.345"], "yuan", None), ([".5"], "yuan", None), (["12."], "yuan", None), ([""], "fen", None),
+    (["１２"], "fen", None), (["12.5"], "fen", None), (["100000001"], "yuan", None), ([], "fen", []),
+])
+def test_amounts_of_a_whole_column(texts, fmt, expected):
+    assert parse_amounts(texts, fmt) == expected

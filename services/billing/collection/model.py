@@ -1,9 +1,11 @@
 """What goes into an offer file and what comes back from a bank, whatever the format."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import NamedTuple
+from operator import itemgetter
+from typing import Iterable, NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,12 @@ class ErrorList:
             self.full = True
             self.errors.append(FileError(where, f"more than {MAX_ERRORS} errors; stopped listing"))
 
+    def add_by_line(self, found: Iterable[tuple[int, str, str]]) -> None:
+        """(line number, where, message) of each error, added in the file's order whatever order they were
+        found in."""
+        for _, where, message in sorted(found, key=itemgetter(0)):
+            self.add(where, message)
+
     def raise_if_any(self) -> None:
         if self.errors:
             raise FileRejected(self.errors)
@@ -136,3 +144,18 @@ def parse_amount(text: str, amount_format: str) -> int:
             frac.isascii() and frac.isdigit() and 1 <= len(frac) <= 2)):
         raise ValueError(f"amount {text!r} is not yuan with at most two decimals")
     return checked_amount(int(whole) * 100 + int(frac.ljust(2, "0") if frac else 0))
+
+
+_AMOUNT = {"fen": re.compile(r"[0-9]+"), "yuan": re.compile(r"[0-9]+(?:\.[0-9]{1,2})?")}
+
+
+def parse_amounts(texts: list[str], amount_format: str) -> list[int] | None:
+    """Minor units of every amount text, or None when one is not an amount (parse_amount says why)."""
+    if not all(map(_AMOUNT[amount_format].fullmatch, texts)):  # [0-9], not \d: no digits of other scripts
+        return None
+    if amount_format == "fen":
+        amounts = list(map(int, texts))
+    else:
+        amounts = [int(whole) * 100 + int(fraction.ljust(2, "0")) for whole, _, fraction in
+                   (text.partition(".") for text in texts)]
+    return None if amounts and max(amounts) > MAX_LINE_AMOUNT_MINOR else amounts

@@ -8,7 +8,7 @@ from typing import BinaryIO, Iterable
 from .accounts import InvalidAccountNumber, validate_account_number
 from .layouts import BankLayout
 from .model import DebitLine, ErrorList, FileTotals, OfferBatch, OfferLineError, format_amount, parse_amount
-from .records import RecordReader, RecordWriter, SpooledLines, file_records
+from .records import RecordReader, RecordWriter, SpooledLines, file_lines
 
 __all__ = ["DebitLine", "FileTotals", "OfferBatch", "OfferLineError", "write_offer", "read_offer", "check_reference"]
 
@@ -81,21 +81,25 @@ def write_offer(layout: BankLayout, batch: OfferBatch, debits: Iterable[DebitLin
 def read_offer(layout: BankLayout, data: bytes | BinaryIO) -> list[DebitLine]:
     """The debits of an offer file as the bank reads it (the bank simulator of the demo and the tests);
     FileRejected listing each line it cannot read."""
-    errors = ErrorList()
-    detail = RecordReader(layout, layout.offer.detail)
+    file = file_lines(data)
+    first = 1 if layout.offer.header else 0
+    end = len(file.records) - (1 if layout.offer.trailer and len(file.records) > first else 0)
+    numbers = file.numbers[first:end]
+    columns, problems = RecordReader(layout, layout.offer.detail).read_all(file.records[first:end])
     debits: list[DebitLine] = []
-    for n, line, last in file_records(data, errors):
-        if (n == 1 and layout.offer.header) or (last and layout.offer.trailer):
+    for i in range(len(numbers)):
+        if i in problems:
             continue
-        values, problems = detail.read(line)
-        if not problems:
-            try:
-                debits.append(DebitLine(values["reference"], values["account_number"], values["holder_name"],
-                                        parse_amount(values["amount"], layout.amount_format),
-                                        values.get("user_number", "")))
-            except ValueError as e:
-                problems.append(str(e))
-        for p in problems:
-            errors.add(f"line {n}", p)
+        try:
+            debits.append(DebitLine(columns["reference"][i], columns["account_number"][i],
+                                    columns["holder_name"][i],
+                                    parse_amount(columns["amount"][i], layout.amount_format),
+                                    columns["user_number"][i] if "user_number" in columns else ""))
+        except ValueError as e:
+            problems[i] = [str(e)]
+    found = [(n, f"line {n}", "empty line") for n in file.blanks]
+    found += [(numbers[i], f"line {numbers[i]}", p) for i in problems for p in problems[i]]
+    errors = ErrorList()
+    errors.add_by_line(found)
     errors.raise_if_any()
     return debits

@@ -1,13 +1,14 @@
 """The return file (回盘) in the bank's own layout: read and checked whole, or written by the simulator."""
 from __future__ import annotations
 
-from typing import BinaryIO, Iterable
+from itertools import compress, repeat
+from typing import BinaryIO, Iterable, Sequence
 
-from .layouts import BankLayout
+from .layouts import BankLayout, Record
 from .model import (ErrorList, FileError, FileRejected, FileTotals, OfferBatch, ReturnFile, ReturnLine,
-                    format_amount, parse_amount)
+                    format_amount, parse_amount, parse_amounts)
 from .offer import file_values
-from .records import RecordReader, RecordWriter, SpooledLines, file_records
+from .records import RecordReader, RecordWriter, SpooledLines, file_lines
 
 __all__ = ["FileError", "FileRejected", "ReturnFile", "ReturnLine", "read_return", "write_return"]
 
@@ -22,73 +23,112 @@ _TOTALS = {
 }
 
 
+# Lines read and checked a chunk at a time: the columns of one chunk are all that is held beside the lines.
+_CHUNK = 50_000
+
+
 def read_return(layout: BankLayout, data: bytes | BinaryIO) -> ReturnFile:
     """Every line of the bank's return file, or FileRejected listing each error with its line."""
     spec = layout.returns
-    errors = ErrorList()
+    file = file_lines(data)
+    numbers, records = file.numbers, file.records
+    # (line number, where, message): listed in the file's order, whatever order they were found in.
+    found: list[tuple[int, str, str]] = [(n, f"line {n}", "empty line") for n in file.blanks]
+    totals: list[tuple[str, dict[str, str]]] = []
+    first, end = 0, len(records)
+    if spec.header and first < end:
+        totals.append(_read_total(layout, spec.header, "header", numbers[first], records[first], found))
+        first += 1
+    if spec.trailer and first < end:
+        end -= 1
+        totals.append(_read_total(layout, spec.trailer, "trailer", numbers[end], records[end], found))
     detail = RecordReader(layout, spec.detail)
-    header = spec.header and RecordReader(layout, spec.header)
-    trailer = spec.trailer and RecordReader(layout, spec.trailer)
-    amount_format, ok_codes = layout.amount_format, layout.ok_codes
     lines: list[ReturnLine] = []
     seen: dict[str, int] = {}
-    totals: list[tuple[str, dict[str, str]]] = []
-    ok_count = ok_amount = total_amount = 0
-    first = True
-    refused = 0
-    for n, line, last in file_records(data, errors):
-        if first and header:
-            first = False
-            values, problems = header.read(line)
-            for p in problems:
-                errors.add(f"line {n} (header)", p)
-            totals.append((f"line {n} (header)", values))
-            continue
-        first = False
-        if last and trailer and not (header and n == 1):
-            values, problems = trailer.read(line)
-            for p in problems:
-                errors.add(f"line {n} (trailer)", p)
-            totals.append((f"line {n} (trailer)", values))
-            continue
-        values, problems = detail.read(line)
-        if not problems:
-            reference, code = values["reference"], values["result_code"]
-            try:
-                amount = parse_amount(values["amount"], amount_format)
-            except ValueError as e:
-                problems.append(str(e))
-            if not reference:
-                problems.append("reference is empty")
-            elif reference in seen:
-                problems.append(f"reference {reference} is already on line {seen[reference]}")
-            if not code:
-                problems.append("result code is empty")
-        if problems:
-            refused += 1
-            for p in problems:
-                errors.add(f"line {n}", p)
-            continue
-        seen[reference] = n
-        ok = code in ok_codes
-        total_amount += amount
-        if ok:
-            ok_count += 1
-            ok_amount += amount
-        lines.append(ReturnLine(
-            line_no=n, reference=reference, account_number=values["account_number"],
-            amount_minor=amount, ok=ok, bank_code=code, reason=None if ok else layout.reason_for(code),
-            message=values.get("result_message", ""), holder_name=values.get("holder_name", ""),
-            user_number=values.get("user_number", "")))
+    refused = total_amount = ok_count = ok_amount = 0
+    for start in range(first, end, _CHUNK):
+        stop = min(start + _CHUNK, end)
+        chunk = _read_chunk(layout, detail, records[start:stop], numbers[start:stop], seen, found)
+        refused += stop - start - len(chunk)
+        amounts, oks = [x.amount_minor for x in chunk], [x.ok for x in chunk]
+        total_amount += sum(amounts)
+        ok_count += sum(oks)
+        ok_amount += sum(compress(amounts, oks))
+        lines.extend(chunk)
+    errors = ErrorList()
+    errors.add_by_line(found)
     if not lines and not refused:
         errors.add("file", "no detail lines")
     result = ReturnFile(format="bankLayout", lines=lines, batch_no=None, total_count=len(lines),
                         total_amount_minor=total_amount, ok_count=ok_count, ok_amount_minor=ok_amount)
-    if trailer and not any(where.endswith("(trailer)") for where, _ in totals):
+    if spec.trailer and not any(where.endswith("(trailer)") for where, _ in totals):
         errors.add("file", "the trailer line is missing")
     _check_totals(layout, result, totals, errors, sums_known=refused == 0)
     errors.raise_if_any()
     return result
+
+
+def _read_total(layout: BankLayout, record: Record, kind: str, n: int, line: bytes,
+                found: list[tuple[int, str, str]]) -> tuple[str, dict[str, str]]:
+    values, problems = RecordReader(layout, record).read(line)
+    where = f"line {n} ({kind})"
+    found.extend((n, where, p) for p in problems)
+    return where, values
+
+
+def _read_chunk(layout: BankLayout, detail: RecordReader, records: list[bytes], numbers: Sequence[int],
+                seen: dict[str, int], found: list[tuple[int, str, str]]) -> list[ReturnLine]:
+    """The chunk's lines that have nothing wrong; what is wrong with the others goes to `found`. `seen` holds
+    the line of every reference accepted so far."""
+    columns, problems = detail.read_all(records)
+    references, codes = columns["reference"], columns["result_code"]
+    amounts = None if problems else parse_amounts(columns["amount"], layout.amount_format)
+    if (amounts is None or "" in references or "" in codes or len(set(references)) < len(references)
+            or not seen.keys().isdisjoint(references)):
+        amounts = _checked_one_by_one(layout, columns, numbers, problems, seen)
+    else:
+        seen.update(zip(references, numbers))
+    if problems:
+        found.extend((numbers[i], f"line {numbers[i]}", p) for i in problems for p in problems[i])
+        keep = [i for i in range(len(records)) if i not in problems]
+        columns = {source: [values[i] for i in keep] for source, values in columns.items()}
+        numbers, amounts = [numbers[i] for i in keep], [amounts[i] for i in keep]
+    codes, ok_codes, reason_for = columns["result_code"], layout.ok_codes, layout.reason_for
+    oks = [code in ok_codes for code in codes]
+    blank = repeat("")
+    return list(map(ReturnLine, numbers, columns["reference"], columns["account_number"], amounts, oks, codes,
+                    [None if ok else reason_for(code) for ok, code in zip(oks, codes)],
+                    columns.get("result_message", blank), columns.get("holder_name", blank),
+                    columns.get("user_number", blank)))
+
+
+def _checked_one_by_one(layout: BankLayout, columns: dict[str, list], numbers: Sequence[int],
+                        problems: dict[int, list[str]], seen: dict[str, int]) -> list[int | None]:
+    """Each line's amount, reference and result code checked on its own, when a check of the whole chunk
+    found something wrong: every problem is named with its line. The amounts, None for a line refused."""
+    amounts: list[int | None] = []
+    for i, n in enumerate(numbers):
+        if i in problems:  # a record that could not be read is not checked further
+            amounts.append(None)
+            continue
+        wrong, amount = [], None
+        reference, code = columns["reference"][i], columns["result_code"][i]
+        try:
+            amount = parse_amount(columns["amount"][i], layout.amount_format)
+        except ValueError as e:
+            wrong.append(str(e))
+        if not reference:
+            wrong.append("reference is empty")
+        elif reference in seen:
+            wrong.append(f"reference {reference} is already on line {seen[reference]}")
+        if not code:
+            wrong.append("result code is empty")
+        if wrong:
+            problems[i] = wrong
+        else:
+            seen[reference] = n
+        amounts.append(None if wrong else amount)
+    return amounts
 
 
 def _check_totals(layout: BankLayout, result: ReturnFile, totals: list[tuple[str, dict[str, str]]],
