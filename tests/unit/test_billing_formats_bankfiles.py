@@ -5,6 +5,7 @@ import pytest
 
 from services.billing.collection.accounts import luhn_ok
 from services.billing.collection.layouts import all_layouts, load_layout
+from services.billing.collection.records import RecordReader
 from services.billing.collection import returns
 from services.billing.collection.model import (DebitLine, FileRejected, OfferBatch, OfferLineError,
                                                ReturnLine, parse_amounts)
@@ -260,3 +261,10 @@ def test_errors_are_listed_in_the_file_order_whatever_found_them():
 ])
 def test_amounts_of_a_whole_column(texts, fmt, expected):
     assert parse_amounts(texts, fmt) == expected
+
+
+@pytest.mark.parametrize("code", sorted(all_layouts()))
+def test_no_records_read_as_no_values(code):
+    layout = load_layout(code)
+    columns, problems = RecordReader(layout, layout.returns.detail).read_all([])
+    assert problems == {} and all(values == [] for values in columns.values())

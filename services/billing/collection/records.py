@@ -139,7 +139,7 @@ class RecordReader:
     def _delimited(self, lines: Sequence[bytes], problems: dict[int, list[str]]) -> list[tuple[Field, list[str]]]:
         # Decoded before splitting: a GBK character's second byte can be the delimiter's byte.
         try:
-            texts = b"\n".join(lines).decode(self.encoding).split("\n")
+            texts = b"\n".join(lines).decode(self.encoding).split("\n") if lines else []
         except UnicodeDecodeError:
             texts = []
             for i, line in enumerate(lines):
