@@ -47,6 +47,7 @@ import httpx
 from deploy.compose_project import CheckFailed, ComposeProject, ComposeUnavailable, scalable_services
 from gateway.app.users import demo_users
 from services.billing.collection import OfferBatch, ReturnLine, load_layout, read_offer, write_return
+from services.billing.runs.handlers import JOB_WORK_MEM
 from services.common.outbox import envelope
 from services.common.relay import exchange_name
 from services.customer.billing_requests import command
@@ -70,6 +71,20 @@ ALREADY_HANDLED = "billing request already handled"
 # Reads a process's metrics from inside its container, where BSS_METRICS_PORT serves them.
 SCRAPE = ("import os, urllib.request; print(urllib.request.urlopen("
           "f\"http://127.0.0.1:{os.environ['BSS_METRICS_PORT']}/metrics\", timeout=10).read().decode())")
+# Two million rows joined by a parallel hash join at the billing run's work_mem, in a transaction rolled back.
+PARALLEL_HASH_PROBE = f"""
+BEGIN;
+SET LOCAL work_mem = '{JOB_WORK_MEM}';
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+CREATE TABLE shm_probe_a AS SELECT g AS id, md5(g::text) AS t FROM generate_series(1, 2000000) g;
+CREATE TABLE shm_probe_b AS SELECT * FROM shm_probe_a;
+ANALYZE shm_probe_a;
+ANALYZE shm_probe_b;
+EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF)
+    SELECT count(*) FROM shm_probe_a a JOIN shm_probe_b b USING (id) WHERE a.t <> b.t || 'x';
+ROLLBACK;
+"""
 # What an admin tells a new clerk in confidence, for one sign-in.
 GIVEN_PASSWORD = "新同事第一次登录用-2026"
 
@@ -417,6 +432,13 @@ class Tour:
         expect_status(clerk.get("/customers", params={"q": SURNAMES[0], "limit": 1}), 200, "the new clerk searches")
         return f"the console made admin {admin_name}, who opened {clerk_name}'s account; the clerk chose a password"
 
+    def parallel_hash_joins_fit(self) -> str:
+        """The database server runs a parallel hash join as big as the bulk jobs' (work_mem 512MB, the billing
+        run's): its shared hash table lives in /dev/shm, which a container gets only 64 MB of by default."""
+        plan = self.project.sql(self.database, PARALLEL_HASH_PROBE)
+        expect("Parallel Hash Join" in plan, f"the probe's join ran without parallel workers:\n{plan}")
+        return "a parallel hash join of the bulk jobs' size ran in the database container (its /dev/shm is big enough)"
+
     def metrics_are_served(self) -> str:
         """What Prometheus would scrape, read from inside the containers (the port is not published)."""
         # The health checks alone give the gateway and every gRPC replica answered calls to count; a relay's
@@ -456,6 +478,7 @@ class Tour:
         say(answered)
         say(self.field_work_is_dispatched(gateway, clerk, customer_no))
         say(self.staff_accounts_are_kept(gateway))
+        say(self.parallel_hash_joins_fit())
         say(self.metrics_are_served())
 
 
