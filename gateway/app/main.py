@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import AsyncIterator
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
 from services.common import metrics
 from services.common.db import Database
@@ -21,7 +21,7 @@ from . import docs, problems, retention
 from .access_log import AccessLog
 from .correlation import CorrelationMiddleware
 from .forms import Utf8FormMiddleware
-from .deps import API_PREFIX
+from .deps import API_PREFIX, known_query_parameters
 from .grpc_clients import Channels
 from .headers import SecurityHeadersMiddleware
 from .metrics import MetricsMiddleware
@@ -73,7 +73,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                    bill_runs.router, catalog.router, payments.router, dunning.router, collection.router,
                    product_orders.router, work_orders.router, scheduling.router, field.router, stock.router,
                    campaigns.router, staff.router, audit.router):
-        app.include_router(router, prefix=API_PREFIX, responses=problems.documented())
+        app.include_router(router, prefix=API_PREFIX, responses=problems.documented(),
+                           dependencies=[Depends(known_query_parameters)])
     app.include_router(health.router)
     app.include_router(console.router)
     docs.install(app, settings)

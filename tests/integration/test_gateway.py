@@ -403,6 +403,15 @@ def test_search_pages_with_total_count_and_fields(api, stand_in):
                    422, "unknown-field")
 
 
+def test_a_query_parameter_the_route_does_not_take_is_refused_not_ignored(api, stand_in):
+    misspelt = api.get("/api/v1/customers?q=138&limt=5", headers=bearer(api, "counter"))
+    body = assert_problem(misspelt, 422, "unknown-parameter")
+    assert "limt" in body["detail"] and "fields, limit, offset" in body["detail"]
+    assert api.get("/api/v1/customers?q=138&limit=5&fields=customerNo", headers=bearer(api, "counter")).status_code == 200
+    assert_problem(api.get("/api/v1/customers/C10000001?view=full", headers=bearer(api, "counter")),
+                   422, "unknown-parameter")
+
+
 def test_360_view_masks_by_role_and_selects_fields(api, stand_in):
     full = api.get("/api/v1/customers/C10000001", headers=bearer(api, "counter")).json()
     assert full["idNo"] == ID_NO and full["phones"][0]["number"] == "13812345678"
