@@ -71,9 +71,6 @@ async def _current_user(token: Annotated[str | None, Depends(_bearer)], settings
 CurrentUser = Annotated[User, Depends(_current_user)]
 
 
-_QUERY_NAMES: dict[int, frozenset[str]] = {}
-
-
 def _query_names(dependant) -> set[str]:
     """The query parameters a route's handler and its dependencies (paging, fields=, ...) declare."""
     names = {field.alias for field in dependant.query_params}
@@ -86,9 +83,9 @@ async def known_query_parameters(request: Request) -> None:
     """Refuses (422) a query parameter the route does not take, instead of answering as if it were not
     there: a filter misspelt (`bankCode` where the route takes `bank`) would otherwise return every row."""
     route = request.scope["route"]
-    known = _QUERY_NAMES.get(id(route))
-    if known is None:  # the routes live as long as the app, so one set per route
-        known = _QUERY_NAMES[id(route)] = frozenset(_query_names(route.dependant))
+    known = getattr(route, "query_names", None)
+    if known is None:  # worked out once per route, and kept on it
+        known = route.query_names = frozenset(_query_names(route.dependant))
     unknown = request.query_params.keys() - known
     if unknown:
         raise Problem(422, "unknown-parameter",
