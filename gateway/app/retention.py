@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from starlette.concurrency import run_in_threadpool
 
 from services.common.audit import audit
-from services.common.db import Database
+from services.common.db import Database, session_lock
 
 from . import store
 
@@ -30,32 +30,24 @@ def purge(db: Database, retention_days: dict[str, int], now: datetime | None = N
     """Delete each table's rows older than its days of retention; the rows deleted per table."""
     now = now or datetime.now(timezone.utc)
     purged: dict[str, int] = {}
-    with db.connection() as conn, conn.cursor() as lock_cur:
-        lock_cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (LOCK,))
-        locked = lock_cur.fetchone()[0]
-        conn.commit()
-        if not locked:
+    with db.connection() as conn, session_lock(conn, LOCK) as taken:
+        if not taken:
             return purged
-        try:
-            for table, days in retention_days.items():
-                before = now - timedelta(days=days)
-                purged[table] = 0
-                while True:
-                    with conn.cursor() as cur:
-                        deleted = store.delete_older(cur, table, before, BATCH)
-                        purged[table] += deleted
-                        conn.commit()
-                    if deleted < BATCH:
-                        break
-                if purged[table]:
-                    with conn.cursor() as cur:
-                        audit(cur, "retention", table, "purged",
-                              {"before": before.isoformat(), "rows": purged[table], "retentionDays": days}, ACTOR)
+        for table, days in retention_days.items():
+            before = now - timedelta(days=days)
+            purged[table] = 0
+            while True:
+                with conn.cursor() as cur:
+                    deleted = store.delete_older(cur, table, before, BATCH)
+                    purged[table] += deleted
                     conn.commit()
-        finally:
-            conn.rollback()
-            lock_cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (LOCK,))
-            conn.commit()
+                if deleted < BATCH:
+                    break
+            if purged[table]:
+                with conn.cursor() as cur:
+                    audit(cur, "retention", table, "purged",
+                          {"before": before.isoformat(), "rows": purged[table], "retentionDays": days}, ACTOR)
+                conn.commit()
     return purged
 
 

@@ -17,7 +17,7 @@ import psycopg2
 import psycopg2.extensions
 from psycopg2.extras import Json
 
-from .db import connect
+from .db import connect, session_lock, session_options
 from .errors import AlreadyExists
 
 log = logging.getLogger(__name__)
@@ -49,13 +49,9 @@ def _timed(started: float, query) -> None:
 
 
 def job_connection(url: str, schema: str, name: str) -> psycopg2.extensions.connection:
-    """A connection for set-based work over millions of rows, statements timed.
-
-    Without JIT, as the request pools (db.Database): a statement over a million rows is estimated past
-    every JIT threshold, and one steered by planner_settings by ten billion more, so the server compiled
-    with full optimisation each time: the legacy import took about 5% longer with it (159.5 and 163.2 s
-    against 149.0 and 158.8 s without, the server's CPU 146.7 and 150.2 s against 136.2 and 145.6 s)."""
-    conn = connect(url, options=f"-c search_path={schema},public -c jit=off", cursor_factory=TimedCursor,
+    """A connection for set-based work over millions of rows, statements timed (and, as every connection,
+    without JIT: db.session_options)."""
+    conn = connect(url, options=session_options(schema), cursor_factory=TimedCursor,
                    application_name=f"bss-{name}")
     with conn.cursor() as cur:
         # Whole-table hash joins, sorts and index builds over a million rows want more than the defaults.
@@ -97,35 +93,26 @@ def bulk_job(conn, name: str, run_table: str, kind: str, record: dict | None = N
     appear together or not at all (what the body commits itself, such as scratch tables, stays). On
     an exception the transaction is rolled back and the run is recorded as failed with the error.
     A run whose process died is rolled back by PostgreSQL, and marked failed by the next run."""
-    with conn.cursor() as cur:
-        cur.execute("SELECT pg_try_advisory_lock(hashtext(%s))", (name,))
-        if not cur.fetchone()[0]:
-            conn.rollback()
+    with session_lock(conn, name) as taken, conn.cursor() as cur:
+        if not taken:
             raise AlreadyExists(f"a {name} is already running", reason=f"{name}-running")
+        # Holding the lock proves no run is going on: a run still marked running ended with its
+        # process (killed, or the machine went down), and its transaction was rolled back.
+        cur.execute(f"UPDATE {run_table} SET status = 'failed', finished_at = now(), error = %s"
+                    " WHERE status = 'running'", (ABANDONED,))
+        values = {**(record or {}), "kind": kind}
+        cur.execute(f"INSERT INTO {run_table} ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))})"
+                    " RETURNING id", list(values.values()))
+        run = Run(cur.fetchone()[0], name)
+        conn.commit()
         try:
-            # Holding the lock proves no run is going on: a run still marked running ended with its
-            # process (killed, or the machine went down), and its transaction was rolled back.
-            cur.execute(f"UPDATE {run_table} SET status = 'failed', finished_at = now(), error = %s"
-                        " WHERE status = 'running'", (ABANDONED,))
-            values = {**(record or {}), "kind": kind}
-            cur.execute(f"INSERT INTO {run_table} ({', '.join(values)}) VALUES ({', '.join(['%s'] * len(values))})"
-                        " RETURNING id", list(values.values()))
-            run = Run(cur.fetchone()[0], name)
+            yield run
+            cur.execute(f"UPDATE {run_table} SET status = 'completed', finished_at = now(), counts = %s"
+                        " WHERE id = %s", (Json(run.report()), run.id))
             conn.commit()
-            try:
-                yield run
-                cur.execute(f"UPDATE {run_table} SET status = 'completed', finished_at = now(), counts = %s"
-                            " WHERE id = %s", (Json(run.report()), run.id))
-                conn.commit()
-            except BaseException as e:
-                _record_failure(conn, run_table, run, e)
-                raise
-        finally:
-            if not conn.closed:
-                # A failed statement above left the transaction aborted; the unlock must not hide its error.
-                conn.rollback()
-                cur.execute("SELECT pg_advisory_unlock(hashtext(%s))", (name,))
-                conn.commit()
+        except BaseException as e:
+            _record_failure(conn, run_table, run, e)
+            raise
 
 
 def _record_failure(conn, run_table: str, run: Run, error: BaseException) -> None:

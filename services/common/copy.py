@@ -48,15 +48,10 @@ def column_lines(columns: Sequence[Sequence[str | None]]) -> str:
     join, a sixth of what copy_line's per-row work costs."""
     fields = []
     for column in columns:
-        nulls = [i for i, v in enumerate(column) if v is None] if None in column else []
-        if nulls:
-            column = ["" if v is None else v for v in column]
-        if _SPECIAL.search(_SEP.join(column)):
-            column = [_escape(v) for v in column]
-        if nulls:
-            column = list(column)
-            for i in nulls:
-                column[i] = "\\N"
+        has_null = None in column
+        escape = _SPECIAL.search(_SEP.join([v for v in column if v is not None] if has_null else column))
+        if has_null or escape:
+            column = ["\\N" if v is None else _escape(v) if escape else v for v in column]
         fields.append(column)
     return "".join(line + "\n" for line in map("\t".join, zip(*fields)))
 

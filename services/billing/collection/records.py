@@ -117,8 +117,9 @@ class RecordReader:
             unreadable: set[int] = set()
             if self.fixed and not "".join(pieces).isascii():
                 pieces = self._decoded(f, pieces, problems, unreadable)
-            values: list[str | None] = self._stripped(f, pieces, problems, broken | unreadable)
-            for i in broken | unreadable:
+            unread = broken | unreadable
+            values: list[str | None] = self._stripped(f, pieces, problems, unread)
+            for i in unread:
                 values[i] = None
             columns[f.source] = values
         columns.pop("literal", None)
