@@ -139,7 +139,8 @@ def test_the_ledger_refuses_updates_and_deletes(db):
 
 
 def test_a_dangling_account_or_payment_refuses_the_whole_statement(db):
-    # Checked once per statement instead of by foreign keys (migration 0042): one bad row of many refuses all.
+    # Checked once per statement instead of by foreign keys (migrations 0042, 0051, 0053): one bad row of many
+    # refuses all.
     account_no, _ = add_account(db)
     other_account_no, _ = add_account(db)
     pay(db, account_no, 100)
@@ -147,6 +148,10 @@ def test_a_dangling_account_or_payment_refuses_the_whole_statement(db):
         cur.execute("INSERT INTO payment (account_no, amount_minor, method, received_by) VALUES (%s, 1, 'card', 't')"
                     " RETURNING id", (account_no,))
         payment_id = cur.fetchone()["id"]
+        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor, open_minor)
+                       VALUES (%s, '2091-01-01', '2091-02-01', '2091-01-01', '2091-01-15', 1, 1) RETURNING id""",
+                    (account_no,))
+        bill_id = cur.fetchone()["id"]
     for statement, args in (
             ("""INSERT INTO ledger_entry (account_no, kind, amount_minor, created_by)
                 VALUES (%s, 'adjustment', 1, 't'), ('A-NONE', 'adjustment', 1, 't')""", (account_no,)),
@@ -157,11 +162,16 @@ def test_a_dangling_account_or_payment_refuses_the_whole_statement(db):
                 VALUES (%s, 'refund', 1, %s, 't')""", (other_account_no, payment_id)),
             ("""INSERT INTO ledger_entry (account_no, kind, amount_minor, payment_id, created_by)
                 VALUES ('A-NONE', 'refund', 1, %s, 't')""", (payment_id,)),
+            # A charge of a bill that does not exist, or of another account's bill (migration 0053).
+            ("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
+                VALUES (%s, 'charge', 1, %s, 't'), (%s, 'charge', 1, -1, 't')""", (account_no, bill_id, account_no)),
+            ("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
+                VALUES (%s, 'charge', 1, %s, 't')""", (other_account_no, bill_id)),
             ("""INSERT INTO payment (account_no, amount_minor, method, received_by)
                 VALUES (%s, 1, 'cash', 't'), ('A-NONE', 1, 'cash', 't')""", (account_no,)),
             ("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor, open_minor)
                 VALUES ('A-NONE', '2090-01-01', '2090-02-01', '2090-01-01', '2090-01-15', 1, 1)""", ())):
-        with pytest.raises(psycopg2.errors.ForeignKeyViolation, match=r"no (account A-NONE|payment -?\d+)"):
+        with pytest.raises(psycopg2.errors.ForeignKeyViolation, match=r"no (account A-NONE|payment -?\d+|bill -?\d+)"):
             with db.transaction() as cur:
                 cur.execute(statement, args)
     # What the checks rely on: an account or a payment is never removed, renumbered or moved.
