@@ -139,7 +139,7 @@ def test_the_ledger_refuses_updates_and_deletes(db):
 
 
 def test_a_dangling_account_or_payment_refuses_the_whole_statement(db):
-    # Checked once per statement instead of by foreign keys (migrations 0042, 0051, 0053): one bad row of many
+    # Checked once per statement instead of by foreign keys (migrations 0042, 0051): one bad row of many
     # refuses all.
     account_no, _ = add_account(db)
     other_account_no, _ = add_account(db)
@@ -162,7 +162,7 @@ def test_a_dangling_account_or_payment_refuses_the_whole_statement(db):
                 VALUES (%s, 'refund', 1, %s, 't')""", (other_account_no, payment_id)),
             ("""INSERT INTO ledger_entry (account_no, kind, amount_minor, payment_id, created_by)
                 VALUES ('A-NONE', 'refund', 1, %s, 't')""", (payment_id,)),
-            # A charge of a bill that does not exist, or of another account's bill (migration 0053).
+            # A charge of a bill that does not exist, or of another account's bill (migration 0051).
             ("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
                 VALUES (%s, 'charge', 1, %s, 't'), (%s, 'charge', 1, -1, 't')""", (account_no, bill_id, account_no)),
             ("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
