@@ -145,8 +145,11 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
     changes nothing else: such a bill (of an account with no other payment here) is closed directly,
     without recomputing the account's history; every other account is settled in full. The accounts are
     locked first, as settle() locks them, so a settlement committed meanwhile is in what is read here."""
+    # From the lowest account paid on: merged along the accounts' index, a part of a bank's file whose
+    # accounts are the upper half read the lower half too.
     cur.execute(sql.SQL("""
         SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
+          AND account_no >= (SELECT min(account_no) FROM {payments} WHERE {where})
         ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
     # The bills and shares paid are a few of those a year of history holds: each is looked up by key in a
     # loop over the bills paid, neither merged along a whole index nor hashed whole. Hashed, every share was
