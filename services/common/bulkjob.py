@@ -11,10 +11,12 @@ import contextlib
 import logging
 import threading
 import time
+from dataclasses import dataclass
 from typing import Callable, Iterator, TypeVar
 
 import psycopg2
 import psycopg2.extensions
+from psycopg2 import sql
 from psycopg2.extras import Json
 
 from .db import connect, session_lock, session_options
@@ -33,19 +35,20 @@ class TimedCursor(psycopg2.extensions.cursor):
         try:
             return super().execute(query, vars)
         finally:
-            _timed(started, query)
+            _timed(started, query, self)
 
     def copy_expert(self, sql, file, size=8192):
         started = time.monotonic()
         try:
             return super().copy_expert(sql, file, size)
         finally:
-            _timed(started, sql)
+            _timed(started, sql, self)
 
 
-def _timed(started: float, query) -> None:
+def _timed(started: float, query, cursor) -> None:
     if log.isEnabledFor(logging.DEBUG):
-        log.debug("%6.1fs %s", time.monotonic() - started, " ".join(str(query).split())[:100])
+        text = query.as_string(cursor) if isinstance(query, sql.Composable) else str(query)
+        log.debug("%6.1fs %s", time.monotonic() - started, " ".join(text.split())[:100])
 
 
 def job_connection(url: str, schema: str, name: str) -> psycopg2.extensions.connection:
@@ -166,3 +169,65 @@ def in_parts(db, conn, cur, parts: int, work: Callable[[object, int], T], work_m
     if failures:
         raise failures[0]
     return results
+
+
+@dataclass(frozen=True)
+class Step:
+    """One statement (or a few) of a job run as a graph: `work(cursor)` once every step named in `needs` is done."""
+    name: str
+    work: Callable[[object], None]
+    needs: frozenset[str] = frozenset()
+
+
+def in_steps(cursors: list, steps: list[Step]) -> None:
+    """Every step, each committed on its own, on as many connections as `cursors` at once: each connection
+    takes the first step in the list whose needs are done, so the list's order is the priority (the longest
+    chain first). Steps that would wait for one another's locks must need one another. After a failure no
+    step starts; the running ones finish, then the first failure is raised."""
+    names = {step.name for step in steps}
+    unknown = {need for step in steps for need in step.needs} - names
+    if unknown:
+        raise ValueError(f"steps need steps that do not exist: {sorted(unknown)}")
+    todo, done, failures = list(steps), set(), []
+    running = [0]
+    changed = threading.Condition()
+
+    def next_step() -> Step | None:
+        with changed:
+            while todo and not failures:
+                for step in todo:
+                    if step.needs <= done:
+                        todo.remove(step)
+                        running[0] += 1
+                        return step
+                if not running[0]:
+                    failures.append(ValueError(f"steps need one another: {[step.name for step in todo]}"))
+                    changed.notify_all()
+                    return None
+                changed.wait()
+            return None
+
+    def worker(cur) -> None:
+        while (step := next_step()) is not None:
+            try:
+                step.work(cur)
+                cur.connection.commit()
+            except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread below
+                cur.connection.rollback()
+                failures.append(exc)
+            with changed:
+                done.add(step.name)
+                running[0] -= 1
+                changed.notify_all()
+
+    threads = [threading.Thread(target=worker, args=(cur,), name=f"{threading.current_thread().name}-steps-{n}")
+               for n, cur in enumerate(cursors[1:], 1)]
+    for thread in threads:
+        thread.start()
+    try:
+        worker(cursors[0])
+    finally:
+        for thread in threads:
+            thread.join()
+    if failures:
+        raise failures[0]

@@ -27,7 +27,7 @@ log = logging.getLogger(__name__)
 def migrate_service(settings: Settings, spec: ServiceSpec) -> int:
     """Provision and migrate a registered service, and declare the queues it consumes; returns how many
     migrations were applied now."""
-    applied = migrate(settings, spec.name, spec.migrations, spec.extensions)
+    applied = migrate(settings, spec.name, spec.migrations, spec.extensions, spec.schemas)
     seed_calendar(settings, spec.name)
     if spec.subscriptions:
         declare(settings, load(spec.subscriptions))
@@ -45,10 +45,12 @@ def seed_calendar(settings: Settings, service: str) -> dict:
         db.close()
 
 
-def migrate(settings: Settings, service: str, folder: Path, extensions: tuple[str, ...] = ()) -> int:
-    """Provision and migrate one schema from a folder; returns how many migrations were applied now."""
+def migrate(settings: Settings, service: str, folder: Path, extensions: tuple[str, ...] = (),
+            schemas: tuple[str, ...] = ()) -> int:
+    """Provision and migrate one schema from a folder (its role owning `schemas` too); returns how many
+    migrations were applied now."""
     ensure_database(settings.db_url)
-    ensure_service_schema(settings, service, extensions)
+    ensure_service_schema(settings, service, extensions, schemas)
     url = settings.service_db_url(service)
     url += ("&" if "?" in url else "?") + f"schema={service}"
     backend = get_backend(url, migration_table="_migrations")

@@ -34,9 +34,10 @@ def ensure_database(url: str) -> None:
         conn.close()
 
 
-def ensure_service_schema(settings: Settings, service: str, extensions: tuple[str, ...] = ()) -> None:
-    """The service's role owns its schema; other service roles get no grant on it. The extensions its
-    migrations need are created here, since only the administrative account may create them."""
+def ensure_service_schema(settings: Settings, service: str, extensions: tuple[str, ...] = (),
+                          schemas: tuple[str, ...] = ()) -> None:
+    """The service's role owns its schema (and `schemas`); other service roles get no grant on them. The
+    extensions its migrations need are created here, since only the administrative account may create them."""
     role = service_role(service)
     # Roles belong to the whole server, not to one database, and an advisory lock only to the database
     # it is taken in: the lock is taken in the server's maintenance database, so provisioning two
@@ -59,8 +60,9 @@ def ensure_service_schema(settings: Settings, service: str, extensions: tuple[st
                             (settings.db_service_password,))
             cur.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
                 sql.Identifier(settings.database_name), sql.Identifier(role)))
-            cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
-                sql.Identifier(service), sql.Identifier(role)))
+            for schema in (service, *schemas):
+                cur.execute(sql.SQL("CREATE SCHEMA IF NOT EXISTS {} AUTHORIZATION {}").format(
+                    sql.Identifier(schema), sql.Identifier(role)))
             lock.execute("SELECT pg_advisory_unlock(hashtext('bss-provision'))")
     finally:
         conn.close()

@@ -35,6 +35,9 @@ class ServiceSpec:
     workers: tuple[str, ...] = ()
     # PostgreSQL extensions its migrations need, created at provisioning (they need the admin account).
     extensions: tuple[str, ...] = ()
+    # Schemas its role owns besides its own, for tables a bulk job fills apart from the service's and then
+    # swaps in (the customer service's first legacy load): only the administrative account creates schemas.
+    schemas: tuple[str, ...] = ()
     # `setup(settings)`: once-per-start work after the migrations (e.g. a first import); the migrate job
     # and `make run` run it, the service's own processes never do.
     setup: str | None = None

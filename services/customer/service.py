@@ -9,6 +9,7 @@ from services.common.service import ServiceSpec
 from .settings import CustomerSettings
 
 NAME = "customer"
+LOAD_SCHEMA = f"{NAME}_load"
 
 SPEC = ServiceSpec(
     name=NAME,
@@ -17,6 +18,7 @@ SPEC = ServiceSpec(
     grpc="services.customer.grpc_server:register",
     workers=("services.customer.worker:CustomerWorker",),
     extensions=("pg_trgm",),  # trigram indexes for search by name and address
+    schemas=(LOAD_SCHEMA,),  # the first legacy load's copies of the golden tables (importer/first_load.py)
     setup="services.customer.setup:setup",
     subscriptions="services.customer.subscriptions:SUBSCRIPTIONS",
 )

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 import pytest
 
+from services.common.bulkjob import Step
 from services.common.errors import IllegalTransition
 from services.common.migrate import migrate_service
 from services.customer.domain.idcard import check_char
+from services.customer.importer import bulk as bulk_module
 from services.customer.importer.bulk import run_bulk_import
+from services.customer.importer.first_load import GOLDEN_TABLES, FirstLoadOverrun
 from services.customer.importer.sync import run_sync
 from services.customer.service import SPEC
 
@@ -174,6 +177,84 @@ def test_run_is_recorded_with_one_batch_event_and_watermarks(env, bulk):
     assert events == [(str(bulk["run_id"]), "7")]
     assert q(env, "SELECT count(*) FROM outbox WHERE event_type <> 'legacy_import_completed'") == [(0,)]
     assert {s for s, in q(env, "SELECT system FROM sync_watermark")} == {"cms", "sms"}
+
+
+# What the golden tables are besides their rows: a first load replaces them with copies, which must be
+# what the migrations made, down to the names, the checks, the triggers and what other tables point at.
+CATALOG = {
+    "indexes": "SELECT pg_get_indexdef(x.indexrelid) FROM pg_index x JOIN pg_class t ON t.oid = x.indrelid"
+               " WHERE t.relnamespace = 'customer'::regnamespace AND t.relname = ANY(%(t)s)",
+    "constraints": "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), c.convalidated"
+                   " FROM pg_constraint c WHERE c.connamespace = 'customer'::regnamespace AND"
+                   " (c.conrelid::regclass::text = ANY(%(t)s) OR c.confrelid::regclass::text = ANY(%(t)s))",
+    "triggers": "SELECT pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal"
+                " AND tgrelid::regclass::text = ANY(%(t)s)",
+    "owned sequences": "SELECT d.objid::regclass::text, d.refobjid::regclass::text, d.refobjsubid FROM pg_depend d"
+                       " JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S' WHERE d.deptype = 'a'"
+                       " AND d.refobjid::regclass::text = ANY(%(t)s)",
+    "columns": "SELECT attrelid::regclass::text, attname, attnum, atttypid, attnotnull, attstattarget,"
+               " pg_get_expr(d.adbin, d.adrelid) FROM pg_attribute a"
+               " LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum"
+               " WHERE a.attnum > 0 AND NOT a.attisdropped AND attrelid::regclass::text = ANY(%(t)s)",
+    "copies left": "SELECT tablename FROM pg_tables WHERE schemaname = 'customer_load'",
+}
+
+
+def catalog(env) -> dict:
+    return {what: sorted(q(env, query, {"t": list(GOLDEN_TABLES)})) for what, query in CATALOG.items()}
+
+
+def test_a_first_load_leaves_the_golden_tables_as_the_migrations_made_them(env, bulk):
+    assert bulk["phases"].keys() == {"stage", "match", "load"}  # the first load went through the copies
+    with throwaway_legacy(env) as fresh:
+        migrate_service(fresh, SPEC)
+        assert catalog(env) == catalog(fresh)
+    assert q(env, "SELECT count(*) FROM pg_stats WHERE schemaname = 'customer' AND tablename = 'service'") != [(0,)]
+
+
+def _failing_first_load(monkeypatch, work) -> None:
+    """The first load with one more step, run once the services are loaded."""
+    steps = bulk_module.first_load_steps
+
+    def with_step(*args):
+        return [*steps(*args), (Step("injected", work, frozenset({"services"})), frozenset())]
+    monkeypatch.setattr(bulk_module, "first_load_steps", with_step)
+
+
+def test_a_first_load_that_fails_leaves_the_golden_tables_empty_and_the_next_run_loads_them(own_env, monkeypatch):
+    env = own_env
+
+    def fail(cur):
+        raise RuntimeError("the disk is full")
+    _failing_first_load(monkeypatch, fail)
+    with pytest.raises(RuntimeError, match="disk is full"):
+        run_bulk_import(env)
+    assert q(env, "SELECT status, error FROM import_run") == [("failed", "RuntimeError: the disk is full")]
+    assert [q(env, f"SELECT count(*) FROM {table}") for table in GOLDEN_TABLES] == [[(0,)]] * len(GOLDEN_TABLES)
+    assert catalog(env)["copies left"] == []
+    monkeypatch.undo()
+    assert run_bulk_import(env)["customers_created"] == 7
+    assert q(env, "SELECT count(*) FROM service") == [(11,)]
+
+
+def test_a_golden_table_written_during_a_first_load_fails_it_and_keeps_the_write(own_env, monkeypatch):
+    """A clerk's customer added while the copies are filled: the copies cannot replace the table that
+    holds it, so the run fails and the next one adds the legacy records beside it."""
+    env = own_env
+
+    def clerk_adds_a_customer(cur):
+        execute(env.db_url, "INSERT INTO customer.customer (name, name_norm, bss_only, created_by)"
+                            " VALUES ('周到', '周到', true, 'clerk')")
+    _failing_first_load(monkeypatch, clerk_adds_a_customer)
+    with pytest.raises(FirstLoadOverrun):
+        run_bulk_import(env)
+    assert q(env, "SELECT name, created_by FROM customer") == [("周到", "clerk")]
+    assert catalog(env)["copies left"] == []
+    monkeypatch.undo()
+    again = run_bulk_import(env)
+    assert again["customers_created"] == 7 and "load" not in again["phases"]
+    assert q(env, "SELECT count(*) FROM customer") == [(8,)]
+    assert q(env, "SELECT count(*) FROM service") == [(11,)]
 
 
 def test_bulk_rerun_adds_only_what_is_not_linked(own_env):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from psycopg2.extras import execute_values
 
-from services.common.bulkjob import analyze
+from services.common.bulkjob import Step, analyze
 from services.customer.domain.tier import tier
 
 # A clerk's write-back holds its service row from before it tells the legacy system until it commits.
@@ -234,12 +234,11 @@ ORPHANS = """
 """
 
 
-def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live_vip,
-          empty: frozenset[str] = frozenset()) -> None:
-    """Create and update golden records from the staged, matched rows.
+def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live_vip) -> None:
+    """Create and update golden records from the staged, matched rows (a first load into empty tables
+    takes first_load_steps instead).
 
     `live_vip(subscriber_ids) -> set` answers the VIP mark of SMS subscribers this run did not read.
-    `empty` names the golden tables known to be empty when the run began (first_load.py).
     `changes`, when given, receives (customer_id, service_id | None, what, value) for every change to a
     customer that existed before the run and for every new service."""
     track = changes is not None
@@ -253,27 +252,18 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     _tiers(cur, live_vip)
     analyze(cur, "imp_tier")
     cur.execute(CUSTOMERS, args)
-    # Both change only customers from before the run, which a first load has none of: each scanned the
-    # million it had just inserted for nothing.
-    if "customer" not in empty:
-        for statement in (TIERS, ID_NUMBERS):
-            cur.execute(statement, args)
-            changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
+    for statement in (TIERS, ID_NUMBERS):
+        cur.execute(statement, args)
+        changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
     for statement, change, column in ((PHONES, "phoneAdded", "phone"), (PREMISES, "premisesAdded", "address")):
         if track:
             cur.execute(ADDED.format(insert=statement, what=change, value=column))
             changes.extend((customer_id, None, what, value) for customer_id, what, value in cur.fetchall())
         else:
             cur.execute(statement)
-    cur.execute(DEVICES if "device" in empty else DEVICES + DEVICE_CONFLICT)
+    cur.execute(DEVICES + DEVICE_CONFLICT)
     counts["devices"] = cur.rowcount
-    # Tables that were empty still have the statistics of an empty table: resolving 2.7 million services
-    # against them, the planner hashed the services (twice, half a gigabyte each) instead of the premises
-    # and the smart cards.
-    analyze(cur, *(table for table in ("premises", "device") if table in empty))
-    cur.execute(RESOLVE_SERVICES)
-    cur.execute(NEW_ACCOUNTS)
-    analyze(cur, "imp_resolved", "imp_account")
+    _resolve(cur)
     cur.execute(ACCOUNTS)
     counts["accounts_created"] = cur.rowcount
     cur.execute(SERVICE_UPDATES, args)
@@ -286,17 +276,102 @@ def apply(cur, run_id: int, actor: str, counts: dict, changes: list | None, live
     else:
         cur.execute(SERVICE_INSERTS, args)
     counts["services"] = cur.rowcount
+    _orphans(cur, counts)
+    _links(cur, counts)
+    after_golden(cur, run_id, actor, counts)
+
+
+def after_golden(cur, run_id: int, actor: str, counts: dict) -> None:
+    """What is written outside the golden tables, once they hold the run's records."""
+    args = {"actor": actor, "run_id": run_id}
+    cur.execute(REVIEWS)
+    counts["review_pairs"] = cur.rowcount
+    cur.execute(QUARANTINE, args)
+    cur.execute(REJECTED_IDS, args)
+
+
+def first_load_steps(run_id: int, actor: str, counts: dict, live_vip) -> list[tuple[Step, frozenset[str]]]:
+    """apply() as steps for two connections at once, into golden tables that were empty (first_load.py),
+    each with the golden tables it reads or writes. Nothing existed before the run, so nothing is updated
+    or locked, and no insert can conflict: DISTINCT ON keeps one row per key, and the keys are checked
+    when first_load.py adds them. The tiers are read from the services and links stored before the run (none
+    here), so both wait for them. The list is in priority order: the premises, devices and services depend
+    on one another and take longest."""
+    args = {"actor": actor, "run_id": run_id}
+
+    def heads(cur):
+        cur.execute(HEADS)
+        counts["customers_created"] = cur.rowcount
+
+    def owners(cur):
+        cur.execute(NEW_OWNERS)
+        analyze(cur, "imp_head", "imp_owner")
+
+    def premises(cur):
+        cur.execute(PREMISES)
+        analyze(cur, "premises")
+
+    def devices(cur):
+        cur.execute(DEVICES)
+        counts["devices"] = cur.rowcount
+        analyze(cur, "device")
+
+    def services(cur):
+        cur.execute(SERVICE_INSERTS, args)
+        counts.update(services=cur.rowcount, services_updated=0)
+        _orphans(cur, counts)
+
+    def tiers(cur):
+        _tiers(cur, live_vip)
+        analyze(cur, "imp_tier")
+
+    def customers(cur):
+        cur.execute(CUSTOMERS, args)
+
+    def phones(cur):
+        cur.execute(PHONES)
+
+    def accounts(cur):
+        cur.execute(ACCOUNTS)
+        counts["accounts_created"] = cur.rowcount
+
+    def links(cur):
+        _links(cur, counts)
+
+    def step(work, needs: tuple = (), tables: tuple = ()) -> tuple[Step, frozenset[str]]:
+        return Step(work.__name__.strip("_"), work, frozenset(needs)), frozenset(tables)
+    return [step(heads), step(owners, ("heads",)),
+            step(premises, ("owners",), ("premises",)),
+            step(devices, ("premises",), ("device", "premises")),
+            step(_resolve, ("devices",), ("premises", "device", "account")),
+            step(services, ("resolve", "tiers"), ("service",)),
+            step(tiers, ("owners",), ("legacy_link", "service")),
+            step(customers, ("tiers",), ("customer",)),
+            step(phones, ("owners",), ("customer_phone",)),
+            step(accounts, ("resolve", "customers"), ("account", "customer")),
+            step(links, ("tiers",), ("legacy_link",))]
+
+
+def _resolve(cur) -> None:
+    # Tables that were empty still have the statistics of an empty table: resolving 2.7 million services
+    # against them, the planner hashed the services (twice, half a gigabyte each) instead of the premises
+    # and the smart cards (a first load analyzes them as it fills them).
+    cur.execute(RESOLVE_SERVICES)
+    cur.execute(NEW_ACCOUNTS)
+    analyze(cur, "imp_resolved", "imp_account")
+
+
+def _orphans(cur, counts: dict) -> None:
     cur.execute(ORPHANS)
     counts["services_without_owner"] = cur.fetchone()[0]
+
+
+def _links(cur, counts: dict) -> None:
     cur.execute(LINKS)
     cur.execute(LINK_COUNTS)
     methods = dict(cur.fetchall())
     counts.update(linked_by_id=methods.get("id_no", 0), linked_by_score=methods.get("score", 0),
                   linked_new=methods.get("new", 0))
-    cur.execute(REVIEWS)
-    counts["review_pairs"] = cur.rowcount
-    cur.execute(QUARANTINE, args)
-    cur.execute(REJECTED_IDS, args)
 
 
 def _tiers(cur, live_vip) -> None:

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import json
 import logging
+from contextlib import closing
 
 from services.common.bulkjob import analyze, job_connection
 from services.common.outbox import emit
 from services.customer.legacy.sms import SmsAdapter
-from services.customer.service import NAME
+from services.customer.service import LOAD_SCHEMA, NAME
 from services.customer.settings import CustomerSettings, customer_settings
 
-from .apply import DROP_LINKED, apply
-from .first_load import GOLDEN_TABLES, built_after_first_load
+from .apply import DROP_LINKED, after_golden, apply, first_load_steps
+from .first_load import GOLDEN_TABLES, is_first_load, load_first
 from .run import JOB, advance_watermarks, legacy_run, match_staged, stage
 
 ACTOR = "legacy-import"
@@ -25,20 +26,25 @@ ACTOR = "legacy-import"
 
 def run_bulk_import(settings: CustomerSettings) -> dict:
     """Import every legacy record not yet linked; returns the run's counts (also in import_run)."""
+    live_vip = SmsAdapter(settings.legacy_sms_url).vip_subscribers
     with legacy_run(settings, "bulk") as (cur, run):
         seen = stage(cur, run, settings, {})
         cur.execute(DROP_LINKED)
         run.counts["already_linked"] = cur.fetchone()[0]
         match_staged(cur, run)
-        with built_after_first_load(cur, run) as empty:
+        if is_first_load(cur):
+            with run.phase("load"), closing(job_connection(settings.service_db_url(NAME), NAME, f"{JOB}-load")) as other:
+                with other.cursor() as other_cur:
+                    load_first(cur, other_cur, NAME, LOAD_SCHEMA, first_load_steps(run.id, ACTOR, run.counts, live_vip))
+            after_golden(cur, run.id, ACTOR, run.counts)
+        else:
             with run.phase("apply"):
-                apply(cur, run.id, ACTOR, run.counts, None, SmsAdapter(settings.legacy_sms_url).vip_subscribers,
-                      empty)
+                apply(cur, run.id, ACTOR, run.counts, None, live_vip)
+            with run.phase("analyze"):
+                # Fresh statistics, or the request path plans its lookups for what it saw before the run.
+                analyze(cur, *GOLDEN_TABLES)
         # A re-run must not move a watermark past changes of linked records it did not apply.
         advance_watermarks(cur, seen, "DO NOTHING")
-        with run.phase("analyze"):
-            # Fresh statistics, or the request path plans its lookups for the empty tables it saw last.
-            analyze(cur, *GOLDEN_TABLES)
         emit(cur, NAME, "legacy_import_completed", {"runId": run.id, "counts": run.report()})
     return {**run.report(), "run_id": run.id}
 

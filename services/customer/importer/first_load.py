@@ -1,61 +1,203 @@
-"""What a first load into empty golden tables skips and builds once at the end instead."""
+"""A first load: the legacy systems imported into golden tables that are all empty.
+
+One backend runs a statement on one core, so in one transaction the load kept the second core idle for two
+minutes. A first load instead fills copies of the golden tables in a schema of its own (LOAD_SCHEMA, which
+nothing else reads), on two connections at once, each statement committed as it goes; each copy's indexes
+are built, its keys added and checked and its statistics gathered as soon as nothing more writes or reads it.
+One short transaction then drops the empty golden tables and moves the copies in their place, with what
+pointed at the old ones (owned sequences, triggers, foreign keys from other tables): a reader still sees all
+of the run or none of it, and waits only for that last step. A run that fails leaves the golden tables as
+they were, and the next run drops what it left in the load schema.
+"""
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator
+from psycopg2 import sql
 
-from services.common.bulkjob import Run
+from services.common.bulkjob import Step, in_steps
 
 GOLDEN_TABLES = ("customer", "customer_phone", "premises", "account", "device", "service", "legacy_link")
-SECONDARY_INDEXES = """
-    SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
-      FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
-     WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
-       AND NOT i.indisunique AND NOT i.indisprimary
+# Indexes built in this order when several are ready: the services are loaded last and index longest.
+BUILD_ORDER = ("service", "premises", "customer", "legacy_link", "device", "customer_phone", "account")
+
+INDEXES = """
+    SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid), c.contype
+      FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+      LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u')
+     WHERE t.relnamespace = %(schema)s::regnamespace AND t.relname = ANY(%(tables)s)
 """
-KEYS = """
-    SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
-      FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid
-     WHERE c.contype IN ('p', 'u') AND t.relnamespace = current_schema()::regnamespace AND t.relname = ANY(%s)
-"""
-# Those of the empty tables, and those referring to them from elsewhere (a primary key is dropped
-# only with the foreign keys that point at it).
+# Foreign keys between golden tables (or from one to another table) are added to the copies; those of other
+# tables pointing at golden ones are added again when the copies are in place.
 FOREIGN_KEYS = """
-    SELECT c.conrelid::regclass::text, quote_ident(c.conname), pg_get_constraintdef(c.oid)
+    SELECT t.relname, c.conname, pg_get_constraintdef(c.oid), r.relname, t.relname = ANY(%(tables)s)
       FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid JOIN pg_class r ON r.oid = c.confrelid
-     WHERE c.contype = 'f' AND t.relnamespace = current_schema()::regnamespace
-       AND (t.relname = ANY(%(empty)s) OR (r.relnamespace = t.relnamespace AND r.relname = ANY(%(empty)s)))
+     WHERE c.contype = 'f' AND t.relnamespace = %(schema)s::regnamespace
+       AND (t.relname = ANY(%(tables)s) OR (r.relnamespace = t.relnamespace AND r.relname = ANY(%(tables)s)))
+"""
+# What LIKE does not copy: the table's storage parameters and its columns' statistics targets and options.
+TABLE_SETTINGS = """
+    SELECT c.reloptions,
+           ARRAY(SELECT format('ALTER %%I SET STATISTICS %%s', a.attname, a.attstattarget) FROM pg_attribute a
+                  WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attstattarget >= 0)
+        || ARRAY(SELECT format('ALTER %%I SET (%%s)', a.attname, array_to_string(a.attoptions, ', '))
+                   FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND a.attoptions IS NOT NULL),
+           EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attidentity <> '')
+      FROM pg_class c WHERE c.oid = format('%%I.%%I', %(schema)s, %(table)s)::regclass
+"""
+OWNED_SEQUENCES = """
+    SELECT s.oid::regclass::text, t.relname, a.attname
+      FROM pg_depend d JOIN pg_class s ON s.oid = d.objid AND s.relkind = 'S'
+      JOIN pg_class t ON t.oid = d.refobjid JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid
+     WHERE d.classid = 'pg_class'::regclass AND d.deptype = 'a'
+       AND t.relnamespace = %(schema)s::regnamespace AND t.relname = ANY(%(tables)s)
+"""
+TRIGGERS = """
+    SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+     WHERE NOT g.tgisinternal AND t.relnamespace = %(schema)s::regnamespace AND t.relname = ANY(%(tables)s)
 """
 
 
-@contextlib.contextmanager
-def built_after_first_load(cur, run: Run) -> Iterator[frozenset[str]]:
-    """On a first load the golden tables are empty, and building their indexes and checking their
-    foreign keys once at the end is several times faster than doing both row by row (an index is built
-    from one sort, a re-added foreign key is validated by one join). Unique and primary keys too: the
-    load inserts each key once (its statements pick one row per key), and adding the constraint back
-    checks that; a statement that names a conflict target leaves it off for a table yielded as empty.
-    DDL is transactional: a failed run gets everything back with the rollback (readers wait for the
-    run, which is only the first one)."""
-    cur.execute(" UNION ALL ".join(f"SELECT '{t}' WHERE NOT EXISTS (SELECT 1 FROM {t})" for t in GOLDEN_TABLES))
-    empty = [t for t, in cur.fetchall()]
-    cur.execute(FOREIGN_KEYS, {"empty": empty})
-    foreign_keys = cur.fetchall()
-    for table, name, _ in foreign_keys:
-        cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-    cur.execute(KEYS, (empty,))
-    keys = cur.fetchall()
-    for table, name, _ in keys:
-        cur.execute(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
-    cur.execute(SECONDARY_INDEXES, (empty,))
+class FirstLoadOverrun(RuntimeError):
+    """A golden table was written to while the first load ran: the load's copies cannot replace it."""
+
+
+def is_first_load(cur) -> bool:
+    cur.execute("SELECT " + " AND ".join(f"NOT EXISTS (SELECT 1 FROM {table})" for table in GOLDEN_TABLES))
+    return cur.fetchone()[0]
+
+
+def load_first(cur, other_cur, schema: str, load_schema: str, loads: list[tuple[Step, frozenset[str]]]) -> None:
+    """The golden tables of `schema` filled by `loads` (steps, each with the golden tables it reads or writes),
+    through copies in `load_schema`, on `cur` (the run's connection) and `other_cur` at once. `cur` is left in
+    a transaction that has put the copies in place; committing it commits the load."""
+    where = {"schema": schema, "tables": list(GOLDEN_TABLES)}
+    cur.execute(INDEXES, where)
     indexes = cur.fetchall()
-    for name, _ in indexes:
-        cur.execute(f"DROP INDEX {name}")
-    yield frozenset(empty)
-    with run.phase("rebuild"):
-        for table, name, definition in keys:
-            cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
-        for _, definition in indexes:
-            cur.execute(definition)
-        for table, name, definition in foreign_keys:
-            cur.execute(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+    # Printed with the run's search path, which names the golden tables without their schema: with the load
+    # schema first on the path, the same text names the copies.
+    cur.execute(FOREIGN_KEYS, where)
+    foreign_keys = cur.fetchall()
+    _create_copies(cur, schema, load_schema)
+    cur.connection.commit()  # the copies, and the matched staging rows the loads read
+    path = sql.SQL("SET search_path = {}, {}, public").format(sql.Identifier(load_schema), sql.Identifier(schema))
+    try:
+        for c in (cur, other_cur):
+            c.execute(path)
+            c.connection.commit()
+        in_steps([cur, other_cur], [step for step, _ in loads] + _build_steps(
+            schema, load_schema, loads, indexes, [fk for fk in foreign_keys if fk[4]]))
+        cur.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema)))
+        _swap(cur, schema, load_schema, [fk for fk in foreign_keys if not fk[4]])
+    except BaseException:
+        cur.connection.rollback()
+        cur.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema)))
+        _drop_copies(cur, load_schema)
+        cur.connection.commit()
+        raise
+
+
+def _create_copies(cur, schema: str, load_schema: str) -> None:
+    """Empty copies of the golden tables without their indexes and keys (their checks and defaults kept),
+    after dropping what an earlier run that ended left."""
+    _drop_copies(cur, load_schema)
+    for table in GOLDEN_TABLES:
+        source, copy = sql.Identifier(schema, table), sql.Identifier(load_schema, table)
+        cur.execute(TABLE_SETTINGS, {"schema": schema, "table": table})
+        options, column_settings, identity = cur.fetchone()
+        if identity:  # LIKE gives a copy's identity column a sequence of its own, restarting the numbers
+            raise ValueError(f"{schema}.{table} has an identity column, which a first load cannot copy")
+        cur.execute(sql.SQL("CREATE TABLE {} (LIKE {} INCLUDING ALL EXCLUDING INDEXES)").format(copy, source))
+        if options:
+            cur.execute(sql.SQL("ALTER TABLE {} SET ({})").format(copy, sql.SQL(", ".join(options))))
+        for setting in column_settings:
+            cur.execute(sql.SQL("ALTER TABLE {} ").format(copy) + sql.SQL(setting))
+
+
+def _drop_copies(cur, load_schema: str) -> None:
+    cur.execute("SELECT tablename FROM pg_tables WHERE schemaname = %s", (load_schema,))
+    tables = [sql.Identifier(load_schema, table) for table, in cur.fetchall()]
+    if tables:
+        cur.execute(sql.SQL("DROP TABLE {}").format(sql.SQL(", ").join(tables)))
+
+
+def _build_steps(schema: str, load_schema: str, loads: list[tuple[Step, frozenset[str]]], indexes: list[tuple],
+                 foreign_keys: list[tuple]) -> list[Step]:
+    """A copy's indexes once every load reading or writing it is done (an index build would wait for
+    their locks); its keys once its indexes are built (adding one locks the table whole), from the unique
+    index built for it; a foreign key once both tables' keys are; statistics last."""
+    touching = {table: frozenset(step.name for step, tables in loads if table in tables) for table in GOLDEN_TABLES}
+    order = {table: n for n, table in enumerate(BUILD_ORDER)}
+    built: dict[str, set[str]] = {table: set() for table in GOLDEN_TABLES}
+    steps: list[Step] = []
+    for table, index, definition, _ in sorted(indexes, key=lambda i: order[i[0]]):
+        golden, copy = f" ON {schema}.{table} USING ", f" ON {load_schema}.{table} USING "
+        if golden not in definition:
+            raise ValueError(f"index {index} is not defined as expected: {definition}")
+        steps.append(Step(f"index {index}", _run(definition.replace(golden, copy, 1)), touching[table]))
+        built[table].add(f"index {index}")
+    keys = []
+    for table, index, _, kind in indexes:
+        if kind:
+            keys.append((table, Step(f"key {index}", _run(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}").format(
+                sql.Identifier(load_schema, table), sql.Identifier(index),
+                sql.SQL("PRIMARY KEY" if kind == "p" else "UNIQUE"), sql.Identifier(index))), frozenset(built[table]))))
+    for table, step in keys:
+        steps.append(step)
+        built[table].add(step.name)
+    checked: dict[str, set[str]] = {table: set() for table in GOLDEN_TABLES}
+    for table, name, definition, referenced, _ in foreign_keys:
+        step = Step(f"foreign key {table}.{name}", _foreign_key(load_schema, table, name, definition),
+                    frozenset(built[table] | built.get(referenced, set())))
+        steps.append(step)
+        for touched in {table, referenced} & checked.keys():
+            checked[touched].add(step.name)
+    return steps + [Step(f"analyze {table}", _run(sql.SQL("ANALYZE {}").format(sql.Identifier(load_schema, table))),
+                         frozenset(built[table] | checked[table])) for table in BUILD_ORDER]
+
+
+def _run(statement):
+    def work(cur) -> None:
+        cur.execute(statement)
+    return work
+
+
+def _foreign_key(load_schema: str, table: str, name: str, definition: str):
+    """Added unchecked and then checked, committed in between: adding a key locks both tables against
+    every other key's, checking it only against what writes them, so the checks run side by side."""
+    copy, key = sql.Identifier(load_schema, table), sql.Identifier(name)
+
+    def work(cur) -> None:
+        cur.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} NOT VALID").format(copy, key, sql.SQL(definition)))
+        cur.connection.commit()
+        cur.execute(sql.SQL("ALTER TABLE {} VALIDATE CONSTRAINT {}").format(copy, key))
+    return work
+
+
+def _swap(cur, schema: str, load_schema: str, foreign_keys: list[tuple]) -> None:
+    """The copies in place of the empty golden tables, in the caller's transaction."""
+    where = {"schema": schema, "tables": list(GOLDEN_TABLES)}
+    golden = [sql.Identifier(schema, table) for table in GOLDEN_TABLES]
+    cur.execute(sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(sql.SQL(", ").join(golden)))
+    if not is_first_load(cur):
+        raise FirstLoadOverrun("a golden table was written to while the first legacy load ran; run the import "
+                               "again, which then adds the legacy records to what is there")
+    cur.execute(OWNED_SEQUENCES, where)
+    sequences = cur.fetchall()
+    cur.execute(TRIGGERS, where)
+    triggers = [definition for definition, in cur.fetchall()]
+    for table, name, *_ in foreign_keys:
+        cur.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT {}").format(sql.Identifier(schema, table),
+                                                                     sql.Identifier(name)))
+    for sequence, _, _ in sequences:
+        cur.execute(sql.SQL("ALTER SEQUENCE {} OWNED BY NONE").format(sql.SQL(sequence)))
+    cur.execute(sql.SQL("DROP TABLE {}").format(sql.SQL(", ").join(golden)))
+    for table in GOLDEN_TABLES:
+        cur.execute(sql.SQL("ALTER TABLE {} SET SCHEMA {}").format(sql.Identifier(load_schema, table),
+                                                                 sql.Identifier(schema)))
+    for sequence, table, column in sequences:
+        cur.execute(sql.SQL("ALTER SEQUENCE {} OWNED BY {}").format(sql.SQL(sequence),
+                                                                 sql.Identifier(schema, table, column)))
+    for definition in triggers:
+        cur.execute(definition)
+    for table, name, definition, *_ in foreign_keys:
+        cur.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {}").format(
+            sql.Identifier(schema, table), sql.Identifier(name), sql.SQL(definition)))
