@@ -33,9 +33,9 @@ def run_bulk_import(settings: CustomerSettings) -> dict:
         run.counts["already_linked"] = cur.fetchone()[0]
         match_staged(cur, run)
         if is_first_load(cur):
-            with run.phase("load"), closing(job_connection(settings.service_db_url(NAME), NAME, f"{JOB}-load")) as other:
-                with other.cursor() as other_cur:
-                    load_first(cur, other_cur, NAME, LOAD_SCHEMA, first_load_steps(run.id, ACTOR, run.counts, live_vip))
+            second = job_connection(settings.service_db_url(NAME), NAME, f"{JOB}-load")
+            with run.phase("load"), closing(second), second.cursor() as second_cur:
+                load_first(cur, second_cur, NAME, LOAD_SCHEMA, first_load_steps(run.id, ACTOR, run.counts, live_vip))
             after_golden(cur, run.id, ACTOR, run.counts)
         else:
             with run.phase("apply"):

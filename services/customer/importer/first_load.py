@@ -22,7 +22,8 @@ BUILD_ORDER = ("service", "premises", "customer", "legacy_link", "device", "cust
 INDEXES = """
     SELECT t.relname, i.relname, pg_get_indexdef(x.indexrelid), c.contype
       FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-      LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u')
+      LEFT JOIN pg_constraint c
+             ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid AND c.contype IN ('p', 'u', 'x')
      WHERE t.relnamespace = %(schema)s::regnamespace AND t.relname = ANY(%(tables)s)
 """
 # Foreign keys between golden tables (or from one to another table) are added to the copies; those of other
@@ -54,6 +55,9 @@ TRIGGERS = """
     SELECT pg_get_triggerdef(g.oid) FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
      WHERE NOT g.tgisinternal AND t.relnamespace = %(schema)s::regnamespace AND t.relname = ANY(%(tables)s)
 """
+
+
+ADD_KEY = sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}")
 
 
 class FirstLoadOverrun(RuntimeError):
@@ -128,18 +132,16 @@ def _build_steps(schema: str, load_schema: str, loads: list[tuple[Step, frozense
     order = {table: n for n, table in enumerate(BUILD_ORDER)}
     built: dict[str, set[str]] = {table: set() for table in GOLDEN_TABLES}
     steps: list[Step] = []
-    for table, index, definition, _ in sorted(indexes, key=lambda i: order[i[0]]):
+    for table, index, definition, kind in sorted(indexes, key=lambda i: order[i[0]]):
         golden, copy = f" ON {schema}.{table} USING ", f" ON {load_schema}.{table} USING "
-        if golden not in definition:
-            raise ValueError(f"index {index} is not defined as expected: {definition}")
+        if golden not in definition or kind == "x":  # an exclusion constraint is not added from an index
+            raise ValueError(f"a first load cannot build index {index} of {schema}.{table}: {definition}")
         steps.append(Step(f"index {index}", _run(definition.replace(golden, copy, 1)), touching[table]))
         built[table].add(f"index {index}")
-    keys = []
-    for table, index, _, kind in indexes:
-        if kind:
-            keys.append((table, Step(f"key {index}", _run(sql.SQL("ALTER TABLE {} ADD CONSTRAINT {} {} USING INDEX {}").format(
+    keys = [(table, Step(f"key {index}", _run(ADD_KEY.format(
                 sql.Identifier(load_schema, table), sql.Identifier(index),
-                sql.SQL("PRIMARY KEY" if kind == "p" else "UNIQUE"), sql.Identifier(index))), frozenset(built[table]))))
+                sql.SQL("PRIMARY KEY" if kind == "p" else "UNIQUE"), sql.Identifier(index))), frozenset(built[table])))
+            for table, index, _, kind in indexes if kind]
     for table, step in keys:
         steps.append(step)
         built[table].add(step.name)
