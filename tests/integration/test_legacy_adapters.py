@@ -41,6 +41,7 @@ def _world(settings):
 
 legacy = pytest.fixture(scope="module", name="legacy")(_world)
 network = pytest.fixture(scope="module", name="network")(_world)
+own_legacy = pytest.fixture(name="own_legacy")(_world)
 
 
 def test_cms_users_stream_in_domain_words_and_follow_gxsj(legacy):
@@ -49,6 +50,20 @@ def test_cms_users_stream_in_domain_words_and_follow_gxsj(legacy):
     assert rows.keys() == {"U1", "U2"}
     assert rows["U1"]["state"] == "active" and rows["U1"]["yzf"] == 2200 and rows["U1"]["sflxmc"] == "城镇标准"
     assert [row[0] for row in cms.users(datetime(2021, 1, 1))] == ["U1"]
+
+
+def test_cms_users_read_in_parts_from_one_exported_moment(own_legacy):
+    cms = CmsAdapter(own_legacy.legacy_cms_url)
+    with cms.snapshot() as first:
+        bound = first.number_at(0.5)
+        moment = first.exported()
+        # Committed after the moment: neither part sees it, on either connection.
+        execute(own_legacy.legacy_cms_url, "UPDATE yhxx SET yhxm = '张叁' WHERE yhbh = 'U1'")
+        with cms.snapshot(moment) as second:
+            low = [(row[0], row[1]) for row in second.users(None, (None, bound))]
+        high = [(row[0], row[1]) for row in first.users(None, (bound, None))]
+    assert bound == "U2" and low == [("U1", "张三")] and high == [("U2", "李四")]
+    assert {row[1] for row in cms.users()} == {"张叁", "李四"}  # a new read sees the change
 
 
 def copied(copy, since) -> list[list[str]]:

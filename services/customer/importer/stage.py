@@ -2,15 +2,19 @@
 
 People (CMS users, SMS subscribers) are normalized and validated in Python on the way and sent on
 with COPY; what cannot be imported goes to quarantine with the reason. Entitlements and devices need
-no Python: they are piped from the SMS's COPY TO STDOUT into staging. On a full read the CMS is
-staged by a worker process while this one stages the SMS, so both CPU cores work.
+no Python: they are piped from the SMS's COPY TO STDOUT into staging. On a full read both CPU cores
+work: a worker process stages most of the CMS's users while this one stages the SMS's subscribers (its
+entitlements and devices piped meanwhile by a thread) and then the rest of the CMS, each system read at
+one moment by every connection reading it (exported snapshots).
 """
 from __future__ import annotations
 
 import json
 import multiprocessing
+import threading
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date, datetime
+from typing import Iterable
 
 from services.common.bulkjob import job_connection
 from services.common.copy import CopyWriter, pipe_copy
@@ -26,8 +30,13 @@ SERVICE_COLUMNS = ("system", "legacy_ref", "legacy_key", "kind", "product_code",
 RESIDENT_ID_CERT_TYPES = ("01", "", None)
 ANALOG_PRODUCT = ("ANALOG", "模拟电视")
 # Record numbers of the two systems never meet; the lower SMS numbers make an SMS record the anchor
-# (the name and number on the customer) when nothing else decides.
+# (the name and number on the customer) when nothing else decides. The CMS's users after the worker's
+# share are numbered from the second start, after the worker's whatever their count.
 CMS_FIRST_REC_ID = 10 ** 10
+CMS_SECOND_REC_ID = 2 * 10 ** 10
+# Of a full read, the worker process stages this share of the CMS's users; this one stages the SMS, whose
+# entitlements and devices are mostly the server's work, and then the rest.
+CMS_WORKER_SHARE = 0.75
 
 
 class Stager:
@@ -79,10 +88,17 @@ class Stager:
         return True
 
 
-def stage_sms(cur, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datetime | None]:
+def stage_sms(cur, customer_url: str, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datetime | None]:
+    """The SMS's subscribers staged on `cur` (committed by the caller); its entitlements and devices on a
+    connection of their own, committed there. On a full read those are piped while the subscribers are
+    normalized, from the same moment of the SMS (an exported snapshot): the pipes are the server's work,
+    the subscribers Python's."""
     stager = Stager(cur, 1)
     rows = 0
     with sms.snapshot() as legacy:
+        pipes = _SmsPipes(customer_url, sms, legacy.exported(), since) if since is None else None
+        if pipes:
+            pipes.start()
         for row in legacy.subscribers(since):
             rows += 1
             subscriber_id, name, cert_type, cert_no, mobile, tel, addr, region, vip, _, _, changed_at = row
@@ -92,8 +108,11 @@ def stage_sms(cur, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datet
             stager.person("sms", str(subscriber_id), name, id_raw, (mobile, tel), addr, region, bool(vip),
                           row, SUBSCRIBER_COLUMNS)
         stager.flush()
-        pipe_copy(lambda sink: legacy.copy_entitlements(since, sink), cur, "imp_service", ENTITLEMENT_COLUMNS)
-        pipe_copy(lambda sink: legacy.copy_devices(since, sink), cur, "imp_device", DEVICE_COLUMNS)
+        if pipes:
+            pipes.join()
+            pipes.raise_failure()
+        else:  # a sync reads a few changed rows: a thread and two connections would cost more than they save
+            _pipe(cur, legacy, since)
     cur.execute("SELECT (SELECT count(*) FROM imp_service WHERE system = 'sms'), (SELECT count(*) FROM imp_device),"
                 " greatest((SELECT max(changed_at) FROM imp_service WHERE system = 'sms'),"
                 " (SELECT max(changed_at) FROM imp_device))")
@@ -103,44 +122,96 @@ def stage_sms(cur, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datet
         stager.watermark
 
 
-def stage_cms(customer_url: str, cms_url: str, since: datetime | None) -> tuple[dict, datetime | None]:
-    """Runs in a worker process with its own connections; commits its staging rows."""
+class _SmsPipes(threading.Thread):
+    """Entitlements and devices piped from the SMS's COPY TO STDOUT into staging, at the moment `shared`."""
+
+    def __init__(self, customer_url: str, sms: SmsAdapter, shared: str, since: datetime | None):
+        super().__init__(name="stage-sms-pipes")
+        self.args = customer_url, sms, shared, since
+        self.failure: BaseException | None = None
+
+    def run(self) -> None:
+        customer_url, sms, shared, since = self.args
+        try:
+            conn = job_connection(customer_url, "customer", "legacy-import-sms")
+            try:
+                with sms.snapshot(shared) as legacy, conn.cursor() as cur:
+                    _pipe(cur, legacy, since)
+                conn.commit()
+            finally:
+                conn.close()
+        except BaseException as e:  # raised on the staging thread by raise_failure()
+            self.failure = e
+
+    def raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+
+def _pipe(cur, legacy, since: datetime | None) -> None:
+    pipe_copy(lambda sink: legacy.copy_entitlements(since, sink), cur, "imp_service", ENTITLEMENT_COLUMNS)
+    pipe_copy(lambda sink: legacy.copy_devices(since, sink), cur, "imp_device", DEVICE_COLUMNS)
+
+
+def stage_cms(customer_url: str, cms_url: str, since: datetime | None, shared: str | None = None,
+              numbers: tuple[str | None, str | None] = (None, None)) -> tuple[dict, datetime | None]:
+    """The CMS users (those numbered in `numbers`, at the moment `shared` when given) staged on a connection
+    of its own and committed; runs in a worker process on a full read."""
     conn = job_connection(customer_url, "customer", "legacy-import-cms")
     try:
-        with conn.cursor() as cur:
-            stager = Stager(cur, CMS_FIRST_REC_ID)
-            rows = 0
-            for row in CmsAdapter(cms_url).users(since):
-                rows += 1
-                user_no, name, id_raw, phones, address, area, state, opened, fee_code, fee_name, fee, _, \
-                    changed_at = row
-                stager.seen(changed_at)
-                if stager.person("cms", user_no, name, id_raw, (phones,), address, area, False, row, USER_COLUMNS):
-                    product_code, product_name = (fee_code, fee_name) if fee_name else ANALOG_PRODUCT
-                    stager.services.add(("cms", user_no, user_no, "analog_tv", product_code, product_name,
-                                         fee or 0, state, _open_date(opened), None, None, changed_at))
-            stager.flush()
+        with conn.cursor() as cur, CmsAdapter(cms_url).snapshot(shared) as cms:
+            staged = stage_cms_users(cur, cms.users(since, numbers), CMS_FIRST_REC_ID)
         conn.commit()
     finally:
         conn.close()
+    return staged
+
+
+def stage_cms_users(cur, users: Iterable[tuple], first_rec_id: int) -> tuple[dict, datetime | None]:
+    stager = Stager(cur, first_rec_id)
+    rows = 0
+    for row in users:
+        rows += 1
+        user_no, name, id_raw, phones, address, area, state, opened, fee_code, fee_name, fee, _, changed_at = row
+        stager.seen(changed_at)
+        if stager.person("cms", user_no, name, id_raw, (phones,), address, area, False, row, USER_COLUMNS):
+            product_code, product_name = (fee_code, fee_name) if fee_name else ANALOG_PRODUCT
+            stager.services.add(("cms", user_no, user_no, "analog_tv", product_code, product_name,
+                                 fee or 0, state, _open_date(opened), None, None, changed_at))
+    stager.flush()
     return {**stager.counts, "cms_rows": rows}, stager.watermark
 
 
 def stage_both(cur, customer_url: str, cms_url: str, sms: SmsAdapter, since: dict) -> tuple[dict, dict]:
     """Stage both systems; returns the counts and the latest change time seen per system. The caller
-    commits the SMS part (the CMS part commits on its own connection)."""
+    commits what is staged on `cur`."""
     if since.get("cms") is None:
-        # A full read: the CMS goes to a worker process while this one stages the SMS. Spawned, not
-        # forked: a forked child would inherit (and on exit close) this process's connections.
-        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
-            cms_job = pool.submit(stage_cms, customer_url, cms_url, None)
-            sms_counts, sms_mark = stage_sms(cur, sms, since.get("sms"))
-            cms_counts, cms_mark = cms_job.result()
+        # A full read: most of the CMS's users go to a worker process while this one stages the SMS and
+        # then the rest of the CMS, all from one moment of the CMS. Spawned, not forked: a forked child
+        # would inherit (and on exit close) this process's connections.
+        with CmsAdapter(cms_url).snapshot() as cms, \
+                ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            bound = cms.number_at(CMS_WORKER_SHARE)
+            cms_job = pool.submit(stage_cms, customer_url, cms_url, None, cms.exported(), (None, bound))
+            sms_counts, sms_mark = stage_sms(cur, customer_url, sms, since.get("sms"))
+            own_counts, own_mark = stage_cms_users(cur, cms.users(None, (bound, None)) if bound else (),
+                                                   CMS_SECOND_REC_ID)
+            cms_counts, cms_mark = _added(cms_job.result(), (own_counts, own_mark))
     else:  # a sync reads a few changed rows: starting a process would cost more than it saves
-        sms_counts, sms_mark = stage_sms(cur, sms, since.get("sms"))
+        sms_counts, sms_mark = stage_sms(cur, customer_url, sms, since.get("sms"))
         cms_counts, cms_mark = stage_cms(customer_url, cms_url, since["cms"])
-    counts = {key: sms_counts.get(key, 0) + cms_counts.get(key, 0) for key in sms_counts.keys() | cms_counts.keys()}
+    counts, _ = _added((sms_counts, None), (cms_counts, None))
     return counts, {system: mark for system, mark in (("cms", cms_mark), ("sms", sms_mark)) if mark}
+
+
+def _added(*staged: tuple[dict, datetime | None]) -> tuple[dict, datetime | None]:
+    """Counts of several stagings added up, and the latest change time any of them saw."""
+    counts: dict = {}
+    for part, _ in staged:
+        for key, value in part.items():
+            counts[key] = counts.get(key, 0) + value
+    marks = [mark for _, mark in staged if mark]
+    return counts, max(marks, default=None)
 
 
 def _open_date(khrq: str | None) -> date | None:

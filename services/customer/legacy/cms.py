@@ -4,12 +4,13 @@ Legacy codes are translated here, so the importer only sees the customer service
 """
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 from typing import Iterator
 
 from services.common.errors import InvalidArgument
 
-from .connection import legacy_connection, snapshot, stream
+from .connection import exported, legacy_connection, snapshot, stream
 from .ports import Person, WriteBackResult
 
 USER_COLUMNS = ("yhbh", "yhxm", "sfzh", "lxdh", "azdz", "qydm", "state", "khrq", "sflxdm", "sflxmc", "yzf",
@@ -21,6 +22,10 @@ _USERS = """
            u.khrq, trim(u.sflxdm), f.sflxmc, f.yzf, u.bz, u.gxsj
       FROM yhxx u LEFT JOIN sflx f ON f.sflxdm = u.sflxdm
      WHERE u.gxsj > %(since)s
+"""
+
+_NUMBERS = """
+       AND (%(from)s::text IS NULL OR u.yhbh >= %(from)s) AND (%(to)s::text IS NULL OR u.yhbh < %(to)s)
 """
 
 # action -> (operation code in czrz, line status it sets, line statuses it may start from)
@@ -37,6 +42,30 @@ BSS_LINE_MARK = "8"
 _ORDER_REMARK = "BSS order {}"
 
 
+class CmsSnapshot:
+    """Reads of one consistent moment of the CMS, whole or in ranges of user numbers read side by side."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def exported(self) -> str:
+        return exported(self.conn)
+
+    def users(self, since: datetime | None = None, numbers: tuple[str | None, str | None] = (None, None)
+              ) -> Iterator[tuple]:
+        """Users changed after `since` (all when None) whose numbers are in [from, to) (None: unbounded)."""
+        return stream(self.conn, _USERS + _NUMBERS, {"since": since or datetime.min, "from": numbers[0],
+                                                     "to": numbers[1]})
+
+    def number_at(self, share: float) -> str | None:
+        """The user number below which `share` of the users are: a bound that parts the users."""
+        with self.conn.cursor() as cur:
+            cur.execute("SELECT yhbh FROM yhxx ORDER BY yhbh"
+                        " OFFSET (SELECT (count(*) * %s)::bigint FROM yhxx) LIMIT 1", (share,))
+            row = cur.fetchone()
+        return row and row[0]
+
+
 class CmsAdapter:
     system = "cms"
 
@@ -45,8 +74,13 @@ class CmsAdapter:
 
     def users(self, since: datetime | None = None) -> Iterator[tuple]:
         """Every user (line) changed after `since` (all when None), as tuples in USER_COLUMNS order."""
-        with snapshot(self.url, self.system) as conn:
-            yield from stream(conn, _USERS, {"since": since or datetime.min})
+        with self.snapshot() as cms:
+            yield from cms.users(since)
+
+    @contextlib.contextmanager
+    def snapshot(self, shared: str | None = None) -> Iterator[CmsSnapshot]:
+        with snapshot(self.url, self.system, shared) as conn:
+            yield CmsSnapshot(conn)
 
     def set_line_status(self, user_no: str, action: str, operator: str) -> WriteBackResult:
         if action not in LINE_ACTIONS:

@@ -29,12 +29,23 @@ def legacy_connection(url: str, system: str) -> Iterator[psycopg2.extensions.con
 
 
 @contextlib.contextmanager
-def snapshot(url: str, system: str) -> Iterator[psycopg2.extensions.connection]:
+def snapshot(url: str, system: str, shared: str | None = None) -> Iterator[psycopg2.extensions.connection]:
     """One read-only repeatable-read transaction: every read in it sees the same moment, so a row
-    committed between two reads cannot be half seen (an entitlement without its subscriber)."""
+    committed between two reads cannot be half seen (an entitlement without its subscriber). `shared`
+    is a moment another connection exported (exported()), for reading parts of one moment at once."""
     with legacy_connection(url, system) as conn:
         conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True)
+        if shared:
+            with conn.cursor() as cur:
+                cur.execute("SET TRANSACTION SNAPSHOT %s", (shared,))
         yield conn
+
+
+def exported(conn) -> str:
+    """The moment a snapshot() connection reads, for other connections to read too while it stays open."""
+    with conn.cursor() as cur:
+        cur.execute("SELECT pg_export_snapshot()")
+        return cur.fetchone()[0]
 
 
 def stream(conn, query: str, params: dict) -> Iterator[tuple]:

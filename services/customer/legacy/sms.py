@@ -11,7 +11,7 @@ from typing import IO, Iterator
 
 from services.common.errors import InvalidArgument
 
-from .connection import copy_out, legacy_connection, snapshot, stream
+from .connection import copy_out, exported, legacy_connection, snapshot, stream
 from .ports import Equipment, Person, WriteBackResult
 
 SUBSCRIBER_COLUMNS = ("subscriber_id", "cust_name", "cert_type", "cert_no", "mobile", "tel", "addr",
@@ -82,6 +82,9 @@ class SmsSnapshot:
     def __init__(self, conn):
         self.conn = conn
 
+    def exported(self) -> str:
+        return exported(self.conn)
+
     def _scoped(self, query: str, since: datetime | None, scopes: dict[str, str]) -> tuple[str, dict]:
         if since is None:
             return query.format(**{k: "true" for k in scopes}), {}
@@ -110,8 +113,8 @@ class SmsAdapter:
         self.url = url
 
     @contextlib.contextmanager
-    def snapshot(self) -> Iterator[SmsSnapshot]:
-        with snapshot(self.url, self.system) as conn:
+    def snapshot(self, shared: str | None = None) -> Iterator[SmsSnapshot]:
+        with snapshot(self.url, self.system, shared) as conn:
             yield SmsSnapshot(conn)
 
     def vip_subscribers(self, subscriber_ids: list[int]) -> set[int]:
