@@ -27,14 +27,15 @@ ACTOR = "legacy-import"
 def run_bulk_import(settings: CustomerSettings) -> dict:
     """Import every legacy record not yet linked; returns the run's counts (also in import_run)."""
     live_vip = SmsAdapter(settings.legacy_sms_url).vip_subscribers
-    with legacy_run(settings, "bulk") as (cur, run):
+    second = job_connection(settings.service_db_url(NAME), NAME, f"{JOB}-second")
+    with closing(second), second.cursor() as second_cur, legacy_run(settings, "bulk") as (cur, run):
         seen = stage(cur, run, settings, {})
         cur.execute(DROP_LINKED)
         run.counts["already_linked"] = cur.fetchone()[0]
-        match_staged(cur, run)
+        cur.connection.commit()  # staging rows, which the second connection reads too
+        match_staged(cur, run, second_cur)
         if is_first_load(cur):
-            second = job_connection(settings.service_db_url(NAME), NAME, f"{JOB}-load")
-            with run.phase("load"), closing(second), second.cursor() as second_cur:
+            with run.phase("load"):
                 load_first(cur, second_cur, NAME, LOAD_SCHEMA, first_load_steps(run.id, ACTOR, run.counts, live_vip))
             after_golden(cur, run.id, ACTOR, run.counts)
         else:

@@ -8,6 +8,7 @@ instead, so nothing is merged silently.
 """
 from __future__ import annotations
 
+from services.common.bulkjob import Step, in_steps
 from services.common.copy import CopyWriter
 from services.customer.domain.matching import Identity, decide, score
 
@@ -130,26 +131,36 @@ class Clusters:
         return "score", self.best[record]
 
 
-def match(cur, counts: dict) -> None:
-    """Fill imp_match (records that join another record or a customer) and imp_review."""
+def match(cur, counts: dict, second=None) -> None:
+    """Fill imp_match (records that join another record or a customer) and imp_review. With `second` (a
+    cursor on another connection) the candidate pairs are found on one connection while the ID numbers are
+    clustered on the other, each committed on its own; the staging rows must be committed for that."""
     clusters = Clusters()
     reviews: list[tuple[int, int, float, list[str]]] = []
 
-    cur.execute(_ID_GROUPS)
-    for rec_ids, id_no in cur.fetchall():
-        rec_ids.sort()
-        for rec_id in rec_ids:
-            clusters.add(rec_id, id_no)
-            clusters.union(rec_ids[0], rec_id)
-    cur.execute(_ID_EXISTING)
-    for rec_id, customer_id, id_no in cur.fetchall():
-        clusters.add(rec_id, id_no)
-        clusters.add(-customer_id, id_no)
-        clusters.union(-customer_id, rec_id)
+    def record_pairs(c) -> None:
+        c.execute(_RECORD_PAIRS, {"block_max": BLOCK_MAX})
 
+    def id_clusters(c) -> None:
+        c.execute(_ID_GROUPS)
+        for rec_ids, id_no in c.fetchall():
+            rec_ids.sort()
+            for rec_id in rec_ids:
+                clusters.add(rec_id, id_no)
+                clusters.union(rec_ids[0], rec_id)
+        c.execute(_ID_EXISTING)
+        for rec_id, customer_id, id_no in c.fetchall():
+            clusters.add(rec_id, id_no)
+            clusters.add(-customer_id, id_no)
+            clusters.union(-customer_id, rec_id)
+
+    if second is None:
+        id_clusters(cur)
+        record_pairs(cur)
+    else:
+        in_steps([cur, second], [Step("record pairs", record_pairs), Step("ID clusters", id_clusters)])
     links: list[tuple[float, int, int, list[str]]] = []
     pairs = 0
-    cur.execute(_RECORD_PAIRS, {"block_max": BLOCK_MAX})
     cur.execute("ANALYZE imp_pair")
     for query, other in ((_RECORD_PAIR_SCORING, 1), (_CUSTOMER_PAIRS, -1)):
         cur.execute(query, {"block_max": BLOCK_MAX})

@@ -48,12 +48,13 @@ def stage(cur, run: Run, settings: CustomerSettings, since: dict[str, datetime])
     return seen
 
 
-def match_staged(cur, run: Run) -> None:
+def match_staged(cur, run: Run, second=None) -> None:
+    """Match the staged records; `second`: see match.match."""
     with run.phase("match"):
         # Every match query leaves out the records imp_owner already places; planned without its
         # statistics, that anti-join sorts a million records even when imp_owner is empty.
         analyze(cur, "imp_owner")
-        match(cur, run.counts)
+        match(cur, run.counts, second)
         analyze(cur, "imp_match", "imp_review")
 
 
