@@ -136,38 +136,23 @@ def analyze(cur, *tables: str) -> None:
         cur.execute(f"ANALYZE {table}")
 
 
-def in_parts(db, conn, cur, parts: int, work: Callable[[object, int], T], work_mem: str | None = None) -> list[T]:
-    """work(cursor, part) for every part at once, each committed on its own: part 0 on `conn` (whose cursor
-    is `cur`), every other on a connection of `db`'s pool, in a thread. One backend runs a statement on one
+def in_parts(db, cur, parts: int, work: Callable[[object, int], T], work_mem: str | None = None) -> list[T]:
+    """work(cursor, part) for every part at once, each committed on its own (in_steps): part 0 on `cur`'s
+    connection, every other on a connection of `db`'s pool. One backend runs a statement on one
     core (its parallel workers only scan), so a job whose parts share no rows uses every core this way.
     `work_mem` is set for each part's transaction. Waits for all, then raises the first failure."""
     results: list = [None] * parts
-    failures: list[BaseException] = []
 
-    def run(part_cur, part: int):
-        if work_mem:
-            part_cur.execute("SELECT set_config('work_mem', %s, true)", (work_mem,))
-        return work(part_cur, part)
+    def part_step(part: int) -> Step:
+        def run(part_cur) -> None:
+            if work_mem:
+                part_cur.execute("SELECT set_config('work_mem', %s, true)", (work_mem,))
+            results[part] = work(part_cur, part)
+        return Step(f"part {part}", run)
 
-    def other(part: int) -> None:
-        try:
-            with db.transaction() as own_cur:
-                results[part] = run(own_cur, part)
-        except BaseException as exc:  # noqa: BLE001 - raised on the caller's thread below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=other, args=(part,), name=f"{threading.current_thread().name}-part-{part}")
-               for part in range(1, parts)]
-    for thread in threads:
-        thread.start()
-    try:
-        results[0] = run(cur, 0)
-        conn.commit()
-    finally:
-        for thread in threads:
-            thread.join()
-    if failures:
-        raise failures[0]
+    with contextlib.ExitStack() as pooled:
+        cursors = [cur, *(pooled.enter_context(db.transaction()) for _ in range(1, parts))]
+        in_steps(cursors, [part_step(part) for part in range(parts)])
     return results
 
 

@@ -251,7 +251,7 @@ class CollectionHandlers:
                 part(cur, 0)  # in the claim's transaction: the file is applied whole or not at all
             else:
                 conn.commit()
-                in_parts(self.db, conn, cur, parts, part)
+                in_parts(self.db, cur, parts, part)
             reconcile.finish_result(cur, file_id, up, result)
         report = reconcile.bank_file_by_id(cur, file_id)
         audit(cur, "bank_file", report["file_no"], "import",

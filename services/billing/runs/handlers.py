@@ -123,7 +123,7 @@ class BillRunHandlers:
             ranges = store.account_ranges(cur, key.cycle, PARTS)
             tables = [store.line_table(run["id"], part) for part in range(len(ranges))]
             started = time.monotonic()
-            in_parts(self.db, conn, cur, len(ranges), lambda c, part: store.rate(
+            in_parts(self.db, cur, len(ranges), lambda c, part: store.rate(
                 c, tables[part], key.start, key.end, key.cycle, ranges[part]), JOB_WORK_MEM)
             store.record_phase(cur, run["id"], "rate", round(time.monotonic() - started, 2))
             conn.commit()
@@ -132,7 +132,7 @@ class BillRunHandlers:
             issued_on = self.today()
             due_on = self.due_on(cur, issued_on)
             conn.commit()
-            added = sum(in_parts(self.db, conn, cur, len(tables), lambda c, part: store.issue(
+            added = sum(in_parts(self.db, cur, len(tables), lambda c, part: store.issue(
                 c, run, tables[part], issued_on, due_on, actor), JOB_WORK_MEM))
             store.record_phase(cur, run["id"], "issue", round(time.monotonic() - started, 2))
             conn.commit()

@@ -4,19 +4,19 @@ People (CMS users, SMS subscribers) are normalized and validated in Python on th
 with COPY; what cannot be imported goes to quarantine with the reason. Entitlements and devices need
 no Python: they are piped from the SMS's COPY TO STDOUT into staging. On a full read both CPU cores
 work: a worker process stages most of the CMS's users while this one stages the SMS's subscribers (its
-entitlements and devices piped meanwhile by a thread) and then the rest of the CMS, each system read at
-one moment by every connection reading it (exported snapshots).
+entitlements and devices piped meanwhile on a second connection) and then the rest of the CMS, each system
+read at one moment by every connection reading it (exported snapshots).
 """
 from __future__ import annotations
 
 import json
 import multiprocessing
-import threading
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import closing
 from datetime import date, datetime
 from typing import Iterable
 
-from services.common.bulkjob import job_connection
+from services.common.bulkjob import Step, in_steps, job_connection
 from services.common.copy import CopyWriter, pipe_copy
 from services.customer.domain.idcard import parse_id_no
 from services.customer.domain.normalize import normalize_address, normalize_name, parse_phones, surname
@@ -89,16 +89,14 @@ class Stager:
 
 
 def stage_sms(cur, customer_url: str, sms: SmsAdapter, since: datetime | None) -> tuple[dict, datetime | None]:
-    """The SMS's subscribers staged on `cur` (committed by the caller); its entitlements and devices on a
-    connection of their own, committed there. On a full read those are piped while the subscribers are
-    normalized, from the same moment of the SMS (an exported snapshot): the pipes are the server's work,
-    the subscribers Python's."""
-    stager = Stager(cur, 1)
-    rows = 0
-    with sms.snapshot() as legacy:
-        pipes = _SmsPipes(customer_url, sms, legacy.exported(), since) if since is None else None
-        if pipes:
-            pipes.start()
+    """The SMS's subscribers, entitlements and devices staged and committed. On a full read the entitlements
+    and devices are piped on a second connection while the subscribers are normalized, both from one moment
+    of the SMS (an exported snapshot): the pipes are the server's work, the subscribers Python's."""
+    staged: list = []
+
+    def subscribers(c, legacy) -> None:
+        stager = Stager(c, 1)
+        rows = 0
         for row in legacy.subscribers(since):
             rows += 1
             subscriber_id, name, cert_type, cert_no, mobile, tel, addr, region, vip, _, _, changed_at = row
@@ -108,11 +106,23 @@ def stage_sms(cur, customer_url: str, sms: SmsAdapter, since: datetime | None) -
             stager.person("sms", str(subscriber_id), name, id_raw, (mobile, tel), addr, region, bool(vip),
                           row, SUBSCRIBER_COLUMNS)
         stager.flush()
-        if pipes:
-            pipes.join()
-            pipes.raise_failure()
-        else:  # a sync reads a few changed rows: a thread and two connections would cost more than they save
+        staged.extend((stager, rows))
+
+    with sms.snapshot() as legacy:
+        if since is None:
+            shared = legacy.exported()
+
+            def pipes(c) -> None:
+                with sms.snapshot(shared) as same_moment:
+                    _pipe(c, same_moment, since)
+            second = job_connection(customer_url, "customer", "legacy-import-sms")
+            with closing(second), second.cursor() as second_cur:
+                in_steps([cur, second_cur], [Step("entitlements and devices", pipes),
+                                             Step("subscribers", lambda c: subscribers(c, legacy))])
+        else:  # a sync reads a few changed rows: a second connection would cost more than it saves
+            subscribers(cur, legacy)
             _pipe(cur, legacy, since)
+    stager, rows = staged
     cur.execute("SELECT (SELECT count(*) FROM imp_service WHERE system = 'sms'), (SELECT count(*) FROM imp_device),"
                 " greatest((SELECT max(changed_at) FROM imp_service WHERE system = 'sms'),"
                 " (SELECT max(changed_at) FROM imp_device))")
@@ -120,32 +130,6 @@ def stage_sms(cur, customer_url: str, sms: SmsAdapter, since: datetime | None) -
     stager.seen(latest)
     return {**stager.counts, "sms_rows": rows, "sms_entitlements": entitlements, "sms_devices": devices}, \
         stager.watermark
-
-
-class _SmsPipes(threading.Thread):
-    """Entitlements and devices piped from the SMS's COPY TO STDOUT into staging, at the moment `shared`."""
-
-    def __init__(self, customer_url: str, sms: SmsAdapter, shared: str, since: datetime | None):
-        super().__init__(name="stage-sms-pipes")
-        self.args = customer_url, sms, shared, since
-        self.failure: BaseException | None = None
-
-    def run(self) -> None:
-        customer_url, sms, shared, since = self.args
-        try:
-            conn = job_connection(customer_url, "customer", "legacy-import-sms")
-            try:
-                with sms.snapshot(shared) as legacy, conn.cursor() as cur:
-                    _pipe(cur, legacy, since)
-                conn.commit()
-            finally:
-                conn.close()
-        except BaseException as e:  # raised on the staging thread by raise_failure()
-            self.failure = e
-
-    def raise_failure(self) -> None:
-        if self.failure is not None:
-            raise self.failure
 
 
 def _pipe(cur, legacy, since: datetime | None) -> None:
