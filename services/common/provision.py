@@ -4,7 +4,6 @@ Runs with the administrative URL (BSS_DB_URL); everything is idempotent so it ru
 """
 from __future__ import annotations
 
-import logging
 from urllib.parse import urlsplit, urlunsplit
 
 import psycopg2
@@ -12,8 +11,6 @@ from psycopg2 import sql
 
 from .db import connect
 from .settings import Settings, service_role
-
-log = logging.getLogger(__name__)
 
 
 def server_url(url: str, database: str = "postgres") -> str:
@@ -61,7 +58,6 @@ def ensure_service_schema(settings: Settings, service: str, extensions: tuple[st
             else:
                 cur.execute(sql.SQL("ALTER ROLE {} LOGIN PASSWORD %s").format(sql.Identifier(role)),
                             (settings.db_service_password,))
-            compress_logged_pages(cur, role)
             cur.execute(sql.SQL("GRANT CONNECT, TEMPORARY ON DATABASE {} TO {}").format(
                 sql.Identifier(settings.database_name), sql.Identifier(role)))
             for schema in (service, *schemas):
@@ -71,20 +67,3 @@ def ensure_service_schema(settings: Settings, service: str, extensions: tuple[st
     finally:
         conn.close()
         server.close()
-
-
-def compress_logged_pages(cur, role: str) -> None:
-    """The role's sessions compress the whole pages they write to the WAL (lz4 where the server has it).
-
-    The first change to a page after a checkpoint logs the page whole. A bank's result file changes debits,
-    bills, shares and open bills all over tables of millions of rows, and checkpoints come every few seconds
-    while it writes: a million lines wrote 3.1 GB of WAL, 1.9 GB with the pages compressed, and the writing
-    of that WAL is the bulk jobs' own time. Only a superuser may set this; elsewhere (a managed database's
-    admin) the service runs as it is and the log says so."""
-    cur.execute("SELECT enumvals FROM pg_settings WHERE name = 'wal_compression'")
-    method = "lz4" if "lz4" in (cur.fetchone()[0] or ()) else "on"
-    try:
-        cur.execute(sql.SQL("ALTER ROLE {} SET wal_compression = {}").format(sql.Identifier(role),
-                                                                             sql.Literal(method)))
-    except psycopg2.errors.InsufficientPrivilege:
-        log.warning("the role %s logs whole pages uncompressed: only a superuser may set its wal_compression", role)

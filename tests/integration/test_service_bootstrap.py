@@ -61,12 +61,6 @@ def test_a_fresh_database_gets_the_shared_tables_and_the_services_own(fresh):
     assert migrate_service(fresh, CUSTOMER) == 0
 
 
-def test_a_service_role_logs_whole_pages_compressed(fresh):
-    migrate_service(fresh, CUSTOMER)
-    shown = execute(fresh.service_db_url(CUSTOMER.name), "SHOW wal_compression")
-    assert shown[0][0] in ("lz4", "pglz", "on")
-
-
 def test_a_database_from_before_the_shared_audit_trail_migrates_and_keeps_its_rows(fresh):
     migrate_service(fresh, CUSTOMER)
     # As a database migrated before the trail was shared: audit_log made by the customer's own 0001,
