@@ -83,17 +83,18 @@ def load_first(cur, other_cur, schema: str, load_schema: str, loads: list[tuple[
     _create_copies(cur, schema, load_schema)
     cur.connection.commit()  # the copies, and the matched staging rows the loads read
     path = sql.SQL("SET search_path = {}, {}, public").format(sql.Identifier(load_schema), sql.Identifier(schema))
+    home = sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema))
     try:
         for c in (cur, other_cur):
             c.execute(path)
             c.connection.commit()
         in_steps([cur, other_cur], [step for step, _ in loads] + _build_steps(
             schema, load_schema, loads, indexes, [fk for fk in foreign_keys if fk[4]]))
-        cur.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema)))
+        cur.execute(home)
         _swap(cur, schema, load_schema, [fk for fk in foreign_keys if not fk[4]])
     except BaseException:
         cur.connection.rollback()
-        cur.execute(sql.SQL("SET search_path = {}, public").format(sql.Identifier(schema)))
+        cur.execute(home)
         _drop_copies(cur, load_schema)
         cur.connection.commit()
         raise
