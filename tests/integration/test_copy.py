@@ -47,6 +47,29 @@ def test_awkward_text_nulls_and_types_come_back_as_they_went_in(settings, table,
     assert rows_of(settings, table) == rows
 
 
+def test_repeated_values_and_mixed_types_in_a_column_come_back_as_they_went_in(settings, table, conn):
+    # Columns whose values repeat are converted once per value: states, days, flags, NULLs among them.
+    rows = [(i, ("a", "b\tc", None, "\\N")[i % 4], (True, False, None)[i % 3], date(2020, 1, 1 + i % 2),
+             None if i % 5 else datetime(2020, 1, 1, 8, i % 2), ["x", "y"] if i % 2 else None) for i in range(200)]
+    with conn.cursor() as cur:
+        writer = CopyWriter(cur, table, COLUMNS)
+        for row in rows:
+            writer.add(row)
+        writer.flush()
+    conn.commit()
+    assert rows_of(settings, table) == rows
+
+
+def test_a_row_with_more_or_fewer_values_than_columns_is_refused_before_anything_is_sent(table, conn):
+    with conn.cursor() as cur:
+        writer = CopyWriter(cur, table, ("n", "t"))
+        writer.add((1, "one"))
+        writer.add((2, "two", "extra"))
+        with pytest.raises(ValueError, match="every row must have 2 values"):
+            writer.flush()
+    conn.rollback()
+
+
 def test_columns_of_awkward_text_and_nulls_come_back_as_they_went_in(settings, table, conn):
     numbers = [str(i) for i in range(len(AWKWARD) + 1)]
     texts = [*AWKWARD, None]

@@ -1,8 +1,10 @@
+import random
 from datetime import date
 
 import pytest
 
-from services.customer.domain.idcard import InvalidIdNumber, check_char, normalize_id_no, parse_id_no
+from services.customer.domain.idcard import (CHECK_CHARS, WEIGHTS, InvalidIdNumber, check_char, normalize_id_no,
+                                             parse_id_no)
 
 VALID = "11010519491231002X"
 
@@ -20,6 +22,17 @@ def test_wrong_check_character_is_refused():
     with pytest.raises(InvalidIdNumber) as e:
         normalize_id_no("110105194912310021")
     assert e.value.reason == "check character mismatch"
+
+
+def test_check_character_is_the_standards_weighted_sum():
+    numbers = ["0" * 17, "9" * 17, "11010519491231002"] + [
+        "".join(random.choice("0123456789") for _ in range(17)) for _ in range(2000)]
+    for first17 in numbers:
+        assert check_char(first17) == CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, WEIGHTS)) % 11], first17
+
+
+def test_a_hyphenated_number_and_tabs_are_read():
+    assert normalize_id_no("110105-19491231-002X\t") == VALID
 
 
 def test_fifteen_digit_number_is_upgraded_with_century_19():

@@ -5,9 +5,9 @@ character and its birth date hold; a number that fails is dropped (the record st
 """
 from __future__ import annotations
 
-import operator
 import re
 from datetime import date
+from functools import lru_cache
 
 from services.common.inputrules import fold
 
@@ -18,7 +18,6 @@ EARLIEST_BIRTH_YEAR = 1900
 # ASCII digits only: Python's \d also takes other scripts' digits, which a number is never stored with.
 _ID18 = re.compile(r"[0-9]{17}[0-9X]")
 _ID15 = re.compile(r"[0-9]{15}")
-_NOISE = str.maketrans("", "", " \t-")
 
 
 class InvalidIdNumber(ValueError):
@@ -28,14 +27,24 @@ class InvalidIdNumber(ValueError):
 
 
 def check_char(first17: str) -> str:
-    return CHECK_CHARS[sum(map(operator.mul, map(int, first17), WEIGHTS)) % 11]
+    """The check character of 17 ASCII digits. Their weights are 2**(17-i) mod 11, and 13 is 2 mod 11, so
+    the weighted sum is, mod 11, twice the digits read as one base-13 number: int() weighs them in C, at a
+    tenth of the cost of weighing each digit in Python (a million numbers at a legacy import)."""
+    return CHECK_CHARS[2 * int(first17, 13) % 11]
+
+
+@lru_cache(maxsize=1 << 16)  # a century of birth dates, each read once rather than once a person
+def _calendar_date(digits8: str) -> date | None:
+    try:
+        return date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:8]))
+    except ValueError:
+        return None
 
 
 def _birth_date(digits8: str, today: date) -> date:
-    try:
-        born = date(int(digits8[:4]), int(digits8[4:6]), int(digits8[6:8]))
-    except ValueError:
-        raise InvalidIdNumber("birth date does not exist") from None
+    born = _calendar_date(digits8)
+    if born is None:
+        raise InvalidIdNumber("birth date does not exist")
     if born.year < EARLIEST_BIRTH_YEAR or born > today:
         raise InvalidIdNumber("birth date out of range")
     return born
@@ -49,7 +58,7 @@ def normalize_id_no(raw: str | None, today: date | None = None) -> str:
     if raw is None:
         raise InvalidIdNumber("missing")
     # Counter clerks type full-width digits and letters with Chinese input methods.
-    value = fold(raw).strip().translate(_NOISE).upper()
+    value = fold(raw).strip().replace(" ", "").replace("\t", "").replace("-", "").upper()
     if not value:
         raise InvalidIdNumber("missing")
     today = today or date.today()

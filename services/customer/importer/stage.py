@@ -45,6 +45,7 @@ class Stager:
         self.next_rec_id = first_rec_id
         self.counts: dict[str, int] = {"quarantined": 0, "invalid_ids": 0}
         self.watermark: datetime | None = None
+        self.today = date.today()  # one day for the whole run, and a clock read less a person
         self.records = CopyWriter(cur, "imp_record", RECORD_COLUMNS)
         self.phones = CopyWriter(cur, "imp_phone", ("rec_id", "phone", "kind", "position"))
         self.services = CopyWriter(cur, "imp_service", SERVICE_COLUMNS)
@@ -62,7 +63,7 @@ class Stager:
                address: str | None, area_code: str | None, vip: bool, raw: tuple, columns: tuple) -> bool:
         """Stage one person record; False when it went to quarantine instead."""
         name_norm = normalize_name(name)
-        id_no, id_rejected = parse_id_no(id_raw)
+        id_no, id_rejected = parse_id_no(id_raw, self.today)
         phones = []
         for text in phones_raw:
             for phone in parse_phones(text):
