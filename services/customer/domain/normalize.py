@@ -22,7 +22,6 @@ _SIMPLIFIED = str.maketrans(
 # str.translate looks up every character (about 2 us for an address); most text has none of these,
 # which a regular expression finds out twenty times faster.
 _TRADITIONAL = re.compile("[" + "".join(map(chr, _SIMPLIFIED)) + "]")
-_WHITESPACE = re.compile(r"\s+")
 _NAME_DOTS = re.compile(r"[•‧・.．]")
 _REMARK = re.compile(r"[(（\[【].*?[)）\]】]")
 _NAME_OK = re.compile(r"[\u3400-\u9fff]|[A-Za-z]{2}")
@@ -30,6 +29,11 @@ _NAME_JUNK = re.compile(r"[\d?？*#/\\]")
 
 COMPOUND_SURNAMES = frozenset(
     "欧阳 司马 诸葛 上官 东方 慕容 令狐 皇甫 尉迟 公孙 长孙 宇文 司徒 夏侯 轩辕 端木 独孤 南宫 西门 申屠".split())
+
+
+def _without_spaces(text: str) -> str:
+    # str.split() cuts at the same Unicode whitespace as \s, at a sixth of a regular expression's cost.
+    return "".join(text.split())
 
 
 def _simplified(text: str) -> str:
@@ -41,7 +45,7 @@ def normalize_name(raw: str | None) -> str | None:
     if not raw:
         return None
     name = _REMARK.sub("", fold(raw))
-    name = _simplified(_WHITESPACE.sub("", name))
+    name = _simplified(_without_spaces(name))
     name = _NAME_DOTS.sub("·", name).strip("·")
     if not name or _NAME_JUNK.search(name) or not _NAME_OK.search(name):
         return None
@@ -78,7 +82,7 @@ def classify_phone(digits: str) -> Phone | None:
         if not _LANDLINE.fullmatch(digits):
             return None
         kind = "landline"
-    if len(set(digits[-7:])) == 1:  # 13800000000, 0571-8888888: placeholders, not phones
+    if digits[-7:] == digits[-1] * 7:  # 13800000000, 0571-8888888: placeholders, not phones
         return None
     return Phone(digits, kind)
 
@@ -87,6 +91,9 @@ def parse_phones(raw: str | None) -> list[Phone]:
     """Every readable phone in a free-text field, in order, without duplicates; garbage is left out."""
     if not raw:
         return []
+    if raw.isdigit() and raw.isascii():  # one number as digits alone, as half the legacy fields hold
+        phone = classify_phone(raw)
+        return [phone] if phone else []
     found: list[Phone] = []
     for token in _PHONE_SEPARATORS.split(fold(raw)):
         phone = classify_phone(_NOT_DIGIT.sub("", token))
@@ -119,7 +126,7 @@ def normalize_address(raw: str | None) -> str | None:
     of building (栋), number (号) and unit; None if nothing is left."""
     if not raw:
         return None
-    addr = _simplified(_WHITESPACE.sub("", fold(raw)))
+    addr = _simplified(_without_spaces(fold(raw)))
     if _DASH_VARIANTS.search(addr):
         addr = addr.translate(_DASHES)
     addr = _PREFIX.sub("", addr, count=1)

@@ -14,6 +14,7 @@ import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import closing
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Iterable
 
 from services.common.bulkjob import Step, in_steps, job_connection
@@ -199,6 +200,7 @@ def _added(*staged: tuple[dict, datetime | None]) -> tuple[dict, datetime | None
     return counts, max(marks, default=None)
 
 
+@lru_cache(maxsize=1 << 16)  # a few thousand days open accounts, each read once rather than once a user
 def _open_date(khrq: str | None) -> date | None:
     """CMS open dates are CHAR(8) typed by hand; one that is not a real YYYYMMDD date is left out."""
     if not khrq or not khrq.isdigit() or len(khrq) != 8:
