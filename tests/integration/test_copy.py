@@ -34,23 +34,16 @@ def rows_of(settings, table: str) -> list[tuple]:
     return execute(settings.db_url, f"SELECT {', '.join(COLUMNS)} FROM {table} ORDER BY n")
 
 
-def test_awkward_text_nulls_and_types_come_back_as_they_went_in(settings, table, conn):
-    rows = [(i, text, i % 2 == 0, date(2020, 1, i + 1), datetime(2020, 1, 1, 8, i), [text, "x"])
-            for i, text in enumerate(AWKWARD)]
-    rows.append((len(AWKWARD), None, None, None, None, None))
-    with conn.cursor() as cur:
-        writer = CopyWriter(cur, table, COLUMNS)
-        for row in rows:
-            writer.add(row)
-        writer.flush()
-    conn.commit()
-    assert rows_of(settings, table) == rows
+AWKWARD_ROWS = [(i, text, i % 2 == 0, date(2020, 1, i + 1), datetime(2020, 1, 1, 8, i), [text, "x"])
+                for i, text in enumerate(AWKWARD)] + [(len(AWKWARD), None, None, None, None, None)]
+# Columns whose values repeat are converted once per value: states, days, flags, NULLs among them.
+REPEATED_ROWS = [(i, ("a", "b\tc", None, "\\N")[i % 4], (True, False, None)[i % 3], date(2020, 1, 1 + i % 2),
+                  None if i % 5 else datetime(2020, 1, 1, 8, i % 2), ["x", "y"] if i % 2 else None)
+                 for i in range(200)]
 
 
-def test_repeated_values_and_mixed_types_in_a_column_come_back_as_they_went_in(settings, table, conn):
-    # Columns whose values repeat are converted once per value: states, days, flags, NULLs among them.
-    rows = [(i, ("a", "b\tc", None, "\\N")[i % 4], (True, False, None)[i % 3], date(2020, 1, 1 + i % 2),
-             None if i % 5 else datetime(2020, 1, 1, 8, i % 2), ["x", "y"] if i % 2 else None) for i in range(200)]
+@pytest.mark.parametrize("rows", [AWKWARD_ROWS, REPEATED_ROWS], ids=["awkward text", "repeated values"])
+def test_text_nulls_and_types_come_back_as_they_went_in(settings, table, conn, rows):
     with conn.cursor() as cur:
         writer = CopyWriter(cur, table, COLUMNS)
         for row in rows:
