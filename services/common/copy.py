@@ -35,7 +35,12 @@ def _as_text(column: Sequence, kinds: set, has_null: bool) -> Sequence[str | Non
     state, a day, a flag), since a conversion costs more than looking its result up."""
     if kinds == {int} and not has_null:  # mostly keys and amounts, rarely repeated
         return list(map(str, column))
-    distinct = set(column) if list not in kinds else None  # a text[] column's values are lists
+    distinct = None
+    if len(kinds) == 1:  # of two kinds, equal values (1 and True, 1 and 1.0) would share one text
+        try:
+            distinct = set(column)
+        except TypeError:  # a text[] column's lists, which cannot be hashed
+            pass
     if distinct is not None and len(distinct) * 4 < len(column):
         text = {v: None if v is None else _text(v) for v in distinct}
         return list(map(text.__getitem__, column))

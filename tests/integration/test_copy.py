@@ -53,6 +53,17 @@ def test_text_nulls_and_types_come_back_as_they_went_in(settings, table, conn, r
     assert rows_of(settings, table) == rows
 
 
+def test_equal_values_of_two_kinds_in_one_column_keep_their_own_text(settings, table, conn):
+    values = [1, True, 2, 2.0] * 10  # 1 == True and 2 == 2.0, but each is written as itself
+    with conn.cursor() as cur:
+        writer = CopyWriter(cur, table, ("n", "t"))
+        for n, value in enumerate(values):
+            writer.add((n, value))
+        writer.flush()
+    conn.commit()
+    assert [t for _, t, *_ in rows_of(settings, table)] == ["1", "t", "2", "2.0"] * 10
+
+
 def test_a_row_with_more_or_fewer_values_than_columns_is_refused_before_anything_is_sent(table, conn):
     with conn.cursor() as cur:
         writer = CopyWriter(cur, table, ("n", "t"))
