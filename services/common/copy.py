@@ -1,9 +1,9 @@
 """COPY FROM STDIN: how bulk rows get into PostgreSQL without a round trip per row.
 
-A CopyWriter buffers rows (tuples it escapes) or ready COPY text lines and sends each batch as one
-COPY. It sends through a cursor, or through an InBackground sender: a thread with the connection to
-itself, so PostgreSQL parses one batch while Python builds the next (psycopg2 releases the GIL while
-it waits). pipe_copy streams another database's COPY TO STDOUT straight into a table.
+A CopyWriter buffers rows (tuples it converts and escapes a column at a time) or ready COPY text lines
+and sends each batch as one COPY. It sends through a cursor, or through an InBackground sender: a thread
+with the connection to itself, so PostgreSQL parses one batch while Python builds the next (psycopg2
+releases the GIL while it waits). pipe_copy streams another database's COPY TO STDOUT straight into a table.
 """
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import io
 import os
 import queue
 import threading
-from operator import itemgetter
 from datetime import date, datetime
+from operator import itemgetter
 from typing import IO, Callable, Iterable, Sequence
 
 _NONE = type(None)
