@@ -88,36 +88,31 @@ def post(cur, account_no: str, kind: str, amount_minor: int, actor: str, *, bill
 
 
 # Everything credited to an account (payments, write-offs, credit adjustments, less refunds) covers its
-# bills' shares oldest due first, bills on hold (disputed) last: what the customer does not dispute is paid
-# first, and a disputed bill is paid only by credit left over. What a share still lacks is its open amount.
+# bills oldest due first, bills on hold (disputed) last: what the customer does not dispute is paid first,
+# and a disputed bill is paid only by credit left over. What a bill still lacks is its open amount; within a
+# bill, what is paid covers its services in the order of their numbers (bill_shares(), migration 0053).
 # Recomputed from the ledger, so it is right whatever order entries came in, and set-based for any number
 # of accounts at once.
 SETTLE = """
 WITH credit AS (
     SELECT account_no, -COALESCE(sum(amount_minor) FILTER (WHERE kind <> 'charge'), 0)::bigint AS covered
     FROM ledger_entry WHERE account_no = ANY(%(accounts)s) GROUP BY account_no),
-shares AS (
-    SELECT s.bill_id, s.service_no, s.amount_minor, s.open_minor, b.account_no,
-           sum(GREATEST(s.amount_minor, 0)) OVER (PARTITION BY b.account_no
-               ORDER BY b.hold_reason IS NOT NULL, b.due_on, b.id, s.service_no) AS through
-    FROM bill_share s JOIN bill b ON b.id = s.bill_id
-    WHERE b.account_no = ANY(%(accounts)s)),
+bills AS (
+    SELECT b.id, b.amount_minor, b.open_minor, b.account_no,
+           sum(GREATEST(b.amount_minor, 0)) OVER (PARTITION BY b.account_no
+               ORDER BY b.hold_reason IS NOT NULL, b.due_on, b.id) AS through
+    FROM bill b WHERE b.account_no = ANY(%(accounts)s)),
 settled AS (
-    SELECT sh.bill_id, sh.service_no, sh.open_minor AS was,
-           GREATEST(0, LEAST(sh.amount_minor, sh.through - COALESCE(c.covered, 0))) AS open_minor
-    FROM shares sh LEFT JOIN credit c USING (account_no)),
-changed AS (
-    UPDATE bill_share s SET open_minor = x.open_minor FROM settled x
-    WHERE s.bill_id = x.bill_id AND s.service_no = x.service_no AND x.was <> x.open_minor
-    RETURNING s.bill_id)
+    SELECT x.id, GREATEST(0, LEAST(x.amount_minor, x.through - COALESCE(c.covered, 0))) AS open_minor
+    FROM bills x LEFT JOIN credit c USING (account_no)
+    WHERE x.open_minor <> GREATEST(0, LEAST(x.amount_minor, x.through - COALESCE(c.covered, 0))))
 UPDATE bill b SET open_minor = t.open_minor,
     state = CASE WHEN b.state = 'written_off' THEN b.state
                  WHEN t.open_minor = 0 THEN 'paid'
                  WHEN t.open_minor < b.amount_minor THEN 'partially_paid'
                  ELSE 'issued' END
-FROM (SELECT x.bill_id, sum(x.open_minor)::bigint AS open_minor FROM settled x
-      WHERE x.bill_id IN (SELECT bill_id FROM changed) GROUP BY x.bill_id) t
-WHERE b.id = t.bill_id
+FROM settled t
+WHERE b.id = t.id
 """
 
 
@@ -151,10 +146,10 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
         SELECT 1 FROM account WHERE account_no IN (SELECT account_no FROM {payments} WHERE {where})
           AND account_no >= (SELECT min(account_no) FROM {payments} WHERE {where})
         ORDER BY account_no FOR NO KEY UPDATE""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
-    # The bills and shares paid are a few of those a year of history holds: each is looked up by key in a
-    # loop over the bills paid, neither merged along a whole index nor hashed whole. Hashed, every share was
-    # read through its whole index: at a year's history 1.9 s against 0.6 s by key, at one month 0.42-0.51 s
-    # of the statement's 0.8-0.94 s; the bills likewise. The open bills' trigger keeps its hash joins (0052).
+    # The bills paid are a few of those a year of history holds: each is looked up by key in a loop over the
+    # payments, neither merged along a whole index nor hashed whole (hashed, the shares a bill had then were
+    # read through their whole index: at a year's history 1.9 s against 0.6 s by key; the bills likewise).
+    # The open bills' trigger keeps its hash joins (0052).
     with planner_settings(cur, enable_mergejoin="off", enable_hashjoin="off"):
         cur.execute(sql.SQL("""
             CREATE TEMP TABLE paid_exactly ON COMMIT DROP AS
@@ -171,9 +166,6 @@ def settle_bill_payments(cur, payments: str, where: str = "true") -> None:
                                         < (b.hold_reason IS NOT NULL, b.due_on, b.id))
                 RETURNING b.id)
             SELECT id FROM closed ORDER BY id""").format(payments=sql.Identifier(payments), where=sql.SQL(where)))
-        with planner_settings(cur, enable_seqscan="off"):
-            cur.execute("""UPDATE bill_share s SET open_minor = 0 FROM paid_exactly p
-                           WHERE s.bill_id = p.id AND s.open_minor <> 0""")
     cur.execute(sql.SQL("""
         SELECT DISTINCT account_no FROM {payments} x WHERE {where}
             AND NOT EXISTS (SELECT 1 FROM paid_exactly p WHERE p.id = x.bill_id)""")
@@ -250,8 +242,9 @@ def bill(cur, bill_no: str) -> dict:
     row = cur.fetchone()
     if row is None:
         raise NotFound(f"no bill {bill_no}", reason="bill-not-found")
-    cur.execute("""SELECT service_no, product_code, kind, description, days, amount_minor FROM bill_line
-                   WHERE bill_id = %s ORDER BY id""", (row["id"],))
+    cur.execute("""SELECT l.service_no, l.product_code, l.kind, l.description, l.days, l.amount_minor
+                   FROM bill b CROSS JOIN LATERAL unnest(b.lines) WITH ORDINALITY l
+                   WHERE b.id = %s ORDER BY l.ordinality""", (row["id"],))
     return {**row, "lines": cur.fetchall()}
 
 

@@ -119,13 +119,14 @@ def fill(settings: BillingSettings, bills: int, months: int = 0) -> dict:
             conn.close()
     with connect(settings.service_db_url("billing")) as conn, conn.cursor() as cur:
         cur.execute("SET search_path TO billing")
-        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor, open_minor)
-                       SELECT 'A' || lpad(i::text, 12, '0'), %s, %s, %s, %s, 2000 + i %% 10000, 2000 + i %% 10000
-                       FROM generate_series(1, %s) i""",
+        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor, open_minor,
+                                         lines)
+                       SELECT 'A' || lpad(i::text, 12, '0'), %s, %s, %s, %s, amount, amount,
+                              ARRAY[ROW('S1', 'DTV-BASIC', 'charge', '数字电视 基本包', 30, amount)::bill_line]
+                       FROM generate_series(1, %s) i CROSS JOIN LATERAL (SELECT 2000 + i %% 10000 AS amount) x""",
                     (PERIOD_START, PERIOD_START + relativedelta(months=1), due - timedelta(days=14), due, bills))
         cur.execute("""CREATE TEMP TABLE month_bill ON COMMIT DROP AS
                        SELECT id, account_no, amount_minor FROM bill WHERE period_start = %s""", (PERIOD_START,))
-        cur.execute("INSERT INTO bill_share SELECT id, 'S1', amount_minor, amount_minor FROM month_bill ORDER BY id")
         cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
                        SELECT account_no, 'charge', amount_minor, id, 'bench' FROM month_bill ORDER BY id""")
         cur.execute("ANALYZE")

@@ -50,6 +50,30 @@ def add_account(db, *, services: tuple[tuple[str, str, str], ...] = (("cms", "01
     return account_no, service_nos
 
 
+def insert_bill(cur, account_no: str, period_start: date, due_on: date, shares: dict[str, int], *,
+                open_minor: int | None = None, hold: str | None = None) -> dict:
+    """A bill of a month holding one line per service (its shares; a credit below zero), issued two weeks
+    before it is due and open for `open_minor` (the whole amount by default); returns its id and number."""
+    total = sum(shares.values())
+    cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor,
+                                     open_minor, hold_reason, lines)
+                   SELECT %s, %s, %s::date + 30, %s::date - 14, %s, %s, %s, %s,
+                          array_agg(ROW(service_no, NULL, CASE WHEN amount < 0 THEN 'adjustment' ELSE 'charge' END,
+                                        '模拟电视 城镇标准', 30, amount)::bill_line ORDER BY n)
+                   FROM unnest(%s::text[], %s::bigint[]) WITH ORDINALITY AS s (service_no, amount, n)
+                   RETURNING id, bill_no""",
+                (account_no, period_start, period_start, due_on, due_on, total,
+                 total if open_minor is None else open_minor, hold, list(shares), list(shares.values())))
+    return cur.fetchone()
+
+
+def share_opens(cur, bill_id: int) -> dict[str, int]:
+    """What is open of each service's share of a bill."""
+    cur.execute("SELECT s.service_no, s.open_minor FROM bill b CROSS JOIN LATERAL bill_shares(b.lines, b.open_minor) s"
+                " WHERE b.id = %s", (bill_id,))
+    return {r["service_no"]: r["open_minor"] for r in cur.fetchall()}
+
+
 def customer_with_paying_line(settings, customer_db) -> tuple[str, str, str]:
     """A golden customer whose analog line (CMS fee type 01) is paid by its account, in the real customer
     service: (customer_no, service_no, cms user_no)."""

@@ -11,6 +11,7 @@ from gateway.app.users import demo_users
 from services.billing.collection import (OfferBatch, ReturnLine, load_layout, write_camt054, write_pain002,
                                          write_return)
 from services.billing.collection.accounts import luhn_ok
+from tests.integration.billing_env import insert_bill
 
 # The demo's bank users, one per shipped bank: bank code -> user name.
 BANK_USERS = {scope: name for name, role, scope in demo_users() if role == "bank"}
@@ -42,13 +43,7 @@ def due_bill(db, account_no: str, amount_minor: int, due_on: date, hold: str | N
     """An issued bill of one service share, charged to the ledger, due on `due_on`."""
     start = date(2100 + uuid.uuid4().int % 800, 1 + uuid.uuid4().int % 12, 1)
     with db.transaction() as cur:
-        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor,
-                                         open_minor, hold_reason) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
-                       RETURNING id, bill_no""",
-                    (account_no, start, start + timedelta(days=28), due_on - timedelta(days=15), due_on,
-                     amount_minor, amount_minor, hold))
-        row = cur.fetchone()
-        cur.execute("INSERT INTO bill_share VALUES (%s, 'S1', %s, %s)", (row["id"], amount_minor, amount_minor))
+        row = insert_bill(cur, account_no, start, due_on, {"S1": amount_minor}, hold=hold)
         cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
                        VALUES (%s, 'charge', %s, %s, 'test')""", (account_no, amount_minor, row["id"]))
     return row["bill_no"]

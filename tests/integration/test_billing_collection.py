@@ -197,8 +197,10 @@ def test_a_debit_that_clears_a_suspended_services_arrears_asks_it_back(gw, token
     x = mandated_bill(gw, tokens, db, "ICBC", 2200)
     service_no = f"S{uuid.uuid4().int % 10**12:012d}"
     with db.transaction() as cur:
-        cur.execute("""UPDATE bill_share s SET service_no = %s FROM bill b WHERE b.id = s.bill_id AND b.bill_no = %s
-                       RETURNING b.id, b.due_on""", (service_no, x["bill_no"]))
+        cur.execute("""UPDATE bill b SET lines = (SELECT array_agg(ROW(%s, l.product_code, l.kind, l.description,
+                                                              l.days, l.amount_minor)::bill_line)
+                                         FROM unnest(b.lines) l)
+                       WHERE b.bill_no = %s RETURNING b.id, b.due_on""", (service_no, x["bill_no"]))
         bill = cur.fetchone()
         # Dunning suspended the service for this bill.
         cur.execute("INSERT INTO dunning_case (service_no, account_no, opened_on) VALUES (%s, %s, %s) RETURNING id",

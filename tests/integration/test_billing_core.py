@@ -16,7 +16,7 @@ from services.billing import store
 from services.billing.service import SPEC
 from services.common.inputrules import BATCH_MAX
 from tests.harness import service_server
-from tests.integration.billing_env import add_account, billing_database
+from tests.integration.billing_env import add_account, billing_database, insert_bill, share_opens
 
 pytestmark = pytest.mark.integration
 
@@ -37,16 +37,7 @@ def issue(db, account_no: str, period_start: date, due_on: date, shares: dict[st
     """A bill with one line and one share per service, and its ledger charge, as a billing run writes them."""
     total = sum(shares.values())
     with db.transaction() as cur:
-        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor,
-                                         open_minor)
-                       VALUES (%s, %s, %s + interval '1 month', %s, %s, %s, %s) RETURNING id, bill_no""",
-                    (account_no, period_start, period_start, period_start, due_on, total, total))
-        bill = cur.fetchone()
-        for service_no, amount in shares.items():
-            cur.execute("INSERT INTO bill_line (bill_id, service_no, kind, description, days, amount_minor) "
-                        "VALUES (%s, %s, 'charge', '模拟电视 城镇标准', 30, %s)", (bill["id"], service_no, amount))
-            cur.execute("INSERT INTO bill_share (bill_id, service_no, amount_minor, open_minor) VALUES (%s, %s, %s, %s)",
-                        (bill["id"], service_no, amount, amount))
+        bill = insert_bill(cur, account_no, period_start, due_on, shares)
         store.post(cur, account_no, "charge", total, "test-run", bill_id=bill["id"])
         store.settle(cur, [account_no])
     return bill["bill_no"]
@@ -60,9 +51,8 @@ def pay(db, account_no: str, amount_minor: int) -> None:
 
 def shares(db, bill_no: str) -> dict[str, int]:
     with db.transaction() as cur:
-        cur.execute("SELECT s.service_no, s.open_minor FROM bill_share s JOIN bill b ON b.id = s.bill_id "
-                    "WHERE b.bill_no = %s", (bill_no,))
-        return {r["service_no"]: r["open_minor"] for r in cur.fetchall()}
+        cur.execute("SELECT id FROM bill WHERE bill_no = %s", (bill_no,))
+        return share_opens(cur, cur.fetchone()["id"])
 
 
 def test_payments_settle_the_oldest_shares_first(db):

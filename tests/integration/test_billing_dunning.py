@@ -21,7 +21,7 @@ from services.billing.payments.handlers import PaymentHandlers
 from services.common.errors import IllegalTransition, InvalidArgument, NotFound
 from services.common.migrate import migrate_service
 from services.common.relay import OutboxRelay
-from tests.integration.billing_env import billing_database
+from tests.integration.billing_env import billing_database, insert_bill, share_opens
 
 pytestmark = pytest.mark.integration
 D = date
@@ -61,15 +61,11 @@ def new_bill(db, account_no: str, due_on: date, shares: dict[str, tuple[int, int
     """A bill with each service's (amount, open) share and its charge in the ledger."""
     amount = sum(a for a, _ in shares.values())
     with db.transaction() as cur:
-        start = due_on - timedelta(days=40)
-        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor,
-                                         open_minor) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id, bill_no""",
-                    (account_no, start, start + timedelta(days=30), start + timedelta(days=31), due_on, amount,
-                     sum(o for _, o in shares.values())))
-        bill = cur.fetchone()
-        for service_no, (a, o) in shares.items():
-            cur.execute("INSERT INTO bill_share (bill_id, service_no, amount_minor, open_minor) "
-                        "VALUES (%s, %s, %s, %s)", (bill["id"], service_no, a, o))
+        bill = insert_bill(cur, account_no, due_on - timedelta(days=40), due_on,
+                           {s: a for s, (a, _) in shares.items()}, open_minor=sum(o for _, o in shares.values()))
+        # What is paid of a bill covers its services in the order of their numbers: a test asks for opens
+        # that order gives.
+        assert share_opens(cur, bill["id"]) == {s: o for s, (_, o) in shares.items()}
         ledger.post(cur, account_no, "charge", amount, "test", bill_id=bill["id"])
     return bill["bill_no"]
 
@@ -142,7 +138,9 @@ def test_an_overdue_service_is_reminded_noticed_and_suspended_on_working_days(db
 
 def test_only_the_overdue_service_of_an_account_is_dunned(db, h):
     account_no, customer_no = new_account(db)
-    owing, prepaid = new_service(db, account_no, customer_no), new_service(db, account_no, customer_no)
+    # What is paid of a bill covers its services in number order: the first is the one paid ahead.
+    prepaid, owing = sorted((new_service(db, account_no, customer_no), new_service(db, account_no, customer_no)),
+                            key=lambda no: no.encode())
     new_bill(db, account_no, DUE, {owing: (2200, 2200), prepaid: (5000, 0)})
     walk_to_suspension(h)
     assert [s for s, _ in steps(db, owing)] == ["reminder", "notice", "suspend"]

@@ -13,7 +13,7 @@ from bss.billing.v1 import billing_pb2
 from bss.billing.v1 import payments_pb2 as pb
 from bss.billing.v1 import payments_pb2_grpc as pb_grpc
 from services.billing.payments import store as payments_store
-from tests.integration.billing_env import billing, db, gw  # noqa: F401 -- fixtures
+from tests.integration.billing_env import billing, db, gw, insert_bill  # noqa: F401 -- fixtures
 from tests.integration.test_gateway import assert_problem, bearer, gateway_db  # noqa: F401
 
 pytestmark = pytest.mark.integration
@@ -45,13 +45,7 @@ def bill(db, account_no: str, amount_minor: int, service_no: str = "S1") -> str:
     """An issued bill of one service share, charged to the ledger."""
     start = date(2100 + uuid.uuid4().int % 800, 1 + uuid.uuid4().int % 12, 1)
     with db.transaction() as cur:
-        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor,
-                                         open_minor) VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id, bill_no""",
-                    (account_no, start, start + timedelta(days=28), start, start + timedelta(days=15),
-                     amount_minor, amount_minor))
-        row = cur.fetchone()
-        cur.execute("INSERT INTO bill_share VALUES (%s, %s, %s, %s)",
-                    (row["id"], service_no, amount_minor, amount_minor))
+        row = insert_bill(cur, account_no, start, start + timedelta(days=15), {service_no: amount_minor})
         cur.execute("""INSERT INTO ledger_entry (account_no, kind, amount_minor, bill_id, created_by)
                        VALUES (%s, 'charge', %s, %s, 'test')""", (account_no, amount_minor, row["id"]))
     return row["bill_no"]

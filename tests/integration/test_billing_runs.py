@@ -12,6 +12,7 @@ from datetime import date
 import psycopg2.errors
 import pytest
 
+from services.billing import store as billing_store
 from services.billing.handlers import Actor
 from services.billing.runs import store
 from services.billing.runs.handlers import BillRunHandlers, StartBillRun
@@ -104,11 +105,9 @@ class World:
                            FROM bill b WHERE account_no = %s ORDER BY period_start""", (account_no,))
             bills = cur.fetchall()
             for b in bills:
-                cur.execute("""SELECT service_no, product_code, kind, description, days, amount_minor FROM bill_line
-                               WHERE bill_id = %s ORDER BY id""", (b["id"],))
-                b["lines"] = cur.fetchall()
-                cur.execute("SELECT service_no, amount_minor, open_minor FROM bill_share WHERE bill_id = %s"
-                            " ORDER BY service_no", (b["id"],))
+                b["lines"] = billing_store.bill(cur, b["bill_no"])["lines"]
+                cur.execute("""SELECT s.* FROM bill b CROSS JOIN LATERAL bill_shares(b.lines, b.open_minor) s
+                               WHERE b.id = %s ORDER BY s.service_no""", (b["id"],))
                 b["shares"] = cur.fetchall()
         return bills
 

@@ -9,7 +9,7 @@ import pytest
 from psycopg2.extras import RealDictCursor
 
 from services.billing import store
-from tests.integration.billing_env import add_account, billing_database
+from tests.integration.billing_env import add_account, billing_database, insert_bill
 
 pytestmark = pytest.mark.integration
 
@@ -22,12 +22,7 @@ def db(settings):
 
 def issue(cur, account_no: str, due_on: date, shares: dict[str, int]) -> tuple[int, int]:
     total = sum(shares.values())
-    cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor, open_minor)
-                   VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id""",
-                (account_no, due_on - timedelta(days=30), due_on, due_on - timedelta(days=14), due_on, total, total))
-    bill_id = cur.fetchone()["id"]
-    for service_no, amount in shares.items():
-        cur.execute("INSERT INTO bill_share VALUES (%s, %s, %s, %s)", (bill_id, service_no, amount, amount))
+    bill_id = insert_bill(cur, account_no, due_on - timedelta(days=30), due_on, shares)["id"]
     store.post(cur, account_no, "charge", max(total, 0), "test-run", bill_id=bill_id)
     store.settle(cur, [account_no])
     return bill_id, total
@@ -72,8 +67,8 @@ def settled(db, debits: list[tuple[str, int, int]], by_bill: bool) -> list[tuple
             else:
                 store.settle(cur, accounts)
             cur.execute("""SELECT b.id, b.open_minor, b.state, s.service_no, s.open_minor AS share_open
-                           FROM bill b JOIN bill_share s ON s.bill_id = b.id WHERE b.account_no = ANY(%s)
-                           ORDER BY b.id, s.service_no""", (accounts,))
+                           FROM bill b CROSS JOIN LATERAL bill_shares(b.lines, b.open_minor) s
+                           WHERE b.account_no = ANY(%s) ORDER BY b.id, s.service_no""", (accounts,))
             return [tuple(r.values()) for r in cur.fetchall()]
         finally:
             conn.rollback()

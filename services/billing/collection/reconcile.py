@@ -241,7 +241,7 @@ def finish_result(cur, file_id: int, up: Upload, result: ReturnFile) -> None:
 
 def _bulk_settings(cur) -> None:
     cur.execute("SELECT set_config('work_mem', %s, true)", (BULK_WORK_MEM,))
-    # A file's lines are a few of the debits, bills and shares a year of collections leaves: each is found by
+    # A file's lines are a few of the debits and bills a year of collections leaves: each is found by
     # its key. At the default cost of a random read (4, a disk's) the planner hashed all of them instead,
     # and the file took half as long again at a year's history as at a month's (4.9 s to match the lines
     # against 12 million debits, against 1.1 s by key). The pages are in memory, as the ledger's are.

@@ -58,7 +58,7 @@ OVERDUE = """
 WITH overdue AS (
     SELECT s.service_no, min(b.due_on) AS oldest_due_on, sum(s.open_minor)::bigint AS overdue_minor,
            array_agg(b.id ORDER BY b.due_on, b.id) AS bill_ids
-    FROM bill_open o JOIN bill b ON b.id = o.bill_id JOIN bill_share s ON s.bill_id = b.id
+    FROM bill_open o JOIN bill b ON b.id = o.bill_id CROSS JOIN LATERAL bill_shares(b.lines, b.open_minor) s
     WHERE o.due_on < %(as_of)s AND b.hold_reason IS NULL AND b.state <> 'written_off'
       AND s.open_minor > 0 AND s.service_no <> ''
     GROUP BY s.service_no)
@@ -126,13 +126,15 @@ def propose_write_offs(cur, rows: list[tuple[str, str, int]], proposed_on: date)
 # --- restoration ---------------------------------------------------------------------------------------
 
 
-# Open cases with the due date of their service's oldest open share on a bill not on hold (NULL: nothing
-# open), and whether the case suspended the service; for some accounts, or every open case.
+# Open cases with the due date of their service's oldest open share on a bill of the case's account not on
+# hold (NULL: nothing open), and whether the case suspended the service; for some accounts, or every open
+# case. The account's open bills are found through bill_open, and each one's shares computed from its lines.
 OPEN_CASES = """
 SELECT c.id, c.service_no, c.account_no, a.customer_no,
        EXISTS (SELECT 1 FROM dunning_step t WHERE t.case_id = c.id AND t.step = 'suspend') AS suspended,
-       (SELECT min(b.due_on) FROM bill_share s JOIN bill b ON b.id = s.bill_id
-        WHERE s.service_no = c.service_no AND s.open_minor > 0 AND b.open_minor > 0
+       (SELECT min(b.due_on) FROM bill_open o JOIN bill b ON b.id = o.bill_id
+            CROSS JOIN LATERAL bill_shares(b.lines, b.open_minor) s
+        WHERE o.account_no = c.account_no AND s.service_no = c.service_no AND s.open_minor > 0
           AND b.hold_reason IS NULL) AS oldest_due_on
 FROM dunning_case c JOIN account a ON a.account_no = c.account_no
 WHERE c.closed_on IS NULL

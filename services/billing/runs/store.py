@@ -1,5 +1,5 @@
-"""The billing run's SQL: rate a whole cycle into a table of lines, then issue its bills, lines, shares and
-ledger charges from that table, each a statement over the whole cycle (never a round trip per account).
+"""The billing run's SQL: rate a whole cycle into a table of lines, then issue its bills (each holding its
+lines) and ledger charges from that table, each a statement over the whole cycle (never a round trip per account).
 
 Rating follows services/billing/domain/rating.py, the specification this SQL is tested against:
     charge   = round_half_up(price_minor * billable_days / days_in_period)       one line per price segment
@@ -194,10 +194,11 @@ LINE_ORDER = ('service_no COLLATE "C" NULLS LAST, product_code COLLATE "C", sort
 
 
 def issue(cur, run: dict, lines: sql.Identifier, issued_on, due_on, actor: str) -> int:
-    """Bills of the rated accounts that have none for the period yet, with their lines, per-service shares
-    and one ledger charge each; earlier credit of those accounts then pays them. Returns the bills added.
+    """Bills of the rated accounts that have none for the period yet, each holding its lines (whose sums by
+    service are its shares, migration 0053), and one ledger charge each; earlier credit of those accounts
+    then pays them. Returns the bills added.
 
-    Each table is written in the order of its indexes (bills by account, the rest by bill) so that every
+    Each table is written in the order of its indexes (bills by account, the ledger by bill) so that every
     index grows at its end instead of being read back page by page."""
     params = {"run": run["id"], "start": run["period_start"], "end": run["period_end"], "issued": issued_on,
               "due": due_on, "actor": actor, "note": f"bill run {run['run_no']}"}
@@ -208,30 +209,22 @@ def issue(cur, run: dict, lines: sql.Identifier, issued_on, due_on, actor: str) 
     cur.execute("CREATE TEMPORARY TABLE new_bill (id BIGINT, account_no TEXT, amount_minor BIGINT, currency CHAR(3))"
                 " ON COMMIT DROP")
     # A bill another run of the period has made meanwhile (its account moved to that cycle) is left alone.
-    cur.execute(sql.SQL("""
+    cur.execute(sql.SQL(f"""
         WITH added AS (
             INSERT INTO bill (account_no, run_id, period_start, period_end, issued_on, due_on, amount_minor,
-                              open_minor, currency, state)
+                              open_minor, currency, state, lines)
             SELECT account_no, %(run)s, %(start)s, %(end)s, %(issued)s, %(due)s, amount, amount, currency,
-                   CASE WHEN amount = 0 THEN 'paid' ELSE 'issued' END
-            FROM (SELECT account_no, sum(amount_minor)::bigint AS amount, min(currency) AS currency
-                  FROM {lines} GROUP BY account_no) total
+                   CASE WHEN amount = 0 THEN 'paid' ELSE 'issued' END, lines
+            FROM (SELECT account_no, sum(amount_minor)::bigint AS amount, min(currency) AS currency,
+                         array_agg(ROW(service_no, product_code, kind, description, days, amount_minor)::bill_line
+                                   ORDER BY {LINE_ORDER}) AS lines
+                  FROM {{lines}} GROUP BY account_no) total
             ORDER BY account_no COLLATE "C"
             ON CONFLICT (account_no, period_start) DO NOTHING
             RETURNING id, account_no, amount_minor, currency)
         INSERT INTO new_bill SELECT * FROM added""").format(lines=lines), params)
     added = cur.rowcount
     cur.execute("ANALYZE new_bill")
-    # The shares are the lines as they are inserted, summed by service: the lines are read and joined once.
-    cur.execute(sql.SQL(f"""
-        WITH line AS (
-            INSERT INTO bill_line (bill_id, service_no, product_code, kind, description, days, amount_minor)
-            SELECT b.id, l.service_no, l.product_code, l.kind, l.description, l.days, l.amount_minor
-            FROM {{lines}} l JOIN new_bill b USING (account_no) ORDER BY b.id, {LINE_ORDER}
-            RETURNING bill_id, service_no, amount_minor)
-        INSERT INTO bill_share (bill_id, service_no, amount_minor, open_minor)
-        SELECT bill_id, COALESCE(service_no, ''), sum(amount_minor), sum(amount_minor) FROM line
-        GROUP BY bill_id, COALESCE(service_no, '') ORDER BY bill_id""").format(lines=lines))
     cur.execute(sql.SQL("""
         UPDATE pending_charge c SET bill_id = b.id FROM {lines} l JOIN new_bill b USING (account_no)
         WHERE c.id = l.pending_id AND c.bill_id IS NULL""").format(lines=lines))
@@ -301,7 +294,7 @@ def run_counts(cur, run_id: int) -> dict:
         cur.execute("""SELECT count(*) AS lines,
                               COALESCE(sum(l.amount_minor) FILTER (WHERE l.kind = 'discount'), 0)::bigint AS discounts_minor,
                               count(*) FILTER (WHERE l.kind = 'one_time') AS one_time_fees
-                       FROM bill_line l JOIN bill b ON b.id = l.bill_id WHERE b.run_id = %s""", (run_id,))
+                       FROM bill b CROSS JOIN LATERAL unnest(b.lines) l WHERE b.run_id = %s""", (run_id,))
         return {**counts, **cur.fetchone()}
 
 
