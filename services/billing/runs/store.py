@@ -209,17 +209,20 @@ def issue(cur, run: dict, lines: sql.Identifier, issued_on, due_on, actor: str) 
     cur.execute("CREATE TEMPORARY TABLE new_bill (id BIGINT, account_no TEXT, amount_minor BIGINT, currency CHAR(3))"
                 " ON COMMIT DROP")
     # A bill another run of the period has made meanwhile (its account moved to that cycle) is left alone.
+    # Its lines are aggregated in order (a sort, never a hash), grouped in the byte order the bills are
+    # written in, so that one sort serves both: in the database's collation it took a third longer.
     cur.execute(sql.SQL(f"""
         WITH added AS (
             INSERT INTO bill (account_no, run_id, period_start, period_end, issued_on, due_on, amount_minor,
                               open_minor, currency, state, lines)
             SELECT account_no, %(run)s, %(start)s, %(end)s, %(issued)s, %(due)s, amount, amount, currency,
                    CASE WHEN amount = 0 THEN 'paid' ELSE 'issued' END, lines
-            FROM (SELECT account_no, sum(amount_minor)::bigint AS amount, min(currency) AS currency,
+            FROM (SELECT account_no COLLATE "C" AS account_no, sum(amount_minor)::bigint AS amount,
+                         min(currency) AS currency,
                          array_agg(ROW(service_no, product_code, kind, description, days, amount_minor)::bill_line
                                    ORDER BY {LINE_ORDER}) AS lines
-                  FROM {{lines}} GROUP BY account_no) total
-            ORDER BY account_no COLLATE "C"
+                  FROM {{lines}} GROUP BY 1) total
+            ORDER BY account_no
             ON CONFLICT (account_no, period_start) DO NOTHING
             RETURNING id, account_no, amount_minor, currency)
         INSERT INTO new_bill SELECT * FROM added""").format(lines=lines), params)
