@@ -3,11 +3,14 @@ database nobody else writes to), created with unique names and dropped afterward
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import shutil
 import uuid
 from pathlib import Path
 
 import psycopg2
 
+from services.common.migrate import migrate_service
 from services.common.provision import ensure_database, server_url
 
 LEGACY_SQL = Path(__file__).resolve().parents[1] / "services" / "legacy_sim"
@@ -58,3 +61,12 @@ def throwaway_legacy(settings):
     finally:
         for url in (scoped.db_url, scoped.legacy_cms_url, scoped.legacy_sms_url):
             drop_database(url)
+
+
+def migrated_before(settings, spec, version: str, folder: Path) -> None:
+    """The service's schema as it stood before migration `version` (its earlier scripts copied to `folder`
+    and applied), for a test of what that migration does to rows written before it."""
+    for script in sorted(spec.migrations.glob("*.sql")):
+        if script.name < version:
+            shutil.copy(script, folder)
+    migrate_service(settings, dataclasses.replace(spec, migrations=folder))

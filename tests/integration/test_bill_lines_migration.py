@@ -2,25 +2,19 @@
 their services' shares read back what was open of each."""
 from __future__ import annotations
 
-import dataclasses
-import shutil
-
 import pytest
 
 from services.billing.service import SPEC
 from services.common.migrate import migrate_service
 
-from tests.databases import execute, throwaway_legacy
+from tests.databases import execute, migrated_before, throwaway_legacy
 
 pytestmark = pytest.mark.integration
 
 
 def test_lines_and_shares_written_before_are_kept(settings, tmp_path):
-    for script in sorted(SPEC.migrations.glob("*.sql")):
-        if script.name < "0053":
-            shutil.copy(script, tmp_path)
     with throwaway_legacy(settings) as env:
-        migrate_service(env, dataclasses.replace(SPEC, migrations=tmp_path))
+        migrated_before(env, SPEC, "0053", tmp_path)
         # Of 7,200 (a television line 2,200 with a 200 discount, broadband 5,000, a fee of no service 200),
         # 3,000 paid, as settlement covered shares then: in service order, the fee's ('') first.
         execute(env.db_url, """

@@ -2,26 +2,20 @@
 so an earlier import is found by what a clerk types."""
 from __future__ import annotations
 
-import dataclasses
-import shutil
-
 import pytest
 
 from services.common.migrate import migrate_service
 from services.customer.domain.normalize import normalize_address, normalize_name
 from services.customer.service import SPEC
 
-from tests.databases import execute, throwaway_legacy
+from tests.databases import execute, migrated_before, throwaway_legacy
 
 pytestmark = pytest.mark.integration
 
 
 def test_keys_stored_before_are_folded(settings, tmp_path):
-    for script in sorted(SPEC.migrations.glob("*.sql")):
-        if script.name < "0008":
-            shutil.copy(script, tmp_path)
     with throwaway_legacy(settings) as env:
-        migrate_service(env, dataclasses.replace(SPEC, migrations=tmp_path))
+        migrated_before(env, SPEC, "0008", tmp_path)
         execute(env.db_url, """
             WITH c AS (INSERT INTO customer (name, name_norm) VALUES ('金三', E'\\uF90A\\u200b三') RETURNING id)
             INSERT INTO premises (customer_id, address, address_norm)
