@@ -69,8 +69,8 @@ def insert_bill(cur, account_no: str, period_start: date, due_on: date, shares: 
 
 def share_opens(cur, bill_id: int) -> dict[str, int]:
     """What is open of each service's share of a bill."""
-    cur.execute("SELECT s.service_no, s.open_minor FROM bill b CROSS JOIN LATERAL bill_shares(b.lines, b.open_minor) s"
-                " WHERE b.id = %s", (bill_id,))
+    cur.execute("""SELECT s.service_no, s.open_minor
+                   FROM bill b CROSS JOIN LATERAL bill_shares(b.lines, b.open_minor) s WHERE b.id = %s""", (bill_id,))
     return {r["service_no"]: r["open_minor"] for r in cur.fetchall()}
 
 

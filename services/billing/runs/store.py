@@ -1,5 +1,6 @@
 """The billing run's SQL: rate a whole cycle into a table of lines, then issue its bills (each holding its
-lines) and ledger charges from that table, each a statement over the whole cycle (never a round trip per account).
+lines) and ledger charges from that table, each a statement over the whole cycle (never a round trip per
+account).
 
 Rating follows services/billing/domain/rating.py, the specification this SQL is tested against:
     charge   = round_half_up(price_minor * billable_days / days_in_period)       one line per price segment
