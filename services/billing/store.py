@@ -103,16 +103,16 @@ bills AS (
                ORDER BY b.hold_reason IS NOT NULL, b.due_on, b.id) AS through
     FROM bill b WHERE b.account_no = ANY(%(accounts)s)),
 settled AS (
-    SELECT x.id, GREATEST(0, LEAST(x.amount_minor, x.through - COALESCE(c.covered, 0))) AS open_minor
-    FROM bills x LEFT JOIN credit c USING (account_no)
-    WHERE x.open_minor <> GREATEST(0, LEAST(x.amount_minor, x.through - COALESCE(c.covered, 0))))
+    SELECT x.id, x.open_minor AS was,
+           GREATEST(0, LEAST(x.amount_minor, x.through - COALESCE(c.covered, 0))) AS open_minor
+    FROM bills x LEFT JOIN credit c USING (account_no))
 UPDATE bill b SET open_minor = t.open_minor,
     state = CASE WHEN b.state = 'written_off' THEN b.state
                  WHEN t.open_minor = 0 THEN 'paid'
                  WHEN t.open_minor < b.amount_minor THEN 'partially_paid'
                  ELSE 'issued' END
 FROM settled t
-WHERE b.id = t.id
+WHERE b.id = t.id AND t.was <> t.open_minor
 """
 
 
