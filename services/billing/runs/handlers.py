@@ -129,19 +129,23 @@ class BillRunHandlers:
             # once instead of waiting for the slower part's rating, so neither core idles between them.
             started = time.monotonic()
 
-            def rate_and_issue(c, part: int) -> tuple[float, int]:
+            def rate_and_issue(c, part: int) -> tuple[float, dict]:
                 store.rate(c, tables[part], key.start, key.end, key.cycle, ranges[part])
                 rated = time.monotonic() - started
                 return rated, store.issue(c, run, tables[part], issued_on, due_on, actor)
             parts = in_parts(self.db, cur, len(ranges), rate_and_issue, JOB_WORK_MEM)
             rated = max(seconds for seconds, _ in parts)
-            added = sum(n for _, n in parts)
             store.record_phase(cur, run["id"], "rate", round(rated, 2))
             store.record_phase(cur, run["id"], "issue", round(time.monotonic() - started - rated, 2))
             conn.commit()
 
             started = time.monotonic()
-            counts = {**store.run_counts(cur, run["id"]), "accounts": store.cycle_accounts(cur, key.cycle)}
+            # A run started now issued all its bills in these parts; a resumed one counts what every attempt
+            # added, from its bills.
+            added = [part_counts for _, part_counts in parts]
+            counts = ({name: sum(c[name] for c in added) for name in added[0]} if outcome == "started"
+                      else store.run_counts(cur, run["id"]))
+            counts["accounts"] = store.cycle_accounts(cur, key.cycle)
             store.record_phase(cur, run["id"], "complete", round(time.monotonic() - started, 2))
             run = store.complete_run(cur, run["id"], counts)
             emit(cur, NAME, "bill_run_completed", {"runNo": run["run_no"], "period": key.period, "cycle": key.cycle,
@@ -149,7 +153,8 @@ class BillRunHandlers:
             for table in tables:
                 store.drop_line_table(cur, table)
             conn.commit()
-            log.info("bill run %s: %s bills added (%s)", run["run_no"], added, counts, extra={"phases": run["phases"]})
+            log.info("bill run %s: %s bills added (%s)", run["run_no"], sum(c["bills"] for c in added), counts,
+                     extra={"phases": run["phases"]})
             return RunReport(run, outcome, counts)
         except BaseException as exc:
             conn.rollback()
