@@ -8,7 +8,7 @@ from services.billing.collection.layouts import all_layouts, load_layout
 from services.billing.collection.records import RecordReader
 from services.billing.collection import returns
 from services.billing.collection.model import (DebitLine, FileRejected, OfferBatch, OfferLineError,
-                                               ReturnLine, parse_amounts)
+                                               ReturnLine, ReturnLines, parse_amounts)
 from services.billing.collection.offer import read_offer, write_offer
 from services.billing.collection.returns import read_return, write_return
 
@@ -268,3 +268,14 @@ def test_no_records_read_as_no_values(code):
     layout = load_layout(code)
     columns, problems = RecordReader(layout, layout.returns.detail).read_all([])
     assert problems == {} and all(values == [] for values in columns.values())
+
+
+def test_return_lines_are_held_a_column_each_and_read_as_lines():
+    lines = ReturnLines([ReturnLine(1, "R1", "6222", 100, True, "0000", None, "", "张伟", "U1")])
+    lines.extend([2, 3], ["R2", "R3"], ["6223", "6224"], [200, 300], [False, True], ["3008", "0000"],
+                 ["insufficient_funds", None])
+    assert len(lines) == 3
+    assert lines[1] == ReturnLine(2, "R2", "6223", 200, False, "3008", "insufficient_funds")
+    assert lines[-1].message == lines[-1].holder_name == lines[-1].user_number == ""
+    assert [x.reference for x in lines] == ["R1", "R2", "R3"] and lines[1:] == list(lines)[1:]
+    assert lines.columns[1] == ["R1", "R2", "R3"] and lines.columns[4] == [True, False, True]

@@ -25,7 +25,7 @@ from lxml import etree
 from .accounts import validate_account_number
 from .layouts import BankLayout
 from .model import (checked_amount, ErrorList, FileRejected, OfferBatch, OfferLineError, ReturnFile, ReturnLine,
-                    DebitLine)
+                    ReturnLines, DebitLine)
 from .offer import check_reference
 from .reasons import iso_reason
 
@@ -282,7 +282,7 @@ class _Lines:
 
     def __init__(self, errors: ErrorList, currency: str):
         self.errors, self.currency = errors, currency
-        self.lines: list[ReturnLine] = []
+        self.lines = ReturnLines()
         self.seen: dict[str, int] = {}
         self.amount = self.ok_count = self.ok_amount = 0
 

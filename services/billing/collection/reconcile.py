@@ -97,8 +97,9 @@ def _stage(cur, result: ReturnFile) -> None:
                        ok BOOLEAN, bank_reason TEXT, reason TEXT, message TEXT) ON COMMIT DROP""")
     if not result.lines:
         return
-    # Written a column at a time (column_lines): 333,333 lines in 0.44 s against 0.70 s row by row.
-    numbers, references, accounts, amounts, oks, codes, reasons, messages, *_ = zip(*result.lines)
+    # Written a column at a time (column_lines), as the lines are held: 333,333 lines in 0.44 s against 0.70 s
+    # row by row.
+    numbers, references, accounts, amounts, oks, codes, reasons, messages, *_ = result.lines.columns
     columns = [list(map(str, numbers)), references, accounts, [None if a is None else str(a) for a in amounts],
                ["t" if ok else "f" for ok in oks], [c or None for c in codes], reasons, [m or None for m in messages]]
     writer = CopyWriter(cur, "bank_line", LINE_COLUMNS, batch=_STAGE_BATCH)

@@ -1,12 +1,12 @@
 """The return file (回盘) in the bank's own layout: read and checked whole, or written by the simulator."""
 from __future__ import annotations
 
-from itertools import compress, repeat
+from itertools import compress
 from typing import BinaryIO, Iterable, Sequence
 
 from .layouts import BankLayout, Record
 from .model import (ErrorList, FileError, FileRejected, FileTotals, OfferBatch, ReturnFile, ReturnLine,
-                    format_amount, parse_amount, parse_amounts)
+                    ReturnLines, format_amount, parse_amount, parse_amounts)
 from .offer import file_values
 from .records import RecordReader, RecordWriter, SpooledLines, file_lines
 
@@ -43,18 +43,18 @@ def read_return(layout: BankLayout, data: bytes | BinaryIO) -> ReturnFile:
         end -= 1
         totals.append(_read_total(layout, spec.trailer, "trailer", numbers[end], records[end], found))
     detail = RecordReader(layout, spec.detail)
-    lines: list[ReturnLine] = []
+    lines = ReturnLines()
     seen: dict[str, int] = {}
     refused = total_amount = ok_count = ok_amount = 0
     for start in range(first, end, _CHUNK):
         stop = min(start + _CHUNK, end)
         chunk = _read_chunk(layout, detail, records[start:stop], numbers[start:stop], seen, found)
-        refused += stop - start - len(chunk)
-        amounts, oks = [x.amount_minor for x in chunk], [x.ok for x in chunk]
+        _, _, _, amounts, oks, *_ = chunk
+        refused += stop - start - len(amounts)
         total_amount += sum(amounts)
         ok_count += sum(oks)
         ok_amount += sum(compress(amounts, oks))
-        lines.extend(chunk)
+        lines.extend(*chunk)
     errors = ErrorList()
     errors.add_by_line(found)
     if not lines and not refused:
@@ -77,9 +77,9 @@ def _read_total(layout: BankLayout, record: Record, kind: str, n: int, line: byt
 
 
 def _read_chunk(layout: BankLayout, detail: RecordReader, records: list[bytes], numbers: Sequence[int],
-                seen: dict[str, int], found: list[tuple[int, str, str]]) -> list[ReturnLine]:
-    """The chunk's lines that have nothing wrong; what is wrong with the others goes to `found`. `seen` holds
-    the line of every reference accepted so far."""
+                seen: dict[str, int], found: list[tuple[int, str, str]]) -> tuple[Sequence, ...]:
+    """The chunk's lines that have nothing wrong, a column each in ReturnLine's field order; what is wrong
+    with the others goes to `found`. `seen` holds the line of every reference accepted so far."""
     columns, problems = detail.read_all(records)
     references, codes = columns["reference"], columns["result_code"]
     amounts = None if problems else parse_amounts(columns["amount"], layout.amount_format)
@@ -95,11 +95,9 @@ def _read_chunk(layout: BankLayout, detail: RecordReader, records: list[bytes], 
         numbers, amounts = [numbers[i] for i in keep], [amounts[i] for i in keep]
     codes, ok_codes, reason_for = columns["result_code"], layout.ok_codes, layout.reason_for
     oks = [code in ok_codes for code in codes]
-    blank = repeat("")
-    return list(map(ReturnLine, numbers, columns["reference"], columns["account_number"], amounts, oks, codes,
-                    [None if ok else reason_for(code) for ok, code in zip(oks, codes)],
-                    columns.get("result_message", blank), columns.get("holder_name", blank),
-                    columns.get("user_number", blank)))
+    return (numbers, columns["reference"], columns["account_number"], amounts, oks, codes,
+            [None if ok else reason_for(code) for ok, code in zip(oks, codes)],
+            columns.get("result_message"), columns.get("holder_name"), columns.get("user_number"))
 
 
 def _checked_one_by_one(layout: BankLayout, columns: dict[str, list], numbers: Sequence[int],
