@@ -69,8 +69,8 @@ class ReturnLines(Sequence[ReturnLine]):
         """Lines given as columns in ReturnLine's field order, of equal length; those left off take their
         field's default."""
         count = len(columns[0])
-        for name, column, values in zip(ReturnLine._fields, self.columns,
-                                        (*columns, *([None] * (len(self.columns) - len(columns))))):
+        for n, (name, column) in enumerate(zip(ReturnLine._fields, self.columns)):
+            values = columns[n] if n < len(columns) else None
             column.extend([ReturnLine._field_defaults[name]] * count if values is None else values)
 
     def __len__(self) -> int:

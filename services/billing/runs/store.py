@@ -237,7 +237,6 @@ def issue(cur, run: dict, lines: sql.Identifier, issued_on, due_on, actor: str) 
             ON CONFLICT (account_no, period_start) DO NOTHING
             RETURNING id, account_no, amount_minor, currency)
         INSERT INTO new_bill SELECT * FROM added""").format(lines=lines), params)
-    added = cur.rowcount
     cur.execute("ANALYZE new_bill")
     cur.execute(sql.SQL("""
         UPDATE pending_charge c SET bill_id = b.id FROM {lines} l JOIN new_bill b USING (account_no)
