@@ -72,8 +72,14 @@ def generate(settings: CustomerSettings, households: int, seed: int = 7, truncat
             writers = {table: CopyWriter(sender, table, columns, freeze=True)
                        for sender, tables in zip(senders, (CMS_COLUMNS, SMS_COLUMNS))
                        for table, columns in tables.items()}
+            if today is None:
+                # The legacy systems' own day, as their triggers stamp changes: a client whose zone is ahead
+                # (CI runs in Asia/Shanghai) dated records up to the end of a day the server had not reached,
+                # so changes made after them looked older (16:00-24:00 UTC).
+                sms_cur.execute("SELECT current_date")
+                today = sms_cur.fetchone()[0]
             try:
-                counts = _fill(writers, households, seed, cms, sms, today or date.today())
+                counts = _fill(writers, households, seed, cms, sms, today)
             finally:
                 for sender in senders:
                     sender.close()
