@@ -8,6 +8,7 @@ import uuid
 import psycopg2
 import pytest
 
+from services.customer.domain.normalize import normalize_name
 from services.customer.handlers import BROWSE_COUNT_AHEAD
 from tests.integration.customer_env import unique_mobile, valid_id_no
 from tests.integration.test_gateway import (assert_problem, bearer, client_for, gateway_db, real,  # noqa: F401
@@ -108,8 +109,11 @@ def namesakes(settings):
     conn = psycopg2.connect(settings.service_db_url("customer"))
     conn.autocommit = True
     with conn.cursor() as cur:
+        # Stored as the service stores it: a traditional character among the three (one draw in a hundred and
+        # thirty) is searched in its simplified form.
         cur.execute("""INSERT INTO customer.customer (name, name_norm)
-                       SELECT %s, %s FROM generate_series(1, %s)""", (name, name, BROWSE_COUNT_AHEAD + 5))
+                       SELECT %s, %s FROM generate_series(1, %s)""",
+                    (name, normalize_name(name), BROWSE_COUNT_AHEAD + 5))
     conn.close()
     return name
 
