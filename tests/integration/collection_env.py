@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import random
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 from gateway.app.users import demo_users
 from services.billing.collection import (OfferBatch, ReturnLine, load_layout, write_camt054, write_pain002,
