@@ -280,6 +280,30 @@ def test_a_crashed_run_is_completed_by_the_next_request(world, runs, db, crash_a
         assert cur.fetchone()["t"] is None
 
 
+def test_a_bill_another_run_made_since_the_rating_is_left_alone(world, db):
+    basic = world.product("BASIC", 2000)
+    taken, other = world.account(), world.account()
+    for account in (taken, other):
+        world.service(account, basic, (world.day(1), "active"))
+    key = run_key(world.period, world.cycle)
+    with db.transaction() as cur:
+        run = store.create_run(cur, key.start, key.end, key.cycle, "supervisor")
+        lines = store.line_table(run["id"], 0)
+        store.rate(cur, lines, key.start, key.end, key.cycle)
+    # Meanwhile another cycle's run of the period bills one of the accounts (moved to its cycle).
+    with db.transaction() as cur:
+        cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor,
+                                         open_minor, state)
+                       VALUES (%s, %s, %s, %s, %s, 0, 0, 'paid')""",
+                    (taken, key.start, key.end, date.today(), date.today()))
+    with db.transaction() as cur:
+        added = store.issue(cur, run, lines, date.today(), date.today(), "supervisor")
+        store.drop_line_table(cur, lines)
+    assert added["bills"] == 1 and added["amount_minor"] == 2000
+    assert [b["amount_minor"] for b in world.bills(taken)] == [0] and world.ledger(taken) == []
+    assert [b["amount_minor"] for b in world.bills(other)] == [2000] and world.ledger(other) == [("charge", 2000)]
+
+
 def test_a_dry_run_writes_nothing(world, runs, db):
     basic = world.product("BASIC", 2000)
     account = world.account()
