@@ -299,7 +299,7 @@ def test_a_bill_another_run_made_since_the_rating_is_left_alone(world, db):
     with db.transaction() as cur:
         added = store.issue(cur, run, lines, date.today(), date.today(), "supervisor")
         store.drop_line_table(cur, lines)
-    assert added["bills"] == 1 and added["amount_minor"] == 2000
+    assert (added["bills"], added["amount_minor"], added["lines"]) == (1, 2000, 1)
     assert [b["amount_minor"] for b in world.bills(taken)] == [0] and world.ledger(taken) == []
     assert [b["amount_minor"] for b in world.bills(other)] == [2000] and world.ledger(other) == [("charge", 2000)]
 
