@@ -116,6 +116,15 @@ class World:
             cur.execute("SELECT kind, amount_minor FROM ledger_entry WHERE account_no = %s ORDER BY id", (account_no,))
             return [(r["kind"], r["amount_minor"]) for r in cur.fetchall()]
 
+    def rated(self) -> tuple[dict, object]:
+        """A run of the period made and rated, committed as a run leaves them before it issues."""
+        key = run_key(self.period, self.cycle)
+        with self.db.transaction() as cur:
+            run = store.create_run(cur, key.start, key.end, key.cycle, "supervisor")
+            lines = store.line_table(run["id"], 0)
+            store.rate(cur, lines, key.start, key.end, key.cycle)
+        return run, lines
+
     def start(self, runs, **kw):
         return runs.start(StartBillRun(period=self.period, cycle=self.cycle, actor=SUPERVISOR, **kw), wait_seconds=60)
 
@@ -259,12 +268,8 @@ def test_a_crashed_run_is_completed_by_the_next_request(world, runs, db, crash_a
     basic = world.product("BASIC", 2000)
     first, second = world.account(), world.account()
     world.service(first, basic, (world.day(1), "active"))
-    key = run_key(world.period, world.cycle)
     # What a run does up to a phase, committed, before its process dies (its lock goes with its session).
-    with db.transaction() as cur:
-        run = store.create_run(cur, key.start, key.end, key.cycle, "supervisor")
-        lines = store.line_table(run["id"], 0)
-        store.rate(cur, lines, key.start, key.end, key.cycle)
+    run, lines = world.rated()
     if crash_after == "issue":
         with db.transaction() as cur:
             store.issue(cur, run, lines, date.today(), date.today(), "supervisor")
@@ -285,11 +290,8 @@ def test_a_bill_another_run_made_since_the_rating_is_left_alone(world, db):
     taken, other = world.account(), world.account()
     for account in (taken, other):
         world.service(account, basic, (world.day(1), "active"))
+    run, lines = world.rated()
     key = run_key(world.period, world.cycle)
-    with db.transaction() as cur:
-        run = store.create_run(cur, key.start, key.end, key.cycle, "supervisor")
-        lines = store.line_table(run["id"], 0)
-        store.rate(cur, lines, key.start, key.end, key.cycle)
     # Meanwhile another cycle's run of the period bills one of the accounts (moved to its cycle).
     with db.transaction() as cur:
         cur.execute("""INSERT INTO bill (account_no, period_start, period_end, issued_on, due_on, amount_minor,
