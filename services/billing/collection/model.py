@@ -66,8 +66,8 @@ class ReturnLines(Sequence[ReturnLine]):
             column.append(value)
 
     def extend(self, *columns: Sequence) -> None:
-        """Lines given as columns in ReturnLine's field order, of equal length; those left off take their
-        field's default."""
+        """Lines given as columns in ReturnLine's field order, of equal length; a column left off or given as
+        None takes its field's default (a layout without messages, names or user numbers)."""
         count = len(columns[0])
         for n, (name, column) in enumerate(zip(ReturnLine._fields, self.columns)):
             values = columns[n] if n < len(columns) else None

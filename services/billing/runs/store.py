@@ -282,9 +282,9 @@ def issue(cur, run: dict, lines: sql.Identifier, issued_on, due_on, actor: str) 
 
 
 def added_counts(cur, lines: sql.Identifier, every_account: bool) -> dict:
-    """What issue() added, from its bills (new_bill) and the lines they took (all of them when `every_account`
-    rated got its bill): counting them here, while both parts run, spares reading the run's bills again once
-    they are done."""
+    """What issue() added, from its bills (new_bill) and the lines they took: every line of the table when
+    `every_account` it rated got a bill, else those of the accounts in new_bill. Counting them here, while both
+    parts run, spares reading the run's bills again once they are done."""
     cur.execute("SELECT count(*) AS bills, COALESCE(sum(amount_minor), 0)::bigint AS amount_minor FROM new_bill")
     counts = dict(cur.fetchone())
     taken = sql.SQL("" if every_account else "WHERE l.account_no IN (SELECT account_no FROM new_bill)")
