@@ -40,14 +40,18 @@ HEADS = """
      WHERE NOT EXISTS (SELECT 1 FROM imp_owner o WHERE o.rec_id = r.rec_id)
        AND (m.rec_id IS NULL OR m.method = 'new')
 """
+# The records placed before are read once, before any is added: with imp_owner analyzed empty (a first load),
+# the planner may leave them out by a nested loop, whose every pass would read the rows this statement has
+# added so far, a quadratic read that ran for minutes.
 NEW_OWNERS = """
     INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor, system, legacy_key, address_norm, vip)
+    WITH placed AS MATERIALIZED (SELECT rec_id FROM imp_owner)
     SELECT r.rec_id, COALESCE(m.customer_id, h.customer_id), COALESCE(m.method, 'new'), m.score,
            m.method IS NULL OR m.method = 'new', r.system, r.legacy_key, r.address_norm, r.vip
       FROM imp_record r
       LEFT JOIN imp_match m USING (rec_id)
       LEFT JOIN imp_head h ON h.anchor = COALESCE(m.cluster, r.rec_id)
-     WHERE NOT EXISTS (SELECT 1 FROM imp_owner o WHERE o.rec_id = r.rec_id)
+     WHERE NOT EXISTS (SELECT 1 FROM placed p WHERE p.rec_id = r.rec_id)
 """
 # A staged service replaces the stored one with the same legacy reference; the customer's other
 # services count as they are. Fees in order, so equal inputs are equal arrays. `staged` is not
