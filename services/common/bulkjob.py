@@ -158,34 +158,42 @@ def in_parts(db, cur, parts: int, work: Callable[[object, int], T], work_mem: st
 
 @dataclass(frozen=True)
 class Step:
-    """One statement (or a few) of a job run as a graph: `work(cursor)` once every step named in `needs` is done."""
+    """One statement (or a few) of a job run as a graph: `work(cursor)` once every step named in `needs` is done,
+    and while no running step holds what it `holds` or `shares`, nor shares what it holds (the tables it
+    locks against others for its whole run, and those it locks only against such holders)."""
     name: str
     work: Callable[[object], None]
     needs: frozenset[str] = frozenset()
+    holds: frozenset[str] = frozenset()
+    shares: frozenset[str] = frozenset()
 
 
 def in_steps(cursors: list, steps: list[Step]) -> None:
     """Every step, each committed on its own, on as many connections as `cursors` at once: each connection
-    takes the first step in the list whose needs are done, so the list's order is the priority (the longest
-    chain first). Steps that would wait for one another's locks must need one another. After a failure no
-    step starts; the running ones finish, then the first failure is raised."""
+    takes the first step in the list whose needs are done and whose locks are free, so the list's order is the
+    priority (the longest chain first). Steps that would wait for one another's locks must need one another or
+    say what they hold and share: a connection waiting for a lock does nothing while other steps could run.
+    After a failure no step starts; the running ones finish, then the first failure is raised."""
     names = {step.name for step in steps}
     unknown = {need for step in steps for need in step.needs} - names
     if unknown:
         raise ValueError(f"steps need steps that do not exist: {sorted(unknown)}")
     todo, done, failures = list(steps), set(), []
-    running = [0]
+    running: list[Step] = []
     changed = threading.Condition()
+
+    def free(step: Step) -> bool:
+        return not any(step.holds & (other.holds | other.shares) or step.shares & other.holds for other in running)
 
     def next_step() -> Step | None:
         with changed:
             while todo and not failures:
                 for step in todo:
-                    if step.needs <= done:
+                    if step.needs <= done and free(step):
                         todo.remove(step)
-                        running[0] += 1
+                        running.append(step)
                         return step
-                if not running[0]:
+                if not running:
                     failures.append(ValueError(f"steps need one another: {[step.name for step in todo]}"))
                     changed.notify_all()
                     return None
@@ -202,7 +210,7 @@ def in_steps(cursors: list, steps: list[Step]) -> None:
                 failures.append(exc)
             with changed:
                 done.add(step.name)
-                running[0] -= 1
+                running.remove(step)
                 changed.notify_all()
 
     threads = [threading.Thread(target=worker, args=(cur,), name=f"{threading.current_thread().name}-steps-{n}")

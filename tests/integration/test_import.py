@@ -19,7 +19,7 @@ from services.common.errors import IllegalTransition
 from services.common.migrate import migrate_service
 from services.customer.domain.idcard import check_char
 from services.customer.importer import bulk as bulk_module
-from services.customer.importer.apply import NEW_OWNERS
+from services.customer.importer.apply import NEW_OWNERS, SYSTEMS
 from services.customer.importer.bulk import run_bulk_import
 from services.customer.importer.first_load import GOLDEN_TABLES, FirstLoadOverrun
 from services.customer.importer.sync import run_sync
@@ -222,7 +222,7 @@ def test_new_owners_read_the_records_placed_before_once_when_none_were(env, bulk
         with conn.cursor() as cur:
             cur.execute("TRUNCATE imp_owner; ANALYZE imp_owner")
             cur.execute("TRUNCATE imp_head; INSERT INTO imp_head SELECT rec_id, -rec_id FROM imp_record")
-            cur.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + NEW_OWNERS)
+            cur.execute("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) " + NEW_OWNERS, {"systems": list(SYSTEMS)})
             plan = [line for line, in cur.fetchall()]
     finally:
         conn.rollback()

@@ -26,14 +26,14 @@ class Cursor:
 def recorder(log: list, seconds: float = 0.0):
     lock = threading.Lock()
 
-    def step(name: str, needs: tuple = ()) -> Step:
+    def step(name: str, needs: tuple = (), holds: tuple = (), shares: tuple = ()) -> Step:
         def work(cur):
             with lock:
                 log.append(("start", name, cur))
             time.sleep(seconds)
             with lock:
                 log.append(("end", name, cur))
-        return Step(name, work, frozenset(needs))
+        return Step(name, work, frozenset(needs), frozenset(holds), frozenset(shares))
     return step
 
 
@@ -76,3 +76,34 @@ def test_steps_that_need_one_another_or_nothing_that_exists_are_refused():
         in_steps([Cursor(), Cursor()], [step("a", ("b",)), step("b", ("a",))])
     with pytest.raises(ValueError, match="do not exist"):
         in_steps([Cursor()], [step("a", ("ghost",))])
+
+
+def overlapped(log: list, one: str, other: str) -> bool:
+    position = {(what, name): n for n, (what, name, _) in enumerate(log)}
+    return position["start", one] < position["end", other] and position["start", other] < position["end", one]
+
+
+def test_a_step_waits_while_another_holds_what_it_locks_and_a_free_step_runs_meanwhile():
+    log: list = []
+    step = recorder(log)
+    freed = threading.Event()
+
+    def check_a(cur):
+        log.append(("start", "check a", cur))
+        # Holding t until the free step has run: the other connection must skip what waits for t.
+        assert freed.wait(10), "the free step did not run while check a held t"
+        log.append(("end", "check a", cur))
+    in_steps([Cursor(), Cursor()], [Step("check a", check_a, holds=frozenset({"t"}), shares=frozenset({"u"})),
+                                    step("check b", holds=("t",), shares=("v",)), step("reads t", shares=("t",)),
+                                    Step("free", lambda cur: freed.set())])
+    assert not overlapped(log, "check a", "check b")
+    assert not overlapped(log, "check a", "reads t") and not overlapped(log, "check b", "reads t")
+
+
+def test_steps_sharing_a_table_run_side_by_side():
+    both = threading.Barrier(2, timeout=10)  # broken, and the run failed, unless both steps run at once
+
+    def meet(cur):
+        both.wait()
+    in_steps([Cursor(), Cursor()], [Step("one", meet, holds=frozenset("a"), shares=frozenset("t")),
+                                    Step("two", meet, holds=frozenset("b"), shares=frozenset("t"))])
