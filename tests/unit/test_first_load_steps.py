@@ -1,5 +1,6 @@
 """The first load's index, key and statistics steps: which wait for which, and which may not run side by
 side because one would wait for the other's locks."""
+from services.common.bulkjob import Step
 from services.customer.importer.first_load import GOLDEN_TABLES, _build_steps
 
 REFERENCES = [("premises", "customer"), ("customer_phone", "customer"), ("account", "customer"),
@@ -7,12 +8,12 @@ REFERENCES = [("premises", "customer"), ("customer_phone", "customer"), ("accoun
               ("service", "account"), ("service", "premises"), ("service", "device"), ("legacy_link", "customer")]
 
 
-def steps() -> dict:
+def steps(loads: list = ()) -> dict:
     indexes = [(table, f"{table}_pkey", f"CREATE UNIQUE INDEX {table}_pkey ON customer.{table} USING btree (id)", "p")
                for table in GOLDEN_TABLES]
     foreign_keys = [(table, f"{table}_{referenced}_fkey", f"FOREIGN KEY ({referenced}_id) REFERENCES {referenced}(id)",
                      referenced, True) for table, referenced in REFERENCES]
-    return {step.name: step for step in _build_steps("customer", "customer_load", [], indexes, foreign_keys)}
+    return {step.name: step for step in _build_steps("customer", "customer_load", list(loads), indexes, foreign_keys)}
 
 
 def key(table: str, referenced: str) -> str:
@@ -48,3 +49,9 @@ def test_statistics_follow_their_tables_keys_and_never_run_beside_a_check_touchi
     assert names.index("analyze customer") < names.index(key("service", "customer"))
     assert not side_by_side(built["analyze customer"], built[key("legacy_link", "customer")])
     assert side_by_side(built["analyze customer"], built[key("service", "account")])
+
+
+def test_statistics_wait_for_the_loads_of_their_table():
+    customers = Step("customers", lambda cur: None)
+    built = steps([(customers, frozenset({"customer"}))])
+    assert "customers" in built["analyze customer"].needs and "customers" not in built["analyze device"].needs

@@ -146,10 +146,11 @@ def _build_steps(schema: str, load_schema: str, loads: list[tuple[Step, frozense
     for table, step in keys:
         steps.append(step)
         built[table].add(step.name)
-    # Statistics once a table's indexes are built (ANALYZE reads their expressions); ahead of the keys' checks
-    # in priority, since the customers' statistics took 3-4 s and, left last, ran on one connection alone.
+    # Statistics once a table is loaded and its indexes built (ANALYZE reads their expressions); ahead of the
+    # keys' checks in priority, since the customers' statistics took 3-4 s and, left last, ran on one
+    # connection alone.
     statistics = [Step(f"analyze {table}", _run(sql.SQL("ANALYZE {}").format(sql.Identifier(load_schema, table))),
-                       frozenset(built[table]), holds=frozenset({table})) for table in BUILD_ORDER]
+                       frozenset(built[table] | touching[table]), holds=frozenset({table})) for table in BUILD_ORDER]
     # Checking a key locks its table against another check of it or statistics (a connection waited seconds
     # for the service's next key), and adding one locks both tables against those: keys referencing the same
     # table are checked side by side, keys of one table in turn, the service's first (they take longest).
