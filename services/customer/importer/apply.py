@@ -36,12 +36,13 @@ DROP_LINKED = """
 # The legacy systems whose records HEADS and NEW_OWNERS place: a first load places each system's on a
 # connection of its own.
 SYSTEMS = ("cms", "sms")
-# Customer ids are drawn from the sequence here, so every later statement can join on them.
+# Customer ids are drawn from the sequence here, so every later statement can join on them. A record without a
+# match is an anchor: of a cluster, or of a customer of its own.
 HEADS = """
     INSERT INTO imp_head (anchor, customer_id)
     SELECT r.rec_id, nextval('customer_id_seq') FROM imp_record r LEFT JOIN imp_match m USING (rec_id)
      WHERE NOT EXISTS (SELECT 1 FROM imp_owner o WHERE o.rec_id = r.rec_id)
-       AND (m.rec_id IS NULL OR m.method = 'new') AND r.system = ANY(%(systems)s)
+       AND m.rec_id IS NULL AND r.system = ANY(%(systems)s)
 """
 # The records placed before are read once, before any is added: with imp_owner analyzed empty (a first load),
 # the planner may leave them out by a nested loop, whose every pass would read the rows this statement has
@@ -50,7 +51,7 @@ NEW_OWNERS = """
     INSERT INTO imp_owner (rec_id, customer_id, method, score, anchor, system, legacy_key, address_norm, vip)
     WITH placed AS MATERIALIZED (SELECT rec_id FROM imp_owner)
     SELECT r.rec_id, COALESCE(m.customer_id, h.customer_id), COALESCE(m.method, 'new'), m.score,
-           m.method IS NULL OR m.method = 'new', r.system, r.legacy_key, r.address_norm, r.vip
+           m.rec_id IS NULL, r.system, r.legacy_key, r.address_norm, r.vip
       FROM imp_record r
       LEFT JOIN imp_match m USING (rec_id)
       LEFT JOIN imp_head h ON h.anchor = COALESCE(m.cluster, r.rec_id)

@@ -126,11 +126,8 @@ class Clusters:
         return True
 
     def method(self, record: int) -> tuple[str, float | None]:
-        """How a record joined its cluster: the anchor is new; a record with the cluster's ID number
-        joined by it; any other (it has no valid ID) by its strongest score link."""
-        root = self.find(record)
-        if root == record:
-            return "new", None
+        """How a record other than its cluster's anchor joined it: one with the cluster's ID number by it; any
+        other (it has no valid ID) by its strongest score link."""
         if record in self.own_id:
             return "id_no", 1.0
         return "score", self.best[record]
@@ -197,7 +194,9 @@ def match(cur, counts: dict, second=None) -> None:
     for node in clusters.parent:
         if node > 0:
             root = clusters.find(node)
-            writer.add((node, root, -root if root < 0 else None, *clusters.method(node)))
+            # An anchor is placed as a new customer like a record in no cluster: left out, it is half the rows.
+            if root != node:
+                writer.add((node, root, -root if root < 0 else None, *clusters.method(node)))
     writer.flush()
 
     writer = CopyWriter(cur, "imp_review", ("node_a", "node_b", "score", "reasons"))
