@@ -167,6 +167,10 @@ class Step:
     holds: frozenset[str] = frozenset()
     shares: frozenset[str] = frozenset()
 
+    def contends(self, other: Step) -> bool:
+        """Whether one of the two would wait for the other's locks if both ran at once."""
+        return bool(self.holds & (other.holds | other.shares) or self.shares & other.holds)
+
 
 def in_steps(cursors: list, steps: list[Step]) -> None:
     """Every step, each committed on its own, on as many connections as `cursors` at once: each connection
@@ -182,14 +186,11 @@ def in_steps(cursors: list, steps: list[Step]) -> None:
     running: list[Step] = []
     changed = threading.Condition()
 
-    def free(step: Step) -> bool:
-        return not any(step.holds & (other.holds | other.shares) or step.shares & other.holds for other in running)
-
     def next_step() -> Step | None:
         with changed:
             while todo and not failures:
                 for step in todo:
-                    if step.needs <= done and free(step):
+                    if step.needs <= done and not any(step.contends(other) for other in running):
                         todo.remove(step)
                         running.append(step)
                         return step

@@ -105,5 +105,5 @@ def test_steps_sharing_a_table_run_side_by_side():
 
     def meet(cur):
         both.wait()
-    in_steps([Cursor(), Cursor()], [Step("one", meet, holds=frozenset("a"), shares=frozenset("t")),
-                                    Step("two", meet, holds=frozenset("b"), shares=frozenset("t"))])
+    in_steps([Cursor(), Cursor()], [Step("one", meet, holds=frozenset({"a"}), shares=frozenset({"t"})),
+                                    Step("two", meet, holds=frozenset({"b"}), shares=frozenset({"t"}))])

@@ -22,7 +22,7 @@ def key(table: str, referenced: str) -> str:
 
 def side_by_side(one, other) -> bool:
     """Whether in_steps may run the two steps at once, as far as their locks go."""
-    return not (one.holds & (other.holds | other.shares) or other.holds & one.shares)
+    return not one.contends(other)
 
 
 def test_the_keys_of_one_table_are_checked_in_turn_the_services_first():

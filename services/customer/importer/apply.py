@@ -317,14 +317,10 @@ def first_load_steps(run_id: int, actor: str, counts: dict, live_vip) -> list[tu
         def work(cur):
             cur.execute(HEADS, {"systems": [system]})
             created[system] = cur.rowcount
-        work.__name__ = f"heads {system}"
         return work
 
     def owners_of(system: str):
-        def work(cur):
-            cur.execute(NEW_OWNERS, {"systems": [system]})
-        work.__name__ = f"owners {system}"
-        return work
+        return lambda cur: cur.execute(NEW_OWNERS, {"systems": [system]})
 
     def owners(cur):
         counts["customers_created"] = sum(created.values())
@@ -361,10 +357,11 @@ def first_load_steps(run_id: int, actor: str, counts: dict, live_vip) -> list[tu
     def links(cur):
         _links(cur, counts)
 
-    def step(work, needs: tuple = (), tables: tuple = ()) -> tuple[Step, frozenset[str]]:
-        return Step(work.__name__.strip("_"), work, frozenset(needs)), frozenset(tables)
-    heads = [step(heads_of(system)) for system in SYSTEMS]
-    placed = [step(owners_of(system), tuple(head.name for head, _ in heads)) for system in SYSTEMS]
+    def step(work, needs: tuple = (), tables: tuple = (), name: str = "") -> tuple[Step, frozenset[str]]:
+        return Step(name or work.__name__.strip("_"), work, frozenset(needs)), frozenset(tables)
+    heads = [step(heads_of(system), name=f"heads {system}") for system in SYSTEMS]
+    placed = [step(owners_of(system), tuple(head.name for head, _ in heads), name=f"owners {system}")
+              for system in SYSTEMS]
     return [*heads, *placed, step(owners, tuple(part.name for part, _ in placed)),
             step(premises, ("owners",), ("premises",)),
             step(devices, ("premises",), ("device", "premises")),
