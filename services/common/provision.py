@@ -18,6 +18,19 @@ def server_url(url: str, database: str = "postgres") -> str:
     return urlunsplit((parts.scheme, parts.netloc, "/" + database, parts.query, parts.fragment))
 
 
+# Text compares byte by byte (code-point order, as C.UTF-8 sorts): the keys every service indexes (numbers,
+# references, serials, phones) then sort with abbreviated keys instead of a strcoll() per comparison. The
+# character classes stay the server's UTF-8 ones (pg_trgm reads Chinese as letters only under those).
+# Without it, the customer service's btree indexes over the bench's million customers cost the server 27.8 s
+# of CPU to build against 18.9 s, and more under a server locale such as en_US.UTF-8.
+CREATE_DATABASE = """
+    SELECT format('CREATE DATABASE %%I TEMPLATE template0 ENCODING ''UTF8'' LC_COLLATE ''C'' LC_CTYPE %%L%%s', %(name)s,
+                  CASE WHEN pg_encoding_to_char(encoding) = 'UTF8' THEN datctype ELSE 'C.UTF-8' END,
+                  CASE WHEN current_setting('server_version_num')::int >= 150000 THEN ' LOCALE_PROVIDER libc' END)
+      FROM pg_database WHERE datname = 'template1'
+"""
+
+
 def ensure_database(url: str) -> None:
     name = urlsplit(url).path.lstrip("/")
     conn = connect(server_url(url))
@@ -26,8 +39,9 @@ def ensure_database(url: str) -> None:
         with conn.cursor() as cur:
             cur.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
             if cur.fetchone() is None:
+                cur.execute(CREATE_DATABASE, {"name": name})
                 try:
-                    cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+                    cur.execute(cur.fetchone()[0])
                 except psycopg2.errors.DuplicateDatabase:
                     pass  # another process created it at the same moment
     finally:
