@@ -11,9 +11,13 @@ from tests.databases import drop_database, execute
 pytestmark = pytest.mark.integration
 
 
+def _unused_url(settings) -> str:
+    return f"{settings.db_url.rsplit('/', 1)[0]}/bss_provision_{uuid.uuid4().hex[:10]}"
+
+
 @pytest.fixture
 def new_database(settings):
-    url = f"{settings.db_url.rsplit('/', 1)[0]}/bss_provision_{uuid.uuid4().hex[:10]}"
+    url = _unused_url(settings)
     ensure_database(url)
     yield url
     drop_database(url)
@@ -23,8 +27,8 @@ def test_a_new_database_sorts_by_code_point_with_utf8_character_classes(new_data
     [(encoding, collate)] = execute(server_url(new_database), "SELECT pg_encoding_to_char(encoding), datcollate"
                                     " FROM pg_database WHERE datname = %s", (new_database.rsplit("/", 1)[1],))
     assert (encoding, collate) == ("UTF8", "C")
-    # Upper case before lower, digits before both, and a full stop before a hyphen's neighbours: byte order,
-    # where a language's collation would fold case and skip punctuation.
+    # Upper case before lower, digits before both, a hyphen (2D) before a full stop (2E): byte order, where a
+    # language's collation would fold case and skip punctuation.
     words = ["b", "B", "a-2", "a.1", "10", "9", "张", "Z"]
     assert [w for w, in execute(new_database, "SELECT w FROM unnest(%s::text[]) w ORDER BY w", (words,))] == \
         sorted(words)
@@ -34,7 +38,7 @@ def test_a_new_database_sorts_by_code_point_with_utf8_character_classes(new_data
 
 
 def test_an_existing_database_is_left_as_it_is(settings):
-    url = f"{settings.db_url.rsplit('/', 1)[0]}/bss_provision_{uuid.uuid4().hex[:10]}"
+    url = _unused_url(settings)
     name = url.rsplit("/", 1)[1]
     collation = "SELECT datcollate FROM pg_database WHERE datname = %s"
     execute(server_url(url), f'CREATE DATABASE "{name}"')  # in the server's own collation
