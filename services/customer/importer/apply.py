@@ -135,7 +135,8 @@ ADDED = """
      WHERE NOT EXISTS (SELECT 1 FROM imp_head h WHERE h.customer_id = added.customer_id)
 """
 # The sort is by byte order, as a database the suite creates compares anyway: in one created before that
-# (C.UTF-8 and the like) the collation sorts text several times slower, and any order keeps one row per device. Serial first: led by the kind (two values) the same sort took 5 times as long.
+# (C.UTF-8 and the like) the collation sorts text several times slower, and any order keeps one row per
+# device. Serial first: led by the kind (two values) the same sort took 5 times as long.
 DEVICES = """
     INSERT INTO device (customer_id, premises_id, kind, serial, paired_serial, model, status, origin)
     SELECT DISTINCT ON (d.serial COLLATE "C", d.kind COLLATE "C") o.customer_id, pr.id, d.kind, d.serial,
